@@ -1,0 +1,3 @@
+from featcmp.cli import main
+
+main()
