@@ -33,4 +33,6 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
 def unknown_name(kind: str, name: str, choices: Iterable[str]) -> str:
     """A message for an unknown registry name, listing the valid ones."""
     choices = sorted(choices)
-    return f"unknown {kind} '{name}'{did_you_mean(name, choices)}; choose from: {', '.join(choices)}"
+    return (
+        f"unknown {kind} '{name}'{did_you_mean(name, choices)}; choose from: {', '.join(choices)}"
+    )

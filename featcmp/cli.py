@@ -1,0 +1,147 @@
+"""The `featcmp` command line. User errors become one stderr line and exit status 2."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from featcmp import progress
+from featcmp.errors import FeatcmpError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Compare hand-crafted features + SVM with features a CNN learns, on the same images.",
+)
+STATE = {"debug": False}
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a config field: --set seed=3 --set dataset.source=faces"),
+]
+OutOption = Annotated[Path, typer.Option("--out", help="Folder for the run records.")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def user_errors(func):
+    """FeatcmpError and OS errors become one stderr line and exit 2; --debug re-raises."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except FeatcmpError as exc:
+            if STATE["debug"]:
+                raise
+            raise fail(str(exc), exc.exit_code) from None
+        except OSError as exc:
+            if STATE["debug"]:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise fail(f"{where}{exc.strerror or exc}") from None
+        except KeyboardInterrupt:
+            raise fail("interrupted; finished runs are kept", 130) from None
+
+    return wrapper
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    STATE["debug"] = debug
+
+
+@app.command()
+@user_errors
+def run(
+    config: Annotated[Path, typer.Argument(help="A YAML config, e.g. configs/hog.yaml.")],
+    out: OutOption = Path("runs"),
+    set_: SetOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Run every pipeline of CONFIG on the same split; print the table; write one record each."""
+    from featcmp.config import load_config
+    from featcmp.report.console import print_rows
+    from featcmp.report.table import build_rows
+    from featcmp.runner import check_out_dir, expand_jobs, run_jobs
+
+    cfg = load_config(config, set_ or [])
+    check_out_dir(out)
+    progress.enable(not quiet and sys.stderr.isatty())
+    jobs = expand_jobs(cfg)
+    failures = []
+
+    def announce(job, record) -> None:
+        if record["status"] == "ok":
+            typer.echo(
+                f"{record['pipeline']:<14} seed {job.seed}  accuracy {record['accuracy']:.3f}  "
+                f"fit {record['fit_seconds']:.1f}s",
+                err=True,
+            )
+        else:
+            failures.append(record)
+            typer.echo(f"error: {record['pipeline']} failed: {record['error']}", err=True)
+
+    records = list(run_jobs(jobs, out, on_record=announce))
+    print_rows(build_rows(records), title=f"{cfg.name} on {records[0]['dataset']['name']}")
+    typer.echo(f"records: {out / cfg.name}", err=True)
+    if failures:
+        raise typer.Exit(2)
+
+
+@app.command()
+@user_errors
+def report(
+    directory: Annotated[Path, typer.Argument(help="A folder of run records (e.g. runs/).")] = Path(
+        "runs"
+    ),
+) -> None:
+    """Tabulate every record under DIRECTORY; write report.md and results.csv there."""
+    from featcmp.report.console import print_rows
+    from featcmp.report.write import write_report
+
+    rows, written = write_report(directory)
+    print_rows(rows, title=f"featcmp report: {directory}")
+    for path in written:
+        typer.echo(f"wrote {path}", err=True)
+
+
+@app.command("list")
+def list_() -> None:
+    """The pipelines and dataset sources, one line each."""
+    from featcmp.data.sources import SOURCES
+    from featcmp.pipelines import PIPELINES
+
+    for spec in PIPELINES.values():
+        typer.echo(f"pipeline  {spec.name:<14} {spec.family:<13} {spec.summary}")
+    for src in SOURCES.values():
+        typer.echo(f"source    {src.name:<14} {'dataset':<13} {src.summary}")
+
+
+def main() -> None:
+    """Entry point: usage errors, too, become a single line (not click's multi-line box)."""
+    try:
+        code = app(standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError:
+        sys.exit(0)
+    except click.UsageError as exc:
+        hint = f" (see 'featcmp {exc.ctx.info_name if exc.ctx else ''} --help')".replace("  ", " ")
+        typer.echo(f"error: {exc.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

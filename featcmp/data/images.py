@@ -1,0 +1,82 @@
+"""Conversion of whatever a source reads into float32 images in [0, 1]."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from featcmp.errors import DataError
+
+
+@dataclass
+class Images:
+    """What a source returns: images, integer labels, class names, and its own test split if any."""
+
+    X: np.ndarray
+    y: np.ndarray
+    class_names: list[str]
+    X_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+
+
+def to_unit_float(X: np.ndarray, where: str) -> np.ndarray:
+    """Scale integer images by their dtype's range; check float images are finite and in [0, 1]."""
+    X = np.asarray(X)
+    if X.dtype == bool:
+        return X.astype(np.float32)
+    if np.issubdtype(X.dtype, np.integer):
+        if X.size and X.min() < 0:
+            raise DataError(f"{where}: negative pixel values in integer images")
+        top = 255 if X.size == 0 or X.max() <= 255 else np.iinfo(X.dtype).max
+        return (X.astype(np.float32) / np.float32(top)).astype(np.float32)
+    if not np.issubdtype(X.dtype, np.floating):
+        raise DataError(f"{where}: images must be numbers, got dtype {X.dtype}")
+    if not np.isfinite(X).all():
+        bad = int((~np.isfinite(X)).sum())
+        raise DataError(f"{where}: {bad} pixel values are NaN or infinite")
+    X = X.astype(np.float32)
+    if X.size and (X.min() < 0.0 or X.max() > 1.0):
+        raise DataError(
+            f"{where}: float pixel values span [{X.min():g}, {X.max():g}]; "
+            "scale them to [0, 1] or store uint8"
+        )
+    return X
+
+
+def check_images(X: np.ndarray, where: str) -> None:
+    """Images are (n, H, W) or (n, H, W, C) with C in 1, 3 or 4."""
+    if X.ndim == 4 and X.shape[-1] not in (1, 3, 4):
+        raise DataError(f"{where}: expected (n, H, W) or (n, H, W, C) images, got shape {X.shape}")
+    if X.ndim not in (3, 4):
+        raise DataError(f"{where}: expected (n, H, W) or (n, H, W, C) images, got shape {X.shape}")
+    if len(X) == 0:
+        raise DataError(f"{where}: holds no images")
+
+
+def labels_to_int(
+    y: np.ndarray, class_names: list[str] | None, where: str
+) -> tuple[np.ndarray, list[str]]:
+    """Integer labels 0..k-1 and their names; string labels are sorted into class indices."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise DataError(f"{where}: labels must be one-dimensional, got shape {y.shape}")
+    if y.dtype.kind in "USO":
+        names, y_int = np.unique(y.astype(str), return_inverse=True)
+        return y_int.astype(np.int64), [str(n) for n in names]
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all() or not np.all(y == np.round(y)):
+            raise DataError(f"{where}: labels must be whole numbers")
+    elif y.dtype.kind not in "iub":
+        raise DataError(f"{where}: labels must be integers or strings, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if y.size and y.min() < 0:
+        raise DataError(f"{where}: labels must be >= 0, found {y.min()}")
+    if class_names is not None:
+        if y.size and y.max() >= len(class_names):
+            raise DataError(
+                f"{where}: label {y.max()} is out of range for {len(class_names)} class names"
+            )
+        return y, list(class_names)
+    n = int(y.max()) + 1 if y.size else 0
+    return y, [str(i) for i in range(n)]

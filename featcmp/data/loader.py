@@ -1,0 +1,164 @@
+"""The one dataset loader every pipeline goes through, so all see the same split."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from featcmp.config import DatasetConfig
+from featcmp.data.images import Images, check_images, to_unit_float
+from featcmp.data.sources import SOURCES
+from featcmp.errors import DataError
+from featcmp.typed import from_dict
+
+
+@dataclass
+class Dataset:
+    """A train/test split of float32 images in [0, 1], shape (n, H, W) or (n, H, W, C)."""
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str]
+    fingerprint: str
+    own_test_split: bool
+
+    @property
+    def image_shape(self) -> tuple[int, ...]:
+        return tuple(self.X_train.shape[1:])
+
+    def summary(self) -> dict:
+        return {
+            "name": self.name,
+            "fingerprint": self.fingerprint,
+            "n_train": len(self.y_train),
+            "n_test": len(self.y_test),
+            "image_shape": list(self.image_shape),
+            "class_names": self.class_names,
+            "own_test_split": self.own_test_split,
+        }
+
+
+def fingerprint(*arrays: np.ndarray) -> str:
+    """A content hash of arrays (shape, dtype and bytes): equal hashes mean equal data."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:16]
+
+
+def stratified_subset(y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of a stratified random subset of size n (every class kept in proportion)."""
+    if n >= len(y):
+        return np.arange(len(y))
+    classes, counts = np.unique(y, return_counts=True)
+    # Largest-remainder allocation, at least one per class when n allows it.
+    quota = counts * n / len(y)
+    take = np.floor(quota).astype(int)
+    if n >= len(classes):
+        take = np.maximum(take, 1)
+    order = np.argsort(-(quota - np.floor(quota)), kind="stable")
+    i = 0
+    while take.sum() < n:
+        c = order[i % len(order)]
+        if take[c] < counts[c]:
+            take[c] += 1
+        i += 1
+    while take.sum() > n:
+        c = int(np.argmax(take))
+        take[c] -= 1
+    picked = [
+        rng.choice(np.flatnonzero(y == c), size=t, replace=False)
+        for c, t in zip(classes, take, strict=True)
+    ]
+    return np.sort(np.concatenate(picked))
+
+
+def stratified_split(y: np.ndarray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic stratified train/test indices from the seed."""
+    classes, counts = np.unique(y, return_counts=True)
+    if counts.min() < 2:
+        few = classes[counts < 2][:3].tolist()
+        raise DataError(
+            f"class(es) {few} have fewer than 2 images; a stratified split needs 2 per class"
+        )
+    rng = np.random.default_rng(seed)
+    n_test = max(len(classes), round(len(y) * test_size))
+    n_test = min(n_test, len(y) - len(classes))
+    test = stratified_subset(y, n_test, rng)
+    train = np.setdiff1d(np.arange(len(y)), test)
+    return train, test
+
+
+def _validate(images: Images, name: str) -> Images:
+    check_images(images.X, name)
+    if len(images.X) != len(images.y):
+        raise DataError(f"{name}: {len(images.X)} images but {len(images.y)} labels")
+    if images.X_test is not None:
+        check_images(images.X_test, f"{name} test split")
+    return images
+
+
+def load_dataset(spec: DatasetConfig, seed: int = 0) -> Dataset:
+    """Read a source, convert to float32 in [0, 1], split (stratified, from `seed`), subsample."""
+    source = SOURCES[spec.source]
+    options = from_dict(source.options, spec.options, "dataset")
+    images = _validate(source.read(spec.path, options), spec.source)
+    X = to_unit_float(images.X, spec.source)
+    y = images.y
+    if images.X_test is not None and images.y_test is not None:
+        X_train, y_train = X, y
+        X_test, y_test = to_unit_float(images.X_test, f"{spec.source} test split"), images.y_test
+        own = True
+    else:
+        train, test = stratified_split(y, spec.test_size, seed)
+        X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
+        own = False
+    if len(np.unique(y_train)) < 2:
+        raise DataError(f"{spec.source}: the training set holds only one class; need at least two")
+    rng = np.random.default_rng([seed, 1])
+    if spec.max_train is not None and spec.max_train < len(y_train):
+        keep = stratified_subset(y_train, spec.max_train, rng)
+        X_train, y_train = X_train[keep], y_train[keep]
+    if spec.max_test is not None and spec.max_test < len(y_test):
+        keep = stratified_subset(y_test, spec.max_test, rng)
+        X_test, y_test = X_test[keep], y_test[keep]
+    if X.ndim == 4 and X.shape[-1] == 1:
+        X_train, X_test = X_train[..., 0], X_test[..., 0]
+    name = spec.source if not spec.path else f"{spec.source}:{spec.path.rstrip('/').split('/')[-1]}"
+    return Dataset(
+        name=name,
+        X_train=np.ascontiguousarray(X_train),
+        y_train=y_train,
+        X_test=np.ascontiguousarray(X_test),
+        y_test=y_test,
+        class_names=images.class_names,
+        fingerprint=fingerprint(X_train, y_train, X_test, y_test),
+        own_test_split=own,
+    )
+
+
+def subsample_train(ds: Dataset, size: int | float, seed: int) -> Dataset:
+    """The same dataset with a stratified subset of its training set (test set untouched)."""
+    n = round(size * len(ds.y_train)) if isinstance(size, float) else int(size)
+    n = max(len(ds.class_names) if n >= len(ds.class_names) else n, 1)
+    if n >= len(ds.y_train):
+        return ds
+    keep = stratified_subset(ds.y_train, n, np.random.default_rng([seed, 2]))
+    X, y = ds.X_train[keep], ds.y_train[keep]
+    return Dataset(
+        ds.name,
+        X,
+        y,
+        ds.X_test,
+        ds.y_test,
+        ds.class_names,
+        fingerprint(X, y, ds.X_test, ds.y_test),
+        ds.own_test_split,
+    )

@@ -1,0 +1,1 @@
+"""Hand-crafted feature extractors, each a scikit-learn transformer over image arrays."""

@@ -1,0 +1,72 @@
+"""HOG features, with scikit-image's own parameter names."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from featcmp.errors import ConfigError, DataError
+from featcmp.features.base import ImageTransformer
+
+BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
+
+
+class HOGFeatures(ImageTransformer):
+    """Histogram of oriented gradients per image (`skimage.feature.hog`, feature vector)."""
+
+    label = "HOG"
+
+    def __init__(
+        self,
+        orientations: int = 9,
+        pixels_per_cell: tuple[int, int] = (4, 4),
+        cells_per_block: tuple[int, int] = (2, 2),
+        block_norm: str = "L2-Hys",
+        transform_sqrt: bool = False,
+    ):
+        self.orientations = orientations
+        self.pixels_per_cell = pixels_per_cell
+        self.cells_per_block = cells_per_block
+        self.block_norm = block_norm
+        self.transform_sqrt = transform_sqrt
+
+    def check(self) -> None:
+        if self.block_norm not in BLOCK_NORMS:
+            raise ConfigError(
+                f"hog.block_norm: unknown '{self.block_norm}'; choose from {', '.join(BLOCK_NORMS)}"
+            )
+        if self.orientations < 1:
+            raise ConfigError(f"hog.orientations must be at least 1, got {self.orientations}")
+        if len(self.pixels_per_cell) != 2 or len(self.cells_per_block) != 2:
+            raise ConfigError(
+                "hog.pixels_per_cell and hog.cells_per_block take two numbers, [rows, cols]"
+            )
+        cy, cx = self.pixels_per_cell
+        by, bx = self.cells_per_block
+        if min(cy, cx, by, bx) < 1:
+            raise ConfigError("hog.pixels_per_cell and hog.cells_per_block must be positive")
+
+    def _validate_geometry(self, shape: tuple[int, ...]) -> None:
+        self.check()
+        cy, cx = self.pixels_per_cell
+        by, bx = self.cells_per_block
+        h, w = shape[:2]
+        if h // cy < by or w // cx < bx:
+            raise DataError(
+                f"images of {h}x{w} are too small for HOG with pixels_per_cell=({cy}, {cx}) and "
+                f"cells_per_block=({by}, {bx}): need at least {by * cy}x{bx * cx}; "
+                "use smaller cells or blocks"
+            )
+
+    def _transform_batch(self, X: np.ndarray) -> np.ndarray:
+        from skimage.feature import hog
+
+        kwargs = dict(
+            orientations=self.orientations,
+            pixels_per_cell=tuple(self.pixels_per_cell),
+            cells_per_block=tuple(self.cells_per_block),
+            block_norm=self.block_norm,
+            transform_sqrt=self.transform_sqrt,
+            feature_vector=True,
+            channel_axis=-1 if X.ndim == 4 else None,
+        )
+        return np.stack([hog(img, **kwargs) for img in X])

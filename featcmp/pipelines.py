@@ -1,0 +1,183 @@
+"""The pipeline registry: one name everywhere (YAML, registry, table row) -> a sklearn Pipeline.
+
+Hand-crafted pipelines are `features -> scaler -> svm`; their YAML params are nested by step,
+`{hog: {pixels_per_cell: [2, 2]}, svm: {C: 10}}`. Learned pipelines are one torch classifier
+and take its parameters flat, `{epochs: 20, channels: [16, 32]}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from featcmp.errors import ConfigError, did_you_mean, unknown_name
+from featcmp.features.edges import EdgeFeatures
+from featcmp.features.hog import HOGFeatures
+from featcmp.features.raw import RawPixels
+from featcmp.models.nets import CNNClassifier, MLPClassifier
+from featcmp.models.svm import SVM
+
+HAND_CRAFTED, LEARNED = "hand-crafted", "learned"
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    name: str
+    family: str
+    summary: str
+    build: Callable[[], Pipeline]
+
+    @property
+    def flat(self) -> bool:
+        """Learned pipelines are a single step whose params are given flat."""
+        return self.family == LEARNED
+
+
+PIPELINES: dict[str, PipelineSpec] = {}
+
+
+def register_pipeline(name: str, family: str, summary: str):
+    """Decorator: add a pipeline factory to the registry under `name`."""
+
+    def wrap(build: Callable[[], Pipeline]) -> Callable[[], Pipeline]:
+        PIPELINES[name] = PipelineSpec(name, family, summary, build)
+        return build
+
+    return wrap
+
+
+def svm_pipeline(step: str, features: BaseEstimator) -> Pipeline:
+    # The scaler sits inside the pipeline, so it is fitted on training data only.
+    return Pipeline([(step, features), ("scaler", StandardScaler()), ("svm", SVM())])
+
+
+@register_pipeline("raw_svm", HAND_CRAFTED, "flattened pixels -> scaler -> SVM")
+def raw_svm() -> Pipeline:
+    return svm_pipeline("raw", RawPixels())
+
+
+@register_pipeline(
+    "edges_svm", HAND_CRAFTED, "hand-coded edge kernel (8/-1, Sobel) -> scaler -> SVM"
+)
+def edges_svm() -> Pipeline:
+    return svm_pipeline("edges", EdgeFeatures())
+
+
+@register_pipeline("hog_svm", HAND_CRAFTED, "histogram of oriented gradients -> scaler -> SVM")
+def hog_svm() -> Pipeline:
+    return svm_pipeline("hog", HOGFeatures())
+
+
+@register_pipeline("cnn", LEARNED, "convolutional network, kernels learned by backpropagation")
+def cnn() -> Pipeline:
+    return Pipeline([("cnn", CNNClassifier())])
+
+
+@register_pipeline(
+    "mlp", LEARNED, "dense feed-forward network on raw pixels (every unit sees every pixel)"
+)
+def mlp() -> Pipeline:
+    return Pipeline([("mlp", MLPClassifier())])
+
+
+def _check_type(value: Any, default: Any, where: str) -> Any:
+    """YAML values against the type of the parameter's default; lists become tuples."""
+    if default is None:
+        return value
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif isinstance(default, str):
+        # Some string parameters also take numbers (SVC's gamma: 'scale' or a float).
+        ok = isinstance(value, str | int | float) and not isinstance(value, bool)
+    elif isinstance(default, tuple | list):
+        ok = isinstance(value, list | tuple)
+        if ok and default and all(isinstance(d, int) for d in default):
+            ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        value = tuple(value) if ok else value
+    else:
+        ok = True
+    if not ok:
+        raise ConfigError(f"{where}: expected a value like {default!r}, got {value!r}")
+    return value
+
+
+def _step_params(spec: PipelineSpec, pipe: Pipeline, params: dict[str, Any], where: str) -> dict:
+    """Flatten YAML params into `step__param` keys, checking every name and type."""
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where}.params: expected a mapping, got {type(params).__name__}")
+    steps = dict(pipe.steps)
+    grouped = {pipe.steps[0][0]: params} if spec.flat else params
+    flat: dict[str, Any] = {}
+    for step_name, values in grouped.items():
+        if step_name not in steps:
+            raise ConfigError(
+                f"unknown key '{where}.params.{step_name}'{did_you_mean(str(step_name), steps)}; "
+                f"steps of {spec.name}: {', '.join(steps)}"
+            )
+        prefix = where + ".params" + ("" if spec.flat else f".{step_name}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{prefix}: expected a mapping of parameters, got {values!r}")
+        defaults = steps[step_name].get_params(deep=False)
+        for key, value in values.items():
+            if key not in defaults:
+                raise ConfigError(
+                    f"unknown key '{prefix}.{key}'{did_you_mean(str(key), defaults)}; "
+                    f"valid: {', '.join(sorted(defaults))}"
+                )
+            flat[f"{step_name}__{key}"] = _check_type(value, defaults[key], f"{prefix}.{key}")
+    return flat
+
+
+def build_pipeline(
+    name: str, params: dict[str, Any] | None = None, where: str = "pipeline"
+) -> Pipeline:
+    """A fresh, validated Pipeline for a registry name and its YAML params."""
+    if name not in PIPELINES:
+        raise ConfigError(f"{where}: {unknown_name('pipeline', name, PIPELINES)}")
+    spec = PIPELINES[name]
+    pipe = spec.build()
+    pipe.set_params(**_step_params(spec, pipe, params or {}, where))
+    for step_name, step in pipe.steps:
+        try:
+            if hasattr(step, "check"):
+                step.check()
+            elif hasattr(step, "_validate_params"):
+                step._validate_params()
+        except ConfigError as exc:
+            raise ConfigError(f"{where}.params.{step_name}: {exc}") from None
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{where}.params.{step_name}: {exc}") from None
+    return pipe
+
+
+def validate_pipeline(name: str, params: dict[str, Any], where: str) -> None:
+    build_pipeline(name, params, where)
+
+
+def feature_dim(pipe: Pipeline) -> int:
+    """Width of the representation the final classifier sees (learned or hand-crafted)."""
+    last = pipe.steps[-1][1]
+    if hasattr(last, "feature_dim_"):
+        return int(last.feature_dim_)
+    return int(last.n_features_in_)
+
+
+def learned_params(pipe: Pipeline) -> int:
+    """Parameters fitted by the classifier (torch weights; SVM dual or primal coefficients)."""
+    last = pipe.steps[-1][1]
+    if hasattr(last, "n_params_"):
+        return int(last.n_params_)
+    est = getattr(last, "estimator_", last)
+    if hasattr(est, "dual_coef_"):
+        return int(np.size(est.dual_coef_) + np.size(est.intercept_))
+    return int(np.size(est.coef_) + np.size(est.intercept_))

@@ -1,0 +1,142 @@
+"""The accuracy table: one row per dataset x pipeline (x training-set size), seeds aggregated."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Row:
+    dataset: str
+    pipeline: str
+    family: str
+    n_train: int
+    runs: int
+    accuracy_mean: float
+    accuracy_std: float
+    macro_f1_mean: float
+    feature_dim: int
+    learned_params: int
+    fit_seconds: float
+    predict_seconds: float
+    failed: int = 0
+
+    def accuracy_text(self) -> str:
+        if self.runs == 0:
+            return "failed"
+        if self.runs == 1:
+            return f"{self.accuracy_mean:.3f}"
+        return f"{self.accuracy_mean:.3f} ± {self.accuracy_std:.3f}"
+
+
+def mean_std(values: list[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    if not values:
+        return math.nan, math.nan
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def median_of(records: list[dict[str, Any]], key: str) -> float:
+    return statistics.median([r[key] for r in records]) if records else math.nan
+
+
+def group_key(record: dict[str, Any]) -> tuple[str, str, int]:
+    return (record["dataset"]["name"], record["pipeline"], int(record["dataset"].get("n_train", 0)))
+
+
+def build_rows(records: list[dict[str, Any]]) -> list[Row]:
+    """Aggregate records over seeds; rows sorted by dataset, training size, then accuracy."""
+    groups: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault(group_key(r), []).append(r)
+    rows = []
+    for (dataset, pipeline, n_train), rs in groups.items():
+        ok = [r for r in rs if r.get("status") == "ok" and r.get("accuracy") is not None]
+        acc_mean, acc_std = mean_std([r["accuracy"] for r in ok])
+        f1_mean, _ = mean_std([r["macro_f1"] for r in ok])
+        rows.append(
+            Row(
+                dataset=dataset,
+                pipeline=pipeline,
+                family=rs[0].get("family") or "",
+                n_train=n_train,
+                runs=len(ok),
+                accuracy_mean=acc_mean,
+                accuracy_std=acc_std,
+                macro_f1_mean=f1_mean,
+                feature_dim=int(median_of(ok, "feature_dim")) if ok else 0,
+                learned_params=int(median_of(ok, "learned_params")) if ok else 0,
+                fit_seconds=median_of(ok, "fit_seconds"),
+                predict_seconds=median_of(ok, "predict_seconds"),
+                failed=len(rs) - len(ok),
+            )
+        )
+    rows.sort(
+        key=lambda r: (r.dataset, r.n_train, -(r.accuracy_mean if r.runs else -1), r.pipeline)
+    )
+    return rows
+
+
+HEADERS = (
+    "dataset",
+    "pipeline",
+    "family",
+    "n_train",
+    "runs",
+    "accuracy",
+    "macro-F1",
+    "feature dim",
+    "learned params",
+    "fit s",
+    "predict s",
+)
+
+
+def row_cells(row: Row) -> list[str]:
+    def num(x: float, fmt: str) -> str:
+        return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
+
+    runs = f"{row.runs}" + (f" (+{row.failed} failed)" if row.failed else "")
+    return [
+        row.dataset,
+        row.pipeline,
+        row.family,
+        str(row.n_train),
+        runs,
+        row.accuracy_text(),
+        num(row.macro_f1_mean, ".3f"),
+        f"{row.feature_dim:,}",
+        f"{row.learned_params:,}",
+        num(row.fit_seconds, ".2f"),
+        num(row.predict_seconds, ".3f"),
+    ]
+
+
+def markdown_table(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    lines += ["| " + " | ".join(row_cells(r)) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+CSV_FIELDS = (
+    "dataset",
+    "pipeline",
+    "family",
+    "n_train",
+    "runs",
+    "failed",
+    "accuracy_mean",
+    "accuracy_std",
+    "macro_f1_mean",
+    "feature_dim",
+    "learned_params",
+    "fit_seconds",
+    "predict_seconds",
+)
+
+
+def csv_rows(rows: list[Row]) -> list[dict[str, Any]]:
+    return [{k: getattr(r, k) for k in CSV_FIELDS} for r in rows]

@@ -1,0 +1,110 @@
+"""Result records: plain JSON, one per pipeline run, written atomically.
+
+This module is the only thing runner and reporter share; it imports neither torch nor sklearn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from featcmp.errors import FeatcmpError
+
+SCHEMA_VERSION = 1
+# Keys at a record's top level that scripts rely on.
+REQUIRED_KEYS = ("schema", "id", "pipeline", "status", "accuracy", "dataset", "config", "seed")
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a temporary file beside `path`, fsync, rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_record(path: Path, record: dict[str, Any]) -> None:
+    atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+def classification_metrics(
+    y_true: np.ndarray, y_pred: np.ndarray, n_classes: int
+) -> dict[str, Any]:
+    """Accuracy, macro-F1, per-class accuracy (recall) and the confusion matrix, in plain numpy."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    cm = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(cm, (y_true, y_pred), 1)
+    tp = np.diag(cm).astype(float)
+    support, predicted = cm.sum(axis=1), cm.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recall = np.where(support > 0, tp / support, 0.0)
+        precision = np.where(predicted > 0, tp / predicted, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    present = support > 0
+    return {
+        "accuracy": float(tp.sum() / max(len(y_true), 1)),
+        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
+        "per_class_accuracy": [float(r) for r in recall],
+        "confusion_matrix": cm.tolist(),
+    }
+
+
+def iter_record_files(root: Path) -> Iterator[Path]:
+    """Record files under `root`, skipping temporary files of interrupted writes."""
+    for path in sorted(root.rglob("*.json")):
+        if not path.name.startswith("."):
+            yield path
+
+
+def read_record(path: Path) -> dict[str, Any] | None:
+    """A record, or None when the file is not a featcmp record (other JSON is ignored)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
+        return None
+    if any(k not in data for k in REQUIRED_KEYS):
+        return None
+    return data
+
+
+def load_records(root: str | Path) -> list[dict[str, Any]]:
+    """Every record under `root` (recursively)."""
+    root = Path(root)
+    if not root.exists():
+        raise FeatcmpError(f"{root}: no such results folder")
+    if not root.is_dir():
+        raise FeatcmpError(f"{root}: is a file; expected a folder of run records")
+    records = [r for p in iter_record_files(root) if (r := read_record(p)) is not None]
+    return records

@@ -1,0 +1,198 @@
+"""Runs a config: one dataset split per seed, every pipeline on it, one record per pipeline run.
+
+A job is one pipeline at one seed and one training-set size. Its id is a hash of everything
+that decides its result, so equal jobs share a record file and different ones never collide.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import platform
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from featcmp import __version__
+from featcmp.config import Config, PipelineConfig
+from featcmp.data.loader import Dataset, load_dataset, subsample_train
+from featcmp.errors import FeatcmpError, RunError
+from featcmp.pipelines import PIPELINES, build_pipeline, feature_dim, learned_params
+from featcmp.results import SCHEMA_VERSION, classification_metrics, write_record
+
+PACKAGES = ("numpy", "scikit-learn", "scikit-image", "torch", "scipy")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One pipeline, one seed, one training-set size (None: the whole training split)."""
+
+    config: Config
+    pipeline: PipelineConfig
+    seed: int
+    train_size: int | float | None = None
+
+    def resolved(self) -> dict[str, Any]:
+        """The config as this job ran it: the dataset, this pipeline, this seed and size."""
+        return {
+            "name": self.config.name,
+            "seed": self.seed,
+            "train_size": self.train_size,
+            "dataset": self.config.dataset.as_dict(),
+            "pipeline": self.pipeline.as_dict(),
+        }
+
+    @property
+    def id(self) -> str:
+        identity = self.resolved()
+        del identity["name"]  # renaming a config does not change what it computes
+        text = json.dumps(identity, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def record_path(self, out_dir: Path) -> Path:
+        return out_dir / self.config.name / f"{self.pipeline.row}-{self.id}.json"
+
+
+def expand_jobs(cfg: Config) -> list[Job]:
+    """Every (seed, train size, pipeline) of a config, seeds outermost so a split loads once."""
+    seeds = cfg.seeds or [cfg.seed]
+    sizes = cfg.train_sizes or [None]
+    return [Job(cfg, p, s, t) for s in seeds for t in sizes for p in cfg.pipelines]
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"featcmp": __version__, "python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def _params_with_seed(p: PipelineConfig, seed: int) -> dict[str, Any]:
+    """Learned pipelines take the run's seed for their initialisation unless set explicitly."""
+    params = copy.deepcopy(p.params)
+    if PIPELINES[p.name].flat:
+        params.setdefault("seed", seed)
+    return params
+
+
+def run_job(job: Job, data: Dataset) -> dict[str, Any]:
+    """Fit and evaluate one pipeline on `data`; return its record (raises on failure)."""
+    where = f"pipelines[{job.config.pipelines.index(job.pipeline)}]"
+    pipe = build_pipeline(job.pipeline.name, _params_with_seed(job.pipeline, job.seed), where)
+    start = time.perf_counter()
+    try:
+        pipe.fit(data.X_train, data.y_train)
+        fit_s = time.perf_counter() - start
+        start = time.perf_counter()
+        pred = pipe.predict(data.X_test)
+        predict_s = time.perf_counter() - start
+    except MemoryError:
+        raise RunError(
+            f"{job.pipeline.row}: ran out of memory; use fewer images (dataset.max_train)"
+        ) from None
+    metrics = classification_metrics(data.y_test, pred, len(data.class_names))
+    last = pipe.steps[-1][1]
+    return {
+        **base_record(job, data),
+        "status": "ok",
+        "error": None,
+        **metrics,
+        "feature_dim": feature_dim(pipe),
+        "learned_params": learned_params(pipe),
+        "solver": getattr(last, "solver_", type(last).__name__),
+        "fit_seconds": round(fit_s, 4),
+        "predict_seconds": round(predict_s, 4),
+        "predictions": [int(v) for v in pred],
+        "y_true": [int(v) for v in data.y_test],
+    }
+
+
+def base_record(job: Job, data: Dataset | None) -> dict[str, Any]:
+    spec = PIPELINES.get(job.pipeline.name)
+    return {
+        "schema": SCHEMA_VERSION,
+        "id": job.id,
+        "config_name": job.config.name,
+        "pipeline": job.pipeline.row,
+        "registry_name": job.pipeline.name,
+        "family": spec.family if spec else None,
+        "seed": job.seed,
+        "train_size": job.train_size,
+        "dataset": data.summary() if data is not None else {"name": job.config.dataset.source},
+        "config": job.resolved(),
+        "versions": package_versions(),
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "accuracy": None,
+    }
+
+
+def failed_record(job: Job, data: Dataset | None, error: BaseException) -> dict[str, Any]:
+    return {**base_record(job, data), "status": "failed", "error": str(error)}
+
+
+class DatasetCache:
+    """Loads each (seed, train size) split once for all pipelines that need it."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self._full: dict[int, Dataset] = {}
+
+    def get(self, seed: int, train_size: int | float | None) -> Dataset:
+        if seed not in self._full:
+            self._full = {seed: load_dataset(self.cfg.dataset, seed)}  # keep one split in memory
+        data = self._full[seed]
+        return data if train_size is None else subsample_train(data, train_size, seed)
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """The output folder must be a folder we can write to; say so before any work is done."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FeatcmpError(f"{out_dir}: output path is a file, not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".featcmp-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise FeatcmpError(
+            f"{out_dir}: cannot write results here ({exc.strerror or exc})"
+        ) from None
+
+
+def run_jobs(
+    jobs: list[Job],
+    out_dir: Path,
+    on_record: Callable[[Job, dict[str, Any]], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Run jobs in order, writing each record atomically as soon as it exists.
+
+    User errors in the data stop everything (every job would hit them); a pipeline's own run-time
+    failure (NaN loss, memory) is recorded as a failed run and the others go on.
+    """
+    caches: dict[int, DatasetCache] = {}
+    for job in jobs:
+        cache = caches.setdefault(id(job.config), DatasetCache(job.config))
+        data = cache.get(job.seed, job.train_size)
+        try:
+            record = run_job(job, data)
+        except RunError as exc:
+            record = failed_record(job, data, exc)
+        write_record(job.record_path(out_dir), record)
+        if on_record is not None:
+            on_record(job, record)
+        yield record
+
+
+def accuracy_of(record: dict[str, Any]) -> float | None:
+    acc = record.get("accuracy")
+    return None if acc is None or not np.isfinite(acc) else float(acc)

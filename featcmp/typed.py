@@ -1,0 +1,118 @@
+"""Strict conversion of plain YAML data into typed dataclasses.
+
+Every unknown key is an error naming its key path and the closest valid name; every value is
+checked against its annotation. Kept generic so each config section is just a dataclass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, TypeVar, Union
+
+from featcmp.errors import ConfigError, did_you_mean
+
+T = TypeVar("T")
+
+
+def describe(value: Any) -> str:
+    """A short human name for a YAML value's type."""
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+    names.update({list: "a list", dict: "a mapping", type(None): "null"})
+    return names.get(type(value), type(value).__name__)
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin in (list, tuple):
+        return "a list"
+    if origin is dict:
+        return "a mapping"
+    if dataclasses.is_dataclass(tp):
+        return "a mapping"
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(
+        tp, "null" if tp is type(None) else getattr(tp, "__name__", str(tp))
+    )
+
+
+def convert(value: Any, tp: Any, where: str) -> Any:
+    """Check `value` against the annotation `tp`; return it converted (lists to tuples etc.)."""
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return value
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return convert(value, arg, where)
+            except ConfigError as exc:
+                errors.append(exc)
+        if len(errors) == 1:
+            raise errors[0]
+        raise ConfigError(f"{where}: expected {_type_name(tp)}, got {describe(value)}")
+    if origin in (list, tuple):
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected {_type_name(tp)}, got {describe(value)}")
+        args = typing.get_args(tp)
+        item_tp = args[0] if args else Any
+        items = [convert(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if origin is tuple else items
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {describe(value)}")
+        return {str(k): v for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value, where)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected a boolean, got {describe(value)}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {describe(value)}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected a number, got {describe(value)}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {describe(value)}")
+        return value
+    if isinstance(tp, type) and not isinstance(value, tp):
+        raise ConfigError(f"{where}: expected {_type_name(tp)}, got {describe(value)}")
+    return value
+
+
+def from_dict(cls: type[T], data: Any, where: str = "") -> T:
+    """Build dataclass `cls` from a mapping, strictly: unknown keys and wrong types are errors."""
+    label = where or "config"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{label}: expected a mapping, got {describe(data)}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+    for key in data:
+        if key not in fields:
+            path = f"{where}.{key}" if where else str(key)
+            raise ConfigError(f"unknown key '{path}'{did_you_mean(str(key), fields)}")
+    kwargs = {}
+    for name, field in fields.items():
+        path = f"{where}.{name}" if where else name
+        if name in data:
+            kwargs[name] = convert(data[name], hints[name], path)
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"missing key '{path}'")
+    try:
+        return cls(**kwargs)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{label}: {exc}") from None
