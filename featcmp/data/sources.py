@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -206,3 +206,66 @@ def read_npz(path: str | None, options: NoOptions) -> Images:
         raise DataError(f"{file}: X holds {len(X)} images but y holds {len(y)} labels")
     y, class_names = labels_to_int(y, names, str(file))
     return Images(X, y, class_names)
+
+
+@dataclass
+class ScenesOptions:
+    """The procedural scenes of `featcmp.data.scenes`; unset nuisance ranges follow `difficulty`."""
+
+    n_per_class: int = 250
+    size: int = 32
+    rgb: bool = True
+    difficulty: str = "medium"
+    data_seed: int = 0
+    position: float | None = None
+    scale: float | list[float] | None = None
+    rotation: float | None = None
+    flip: bool | None = None
+    object_colour: float | None = None
+    background: float | None = None
+    lighting: float | list[float] | None = None
+    clutter: int | None = None
+    noise: float | None = None
+    occlusion: float | None = None
+    clouds: bool | None = None
+
+    RANGE_KEYS: ClassVar[tuple[str, ...]] = (
+        "position",
+        "scale",
+        "rotation",
+        "flip",
+        "object_colour",
+        "background",
+        "lighting",
+        "clutter",
+        "noise",
+        "occlusion",
+        "clouds",
+    )
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.n_per_class <= 100_000:
+            raise ConfigError(f"dataset.n_per_class: must be 1..100000, got {self.n_per_class}")
+
+
+@register_source(
+    "scenes",
+    ScenesOptions,
+    "generated car/bus/monument/flower scenes on sky and lawn (the lecture's task)",
+)
+def read_scenes(path: str | None, options: ScenesOptions) -> Images:
+    from featcmp.data.scenes import generate_scenes
+
+    overrides = {
+        k: getattr(options, k) for k in ScenesOptions.RANGE_KEYS if getattr(options, k) is not None
+    }
+    # The images depend on data_seed only; the experiment's seed picks the split.
+    X, y, names = generate_scenes(
+        n_per_class=options.n_per_class,
+        size=options.size,
+        rgb=options.rgb,
+        difficulty=options.difficulty,
+        seed=options.data_seed,
+        **overrides,
+    )
+    return Images(X, y, list(names))
