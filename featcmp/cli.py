@@ -145,3 +145,46 @@ def main() -> None:
         typer.echo("error: interrupted", err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+datasets_app = typer.Typer(help="Look at a dataset or export it as class-per-folder PNGs.")
+app.add_typer(datasets_app, name="datasets")
+SourceArg = Annotated[str, typer.Argument(help="A source name (scenes, digits, ...) or a config.")]
+PathOption = Annotated[str | None, typer.Option("--path", help="The source's dataset.path.")]
+DataSetOption = Annotated[
+    list[str] | None, typer.Option("--set", help="A source option: --set n_per_class=50")
+]
+
+
+@datasets_app.command("show")
+@user_errors
+def datasets_show(
+    source: SourceArg,
+    out: Annotated[Path | None, typer.Option("--out", help="PNG to write.")] = None,
+    path: PathOption = None,
+    set_: DataSetOption = None,
+    per_class: Annotated[int, typer.Option(min=1, max=64, help="Examples per class.")] = 8,
+) -> None:
+    """Write a montage of SOURCE: one labelled row per class."""
+    from featcmp.config import dataset_from_cli
+    from featcmp.data.export import write_montage
+
+    spec = dataset_from_cli(source, path, set_ or [])
+    out = out or Path(f"{spec.source}-montage.png")
+    typer.echo(f"wrote {write_montage(spec, out, per_class)}", err=True)
+
+
+@datasets_app.command("export")
+@user_errors
+def datasets_export(
+    source: SourceArg,
+    directory: Annotated[Path, typer.Argument(help="New folder for <class>/<index>.png files.")],
+    path: PathOption = None,
+    set_: DataSetOption = None,
+) -> None:
+    """Write SOURCE as class-per-folder PNGs, which the `folder` source reads back."""
+    from featcmp.config import dataset_from_cli
+    from featcmp.data.export import export_folder
+
+    n = export_folder(dataset_from_cli(source, path, set_ or []), directory)
+    typer.echo(f"wrote {n} images under {directory}", err=True)

@@ -105,7 +105,7 @@ def _normalise_pipelines(raw: Any) -> Any:
     return raw
 
 
-def _parse_dataset(raw: Any) -> DatasetConfig:
+def parse_dataset(raw: Any) -> DatasetConfig:
     from featcmp.data.sources import SOURCES, source_options
 
     if not isinstance(raw, dict):
@@ -142,7 +142,7 @@ def parse_config(raw: Any, default_name: str = "experiment") -> Config:
         raise ConfigError(f"config: expected a mapping at the top level, got {describe(raw)}")
     raw = dict(raw)
     raw.setdefault("name", default_name)
-    dataset = _parse_dataset(raw.pop("dataset", {}))
+    dataset = parse_dataset(raw.pop("dataset", {}))
     if "pipelines" not in raw:
         raise ConfigError("missing key 'pipelines': list the pipelines to run, e.g. [hog_svm, cnn]")
     raw["pipelines"] = _normalise_pipelines(raw["pipelines"])
@@ -238,6 +238,23 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
         keys, value = _split_assignment(text)
         set_path(raw, keys, value, f"--set {text}")
     return raw
+
+
+def dataset_from_cli(source: str, path: str | None, overrides: list[str]) -> DatasetConfig:
+    """A dataset spec from a source name or a config file's `dataset:`, plus `key=value` options."""
+    if source.endswith((".yaml", ".yml")):
+        raw = read_yaml(Path(source))
+        if not isinstance(raw, dict) or not isinstance(raw.get("dataset", {}), dict):
+            raise ConfigError(f"{source}: expected a config with a 'dataset:' mapping")
+        data = dict(raw.get("dataset", {}))
+    else:
+        data = {"source": source}
+    if path is not None:
+        data["path"] = path
+    for text in overrides:
+        keys, value = _split_assignment(text)
+        set_path(data, keys[1:] if keys[0] == "dataset" else keys, value, f"--set {text}")
+    return parse_dataset(data)
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:

@@ -1,0 +1,94 @@
+"""Look at a dataset (a labelled montage) and export it as class-per-folder PNGs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from featcmp.config import DatasetConfig
+from featcmp.data.images import to_unit_float
+from featcmp.data.loader import Dataset, load_dataset
+from featcmp.errors import FeatcmpError
+from featcmp.results import atomic_write_bytes
+
+
+def all_images(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Training then test images of a split, as one array (what export and montage show)."""
+    return np.concatenate([ds.X_train, ds.X_test]), np.concatenate([ds.y_train, ds.y_test])
+
+
+def montage_png(
+    X: np.ndarray, y: np.ndarray, class_names: list[str], per_class: int = 8, title: str = ""
+) -> bytes:
+    """A PNG with one labelled row per class and up to `per_class` examples in each."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [np.flatnonzero(y == k)[:per_class] for k in range(len(class_names))]
+    cols = max(1, max(len(r) for r in rows))
+    fig, axes = plt.subplots(
+        len(rows), cols, figsize=(1.1 * cols + 1.2, 1.1 * len(rows) + 0.4), squeeze=False
+    )
+    for k, idx in enumerate(rows):
+        for j in range(cols):
+            ax = axes[k, j]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if j < len(idx):
+                img = X[idx[j]]
+                ax.imshow(
+                    img,
+                    cmap="gray" if img.ndim == 2 else None,
+                    vmin=0,
+                    vmax=1,
+                    interpolation="nearest",
+                )
+        axes[k, 0].set_ylabel(class_names[k], rotation=0, ha="right", va="center", fontsize=10)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def write_montage(spec: DatasetConfig, out: Path, per_class: int = 8, seed: int = 0) -> Path:
+    ds = load_dataset(spec, seed)
+    X, y = all_images(ds)
+    atomic_write_bytes(out, montage_png(X, y, ds.class_names, per_class, title=ds.name))
+    return out
+
+
+def _png_bytes(img: np.ndarray) -> bytes:
+    from PIL import Image
+
+    pixels = np.round(np.clip(img, 0.0, 1.0) * 255.0).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(pixels, mode="L" if pixels.ndim == 2 else "RGB").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def export_folder(spec: DatasetConfig, out_dir: Path, seed: int = 0) -> int:
+    """Write every image as `out_dir/<class>/<index>.png` (8-bit), readable by the folder source.
+
+    Images already on a 1/255 grid (scenes, MNIST, CIFAR-10) come back exactly; others are
+    rounded to the nearest 8-bit level.
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FeatcmpError(f"{out_dir}: is a file; expected a folder to export into")
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise FeatcmpError(f"{out_dir}: folder is not empty; export into a new folder")
+    ds = load_dataset(spec, seed)
+    X, y = all_images(ds)
+    X = to_unit_float(X, ds.name)
+    width = len(str(len(X)))
+    for i, (img, label) in enumerate(zip(X, y, strict=True)):
+        atomic_write_bytes(out_dir / ds.class_names[label] / f"{i:0{width}d}.png", _png_bytes(img))
+    return len(X)
