@@ -1,0 +1,1 @@
+"""Feature extractors: raw pixels, edge kernels, HOG."""
