@@ -6,6 +6,7 @@ import numpy as np
 
 from featcmp.errors import ConfigError, DataError
 from featcmp.features.base import ImageTransformer
+from featcmp.features.hog_batch import hog_batch
 
 BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
 
@@ -22,18 +23,22 @@ class HOGFeatures(ImageTransformer):
         cells_per_block: tuple[int, int] = (2, 2),
         block_norm: str = "L2-Hys",
         transform_sqrt: bool = False,
+        device: str = "cpu",
     ):
         self.orientations = orientations
         self.pixels_per_cell = pixels_per_cell
         self.cells_per_block = cells_per_block
         self.block_norm = block_norm
         self.transform_sqrt = transform_sqrt
+        self.device = device
 
     def check(self) -> None:
         if self.block_norm not in BLOCK_NORMS:
             raise ConfigError(
                 f"hog.block_norm: unknown '{self.block_norm}'; choose from {', '.join(BLOCK_NORMS)}"
             )
+        if self.device not in ("cpu", "auto") and not self.device.startswith("cuda"):
+            raise ConfigError(f"hog.device: expected 'cpu', 'auto' or 'cuda', got '{self.device}'")
         if self.orientations < 1:
             raise ConfigError(f"hog.orientations must be at least 1, got {self.orientations}")
         if len(self.pixels_per_cell) != 2 or len(self.cells_per_block) != 2:
@@ -58,15 +63,34 @@ class HOGFeatures(ImageTransformer):
             )
 
     def _transform_batch(self, X: np.ndarray) -> np.ndarray:
-        from skimage.feature import hog
-
-        kwargs = dict(
+        # Batched over the whole chunk; equal to skimage.feature.hog per image (see hog_batch).
+        return hog_batch(
+            X,
             orientations=self.orientations,
             pixels_per_cell=tuple(self.pixels_per_cell),
             cells_per_block=tuple(self.cells_per_block),
             block_norm=self.block_norm,
             transform_sqrt=self.transform_sqrt,
-            feature_vector=True,
             channel_axis=-1 if X.ndim == 4 else None,
+            device=self._device,
         )
-        return np.stack([hog(img, **kwargs) for img in X])
+
+    @property
+    def _device(self) -> str:
+        if self.device == "auto":
+            import torch
+
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        if self.device.startswith("cuda"):
+            import torch
+
+            if not torch.cuda.is_available():
+                import sys
+
+                print(
+                    f"note: hog device '{self.device}' requested but no CUDA GPU is available; "
+                    "using CPU",
+                    file=sys.stderr,
+                )
+                return "cpu"
+        return self.device
