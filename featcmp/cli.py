@@ -7,8 +7,12 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
+
+try:  # recent typer releases vendor click; older ones use the click package
+    from typer._click import exceptions as click_exc
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as click_exc
 
 from featcmp import progress
 from featcmp.errors import FeatcmpError
@@ -133,15 +137,16 @@ def main() -> None:
     """Entry point: usage errors, too, become a single line (not click's multi-line box)."""
     try:
         code = app(standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError:
+    except click_exc.NoArgsIsHelpError:
         sys.exit(0)
-    except click.UsageError as exc:
-        hint = f" (see 'featcmp {exc.ctx.info_name if exc.ctx else ''} --help')".replace("  ", " ")
+    except click_exc.UsageError as exc:
+        command = "featcmp" if exc.ctx is None or exc.ctx.parent is None else exc.ctx.command_path
+        hint = f" (see '{command} --help')"
         typer.echo(f"error: {exc.format_message()}{hint}", err=True)
         sys.exit(2)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("error: interrupted", err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
