@@ -17,9 +17,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from featcmp.errors import ConfigError, did_you_mean, unknown_name
+from featcmp.features.bank import KernelBankFeatures
 from featcmp.features.edges import EdgeFeatures
 from featcmp.features.hog import HOGFeatures
 from featcmp.features.raw import RawPixels
+from featcmp.features.sift import SIFTBagOfWords
 from featcmp.models.nets import CNNClassifier, MLPClassifier
 from featcmp.models.svm import SVM
 
@@ -72,6 +74,22 @@ def edges_svm() -> Pipeline:
 @register_pipeline("hog_svm", HAND_CRAFTED, "histogram of oriented gradients -> scaler -> SVM")
 def hog_svm() -> Pipeline:
     return svm_pipeline("hog", HOGFeatures())
+
+
+@register_pipeline(
+    "sift_bovw_svm",
+    HAND_CRAFTED,
+    "dense SIFT -> k-means visual words -> pyramid histogram -> scaler -> SVM",
+)
+def sift_bovw_svm() -> Pipeline:
+    return svm_pipeline("sift", SIFTBagOfWords())
+
+
+@register_pipeline(
+    "kernels_svm", HAND_CRAFTED, "bank of blur/sharpen/edge kernels, grid-pooled -> scaler -> SVM"
+)
+def kernels_svm() -> Pipeline:
+    return svm_pipeline("bank", KernelBankFeatures())
 
 
 @register_pipeline("cnn", LEARNED, "convolutional network, kernels learned by backpropagation")

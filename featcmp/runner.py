@@ -110,6 +110,8 @@ def run_job(job: Job, data: Dataset) -> dict[str, Any]:
         "feature_dim": feature_dim(pipe),
         "learned_params": learned_params(pipe),
         "solver": getattr(last, "solver_", type(last).__name__),
+        # The fixed kernels a feature step applied ({name: matrix}; kernels_svm), for the report.
+        "kernels": getattr(pipe.steps[0][1], "kernels_", None),
         "fit_seconds": round(fit_s, 4),
         "predict_seconds": round(predict_s, 4),
         "predictions": [int(v) for v in pred],

@@ -1,0 +1,148 @@
+"""A bank of fixed, hand-coded kernels: each response pooled over a coarse grid, concatenated.
+
+The lecture's pre-2012 recipe with several kernels instead of one: blur, sharpen and edge
+responses summarised per region, so the SVM sees where in the image each kind of structure is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from featcmp.errors import ConfigError, DataError, did_you_mean
+from featcmp.features.base import ImageTransformer
+from featcmp.features.edges import correlate_batch
+from featcmp.features.kernels import KERNELS
+
+# Named banks; a config may also list kernel names (and bank names) explicitly.
+BANKS: dict[str, tuple[str, ...]] = {
+    "blur": ("box3", "box5", "gaussian3", "gaussian5"),
+    "sharpen": ("sharpen",),
+    "edges": ("laplacian8", "sobel_x", "sobel_y"),
+}
+BANKS["lecture"] = BANKS["blur"] + BANKS["sharpen"] + BANKS["edges"]
+
+# Statistics a grid region can be summarised by.
+POOL_STATS = ("mean", "mean_abs", "max_abs")
+
+
+def resolve_bank(bank: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Kernel names of a bank given by name, or by a list of kernel and bank names.
+
+    Parameters
+    ----------
+    bank : str, sequence of str or None
+        A name from `BANKS` or `KERNELS`, or a list of them (expanded in order, duplicates
+        dropped). None is the whole lecture bank.
+
+    Returns
+    -------
+    tuple of str
+        Kernel names, each a key of `KERNELS`.
+    """
+    names = ["lecture"] if bank is None else [bank] if isinstance(bank, str) else list(bank)
+    if not names:
+        raise ConfigError("an empty bank; name a bank or at least one kernel")
+    out: list[str] = []
+    for name in names:
+        if not isinstance(name, str):
+            raise ConfigError(f"expected kernel or bank names, got {name!r}")
+        if name in BANKS:
+            out += BANKS[name]
+        elif name in KERNELS:
+            out.append(name)
+        else:
+            choices = sorted(BANKS) + sorted(KERNELS)
+            raise ConfigError(
+                f"unknown kernel or bank '{name}'{did_you_mean(name, choices)}; "
+                f"banks: {', '.join(sorted(BANKS))}; kernels: {', '.join(sorted(KERNELS))}"
+            )
+    return tuple(dict.fromkeys(out))
+
+
+def grid_pool(R: np.ndarray, grid: int, stats: Sequence[str]) -> np.ndarray:
+    """Summarise (n, H, W, ...) responses over g x g regions: (n, len(stats), g, g, ...).
+
+    Region borders are spread evenly (sizes differ by at most one pixel when `grid` does not
+    divide the image), so every pixel counts in exactly one region.
+    """
+    h, w = R.shape[1:3]
+    rows = np.linspace(0, h, grid + 1).round().astype(int)
+    cols = np.linspace(0, w, grid + 1).round().astype(int)
+    area = np.outer(np.diff(rows), np.diff(cols)).reshape(1, grid, grid, *([1] * (R.ndim - 3)))
+    out = []
+    for stat in stats:
+        if stat == "max_abs":
+            A = np.maximum.reduceat(np.abs(R), rows[:-1], axis=1)
+            out.append(np.maximum.reduceat(A, cols[:-1], axis=2))
+        else:
+            A = np.abs(R) if stat == "mean_abs" else R
+            S = np.add.reduceat(np.add.reduceat(A, rows[:-1], axis=1), cols[:-1], axis=2)
+            out.append(S / area)
+    return np.stack(out, axis=1)
+
+
+class KernelBankFeatures(ImageTransformer):
+    """Responses of a bank of fixed kernels, each pooled over a grid, concatenated.
+
+    Parameters
+    ----------
+    bank : str, list of str or None
+        A bank name (`lecture`, `blur`, `sharpen`, `edges`), a kernel name, or a list of them;
+        None is `lecture` (every kernel).
+    grid : int
+        Pool each response map over `grid` x `grid` regions.
+    stats : tuple of str
+        Statistics per region, from `POOL_STATS`.
+
+    Attributes
+    ----------
+    kernels_ : dict of str to list of list of float
+        The kernels applied, by name, as plain lists (set by `fit`; JSON-ready for the record).
+    """
+
+    label = "kernel bank"
+
+    def __init__(
+        self,
+        bank: str | Sequence[str] | None = None,
+        grid: int = 4,
+        stats: tuple[str, ...] = ("mean_abs", "max_abs"),
+    ):
+        self.bank = bank
+        self.grid = grid
+        self.stats = stats
+
+    def check(self) -> None:
+        resolve_bank(self.bank)
+        if not isinstance(self.grid, int) or self.grid < 1:
+            raise ConfigError(f"bank.grid must be a positive integer, got {self.grid!r}")
+        if isinstance(self.stats, str) or not self.stats:
+            raise ConfigError(f"bank.stats: expected a list from {', '.join(POOL_STATS)}")
+        for stat in self.stats:
+            if stat not in POOL_STATS:
+                raise ConfigError(
+                    f"bank.stats: unknown '{stat}'{did_you_mean(str(stat), POOL_STATS)}; "
+                    f"choose from {', '.join(POOL_STATS)}"
+                )
+
+    def _validate_geometry(self, shape: tuple[int, ...]) -> None:
+        self.check()
+        if self.grid > min(shape[:2]):
+            raise DataError(
+                f"bank.grid={self.grid} is larger than the {shape[0]}x{shape[1]} images"
+            )
+
+    def fit(self, X, y=None):
+        super().fit(X, y)
+        self.kernels_ = {name: KERNELS[name].tolist() for name in resolve_bank(self.bank)}
+        return self
+
+    def _transform_batch(self, X: np.ndarray) -> np.ndarray:
+        stats = tuple(self.stats)
+        parts = [
+            grid_pool(correlate_batch(X, KERNELS[name]), self.grid, stats).reshape(len(X), -1)
+            for name in resolve_bank(self.bank)
+        ]
+        return np.concatenate(parts, axis=1)
