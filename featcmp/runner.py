@@ -78,10 +78,15 @@ def package_versions() -> dict[str, str]:
 
 
 def _params_with_seed(p: PipelineConfig, seed: int) -> dict[str, Any]:
-    """Learned pipelines take the run's seed for their initialisation unless set explicitly."""
+    """Every seeded step (network weights, k-means vocabulary) takes the run's seed unless the
+    config sets one: a new seed means a new split and a new initialisation."""
     params = copy.deepcopy(p.params)
     if PIPELINES[p.name].flat:
         params.setdefault("seed", seed)
+        return params
+    for step_name, step in PIPELINES[p.name].build().steps:
+        if "seed" in step.get_params(deep=False):
+            params.setdefault(step_name, {}).setdefault("seed", seed)
     return params
 
 
