@@ -7,6 +7,7 @@ pipelines are addressed by their name: `--set pipelines.hog_svm.params.svm.C=10`
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,6 +143,11 @@ def parse_config(raw: Any, default_name: str = "experiment") -> Config:
         raise ConfigError(f"config: expected a mapping at the top level, got {describe(raw)}")
     raw = dict(raw)
     raw.setdefault("name", default_name)
+    # Unknown top-level keys first, so a misspelt `pipelnes` is named, not reported as missing.
+    known = [f.name for f in dataclasses.fields(Config)]
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"unknown key '{key}'{did_you_mean(str(key), known)}")
     dataset = parse_dataset(raw.pop("dataset", {}))
     if "pipelines" not in raw:
         raise ConfigError("missing key 'pipelines': list the pipelines to run, e.g. [hog_svm, cnn]")

@@ -70,7 +70,8 @@ def classification_metrics(
         recall = np.where(support > 0, tp / support, 0.0)
         precision = np.where(predicted > 0, tp / predicted, 0.0)
         f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
-    present = support > 0
+    # Macro-F1 over classes that occur in truth or predictions, as scikit-learn averages it.
+    present = (support > 0) | (predicted > 0)
     return {
         "accuracy": float(tp.sum() / max(len(y_true), 1)),
         "macro_f1": float(f1[present].mean()) if present.any() else 0.0,

@@ -176,6 +176,18 @@ def check_out_dir(out_dir: Path) -> None:
         ) from None
 
 
+def check_geometry(cfg: Config, data: Dataset) -> None:
+    """Fail before any pipeline runs when one cannot take these images (HOG cells, CNN depth)."""
+    for i, p in enumerate(cfg.pipelines):
+        where = f"pipelines[{i}]"
+        for _, step in build_pipeline(p.name, p.params, where).steps:
+            if hasattr(step, "_validate_geometry"):
+                try:
+                    step._validate_geometry(data.image_shape)
+                except FeatcmpError as exc:
+                    raise type(exc)(f"{where} ({p.row}): {exc}") from None
+
+
 def run_jobs(
     jobs: list[Job],
     out_dir: Path,
@@ -188,8 +200,11 @@ def run_jobs(
     """
     caches: dict[int, DatasetCache] = {}
     for job in jobs:
-        cache = caches.setdefault(id(job.config), DatasetCache(job.config))
-        data = cache.get(job.seed, job.train_size)
+        if id(job.config) not in caches:
+            caches[id(job.config)] = DatasetCache(job.config)
+            # A pipeline that cannot take the images fails now, not after the others have run.
+            check_geometry(job.config, caches[id(job.config)].get(job.seed, None))
+        data = caches[id(job.config)].get(job.seed, job.train_size)
         try:
             record = run_job(job, data)
         except RunError as exc:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from featcmp.errors import DataError
+from featcmp.results import atomic_write_bytes
 
 # Type codes of the IDX format and the numpy dtype each one stores.
 IDX_DTYPES = {
@@ -107,4 +108,4 @@ def write_idx(path: str | Path, array: np.ndarray) -> None:
     )
     payload = header + array.astype(IDX_DTYPES[code]).tobytes()
     path = Path(path)
-    path.write_bytes(gzip.compress(payload) if path.suffix == ".gz" else payload)
+    atomic_write_bytes(path, gzip.compress(payload) if path.suffix == ".gz" else payload)

@@ -38,6 +38,10 @@ def resolve_device(device: str) -> torch.device:
 
 
 def available_cores() -> int:
+    """Threads for torch: OMP_NUM_THREADS when set (shared machines), else this process's cores."""
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
@@ -129,6 +133,12 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.device not in ("auto", "cpu") and not str(self.device).startswith("cuda"):
             raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda[:N]', got '{self.device}'")
+
+    def _validate_geometry(self, shape: tuple[int, ...]) -> None:
+        """Raise ConfigError when the network cannot take images of `shape` (H, W[, C])."""
+        self.check()
+        channels = shape[2] if len(shape) == 3 else 1
+        self.build_module((channels, shape[0], shape[1]), 2)
 
     # -- training --------------------------------------------------------------------------
     def _make_optimizer(self, params) -> torch.optim.Optimizer:
