@@ -16,8 +16,9 @@ runner = CliRunner()
 
 def test_montage_is_written_and_not_blank(tmp_path):
     out = tmp_path / "m.png"
-    result = runner.invoke(app, ["datasets", "show", "scenes", "--out", str(out),
-                                 "--set", "n_per_class=6"])
+    result = runner.invoke(
+        app, ["datasets", "show", "scenes", "--out", str(out), "--set", "n_per_class=6"]
+    )
     assert result.exit_code == 0, result.output
     img = np.asarray(Image.open(out).convert("RGB"), dtype=float)
     assert img.shape[0] > 200 and img.shape[1] > 400
@@ -34,13 +35,25 @@ def test_montage_of_a_config_dataset(tmp_path):
 
 def test_export_then_folder_source_gives_back_the_same_images(tmp_path):
     spec = parse_dataset({"source": "scenes", "n_per_class": 10, "size": 16})
-    result = runner.invoke(app, ["datasets", "export", "scenes", str(tmp_path / "out"),
-                                 "--set", "n_per_class=10", "--set", "size=16"])
+    result = runner.invoke(
+        app,
+        [
+            "datasets",
+            "export",
+            "scenes",
+            str(tmp_path / "out"),
+            "--set",
+            "n_per_class=10",
+            "--set",
+            "size=16",
+        ],
+    )
     assert result.exit_code == 0, result.output
     X, y = all_images(load_dataset(spec, seed=0))
     names = load_dataset(spec, seed=0).class_names
-    back = load_dataset(DatasetConfig(source="folder", path=str(tmp_path / "out"),
-                                      options={"color": "rgb"}), seed=0)
+    back = load_dataset(
+        DatasetConfig(source="folder", path=str(tmp_path / "out"), options={"color": "rgb"}), seed=0
+    )
     Xb, yb = all_images(back)
     # The folder source sorts class folders by name; compare by name and by file order.
     assert sorted(back.class_names) == sorted(names)
@@ -52,7 +65,8 @@ def test_export_then_folder_source_gives_back_the_same_images(tmp_path):
         assert names[y[i]] == f.parent.name
         np.testing.assert_array_equal(img, X[i])  # scenes sit on the 1/255 grid: exact
     assert sorted(map(tuple, Xb.reshape(len(Xb), -1)[:, :8].tolist())) == sorted(
-        map(tuple, X.reshape(len(X), -1)[:, :8].tolist()))
+        map(tuple, X.reshape(len(X), -1)[:, :8].tolist())
+    )
     assert sorted(back.class_names[k] for k in yb) == sorted(names[k] for k in y)
 
 
