@@ -121,6 +121,19 @@ def report(
         typer.echo(f"wrote {path}", err=True)
 
 
+@app.command()
+@user_errors
+def explain(
+    config: Annotated[Path, typer.Argument(help="A YAML config with a cnn or mlp pipeline.")],
+    set_: SetOption = None,
+) -> None:
+    """Per layer of each CNN and MLP: parameters, connections, weight sharing, receptive field."""
+    from featcmp.config import load_config
+    from featcmp.explain import config_facts, print_facts
+
+    print_facts(config_facts(load_config(config, set_ or []), where=str(config)))
+
+
 @app.command("list")
 def list_() -> None:
     """The pipelines and dataset sources, one line each."""

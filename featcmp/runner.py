@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from featcmp import __version__
+from featcmp.artifacts import collect_artifacts
 from featcmp.config import Config, PipelineConfig
 from featcmp.data.loader import Dataset, load_dataset, subsample_train
 from featcmp.errors import FeatcmpError, RunError
@@ -121,6 +122,7 @@ def run_job(job: Job, data: Dataset) -> dict[str, Any]:
         "predict_seconds": round(predict_s, 4),
         "predictions": [int(v) for v in pred],
         "y_true": [int(v) for v in data.y_test],
+        "artifacts": collect_artifacts(pipe, data, pred),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -31,10 +32,16 @@ class Dataset:
     def image_shape(self) -> tuple[int, ...]:
         return tuple(self.X_train.shape[1:])
 
+    @cached_property
+    def test_fingerprint(self) -> str:
+        """Hash of the test part alone: equal for every training size and pipeline of a split."""
+        return fingerprint(self.X_test, self.y_test)
+
     def summary(self) -> dict:
         return {
             "name": self.name,
             "fingerprint": self.fingerprint,
+            "test_fingerprint": self.test_fingerprint,
             "n_train": len(self.y_train),
             "n_test": len(self.y_test),
             "image_shape": list(self.image_shape),
@@ -147,7 +154,8 @@ def load_dataset(spec: DatasetConfig, seed: int = 0) -> Dataset:
 def subsample_train(ds: Dataset, size: int | float, seed: int) -> Dataset:
     """The same dataset with a stratified subset of its training set (test set untouched)."""
     n = round(size * len(ds.y_train)) if isinstance(size, float) else int(size)
-    n = max(len(ds.class_names) if n >= len(ds.class_names) else n, 1)
+    # A stratified subset keeps every class: never fewer images than classes.
+    n = max(n, len(np.unique(ds.y_train)))
     if n >= len(ds.y_train):
         return ds
     keep = stratified_subset(ds.y_train, n, np.random.default_rng([seed, 2]))

@@ -1,0 +1,182 @@
+"""`featcmp explain`: the lecture's architecture facts, layer by layer, for the CNN and the MLP.
+
+Per layer: learned parameters; connections per unit (how many inputs one output unit sees:
+sparse connectivity); how many output positions share each weight (weight sharing); and the
+receptive field on the input image (how far apart two pixels may be and still meet in one unit).
+For comparison, what the same layer would cost without weight sharing (locally connected) and as
+a dense layer between the same input and output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from featcmp.config import Config
+from featcmp.errors import ConfigError
+
+
+@dataclass
+class LayerFacts:
+    """What one layer of a network is, in the lecture's terms."""
+
+    layer: str
+    output: tuple[int, ...]  # (C, H, W) for maps, (units,) after flattening
+    params: int
+    connections: int  # inputs one output unit is connected to
+    sharing: int  # output positions that use each weight (1: none shared)
+    receptive: tuple[int, int]  # input pixels (rows, cols) one output unit can see
+    image: tuple[int, int]  # the input's (rows, cols), which bounds the receptive field
+    unshared_params: int  # the same connections with a weight per position (locally connected)
+    dense_params: int  # a dense layer from the same inputs to the same outputs
+
+
+def _pair(v: int | tuple[int, ...]) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+def layer_facts(module, in_shape: tuple[int, int, int]) -> list[LayerFacts]:
+    """Facts for each conv, pool, batch-norm and dense layer of an `nn.Sequential`.
+
+    Parameters
+    ----------
+    module : torch.nn.Sequential
+        The network, as `TorchClassifier.build_module` makes it.
+    in_shape : (C, H, W)
+        The input image shape.
+    """
+    import torch
+    from torch import nn
+
+    h_in, w_in = in_shape[1], in_shape[2]
+    rf, jump = [1, 1], [1, 1]  # receptive field and the input stride between neighbouring units
+    x = torch.zeros(1, *in_shape)
+    facts: list[LayerFacts] = []
+    counts: dict[str, int] = {}
+    module = module.eval()
+    with torch.no_grad():
+        for m in module:
+            n_in = x[0].numel()
+            x = m(x)
+            out = tuple(x.shape[1:])
+            n_out = x[0].numel()
+            params = sum(p.numel() for p in m.parameters())
+            kind = type(m).__name__
+            if isinstance(m, nn.Conv2d | nn.MaxPool2d | nn.AvgPool2d):
+                k, s, d = _pair(m.kernel_size), _pair(m.stride), _pair(m.dilation)
+                for i in range(2):
+                    rf[i] += (k[i] - 1) * d[i] * jump[i]
+                    jump[i] *= s[i]
+            if isinstance(m, nn.Conv2d):
+                positions = out[1] * out[2]
+                per_unit = m.in_channels // m.groups * k[0] * k[1]
+                bias = m.bias is not None
+                name = f"conv {k[0]}x{k[1]} stride {s[0]}"
+                # Without sharing, every position has its own copy of the kernels (and biases).
+                sharing, unshared = positions, params * positions
+                dense = n_in * n_out + (n_out if bias else 0)
+            elif isinstance(m, nn.MaxPool2d | nn.AvgPool2d):
+                per_unit, sharing, unshared, dense = k[0] * k[1], 0, 0, 0
+                name = f"{'max' if isinstance(m, nn.MaxPool2d) else 'avg'}-pool {k[0]}x{k[1]}"
+            elif isinstance(m, nn.BatchNorm2d):
+                positions = out[1] * out[2]
+                per_unit, sharing, name = 1, positions, "batch norm"
+                unshared, dense = params * positions, 0
+            elif isinstance(m, nn.Linear):
+                rf = [h_in, w_in]  # a dense unit sees every input, so every pixel
+                per_unit, sharing = m.in_features, 1
+                name = f"dense {m.in_features}->{m.out_features}"
+                unshared = dense = params
+            else:
+                continue  # ReLU, dropout, flatten: no weights, no change in what a unit sees
+            counts[kind] = counts.get(kind, 0) + 1
+            facts.append(
+                LayerFacts(
+                    layer=name,
+                    output=out,
+                    params=params,
+                    connections=per_unit,
+                    sharing=sharing,
+                    receptive=(min(rf[0], h_in), min(rf[1], w_in)),
+                    image=(h_in, w_in),
+                    unshared_params=unshared,
+                    dense_params=dense,
+                )
+            )
+    return facts
+
+
+def estimator_facts(estimator, in_shape: tuple[int, int, int], n_classes: int) -> list[LayerFacts]:
+    """Facts for a (CNN or MLP) classifier's network on images of `in_shape` (C, H, W)."""
+    return layer_facts(estimator.build_module(in_shape, n_classes), in_shape)
+
+
+def config_facts(
+    cfg: Config, where: str = "config"
+) -> list[tuple[str, tuple[int, int, int], list[LayerFacts]]]:
+    """(row, input shape, facts) for every learned pipeline of a config, on its dataset's images."""
+    from featcmp.data.loader import load_dataset
+    from featcmp.models.training import TorchClassifier
+    from featcmp.pipelines import build_pipeline
+
+    nets = []
+    for i, p in enumerate(cfg.pipelines):
+        last = build_pipeline(p.name, p.params, f"pipelines[{i}]").steps[-1][1]
+        if isinstance(last, TorchClassifier):
+            nets.append((p.row, last))
+    if not nets:
+        rows = ", ".join(p.row for p in cfg.pipelines)
+        raise ConfigError(f"{where}: no cnn or mlp pipeline to explain (it has: {rows})")
+    data = load_dataset(cfg.dataset, (cfg.seeds or [cfg.seed])[0])
+    shape = data.image_shape
+    in_shape = (shape[2], shape[0], shape[1]) if len(shape) == 3 else (1, shape[0], shape[1])
+    n_classes = len(data.class_names)
+    return [(row, in_shape, estimator_facts(est, in_shape, n_classes)) for row, est in nets]
+
+
+def facts_cells(f: LayerFacts) -> list[str]:
+    dash = "-"
+    return [
+        f.layer,
+        "x".join(map(str, f.output)),
+        f"{f.params:,}",
+        f"{f.connections:,}",
+        f"{f.sharing:,}" if f.sharing else dash,
+        f"{f.receptive[0]}x{f.receptive[1]}" + (" (all)" if f.receptive == f.image else ""),
+        f"{f.unshared_params:,}" if f.unshared_params else dash,
+        f"{f.dense_params:,}" if f.dense_params else dash,
+    ]
+
+
+FACT_HEADERS = (
+    "layer",
+    "output",
+    "learned params",
+    "connections per unit",
+    "positions sharing a weight",
+    "receptive field",
+    "params without sharing",
+    "params if dense",
+)
+
+
+def print_facts(nets: list[tuple[str, tuple[int, int, int], list[LayerFacts]]]) -> None:
+    """One table per network on the terminal, with its totals."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console() if Console().is_terminal else Console(width=160)
+    for row, in_shape, facts in nets:
+        table = Table(
+            title=f"{row} on {'x'.join(map(str, in_shape))} input (C x H x W)", title_justify="left"
+        )
+        for h in FACT_HEADERS:
+            table.add_column(h, justify="left" if h == "layer" else "right")
+        for f in facts:
+            table.add_row(*facts_cells(f))
+        console.print(table)
+        total = sum(f.params for f in facts)
+        dense = sum(f.dense_params for f in facts if f.layer.startswith(("conv", "dense")))
+        console.print(
+            f"{row}: {total:,} learned parameters; the same conv and dense layers, all dense, "
+            f"would need {dense:,}.\n"
+        )

@@ -1,0 +1,332 @@
+"""The report's pictures, as PNG bytes drawn with matplotlib's Agg canvas (no display, no pyplot).
+
+Everything comes from run records: accuracies, confusion matrices, and the small `artifacts` the
+runner stores (first-layer kernels, HOG pictures, misclassified thumbnails). Per dataset: accuracy
+bars, learning curves (when several training sizes ran), confusion matrices, learned kernels beside
+the hand-coded one, HOG pictures and misclassified examples.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from featcmp.report.table import Row
+
+FAMILY_COLOURS = {"hand-crafted": "#4C72B0", "learned": "#DD8452"}
+DPI = 100
+
+
+@dataclass
+class Plot:
+    """One picture of the report: `name` is its file stem (safe as a file name)."""
+
+    name: str
+    kind: str
+    title: str
+    caption: str
+    png: bytes
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "dataset"
+
+
+def to_png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def decode_png(b64: str) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(b64))))
+
+
+def _bare(ax) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def accuracy_bars(rows: list[Row], dataset: str) -> bytes:
+    """Mean accuracy per pipeline with one standard deviation as error bar."""
+    fig = Figure(figsize=(1.0 + 1.1 * len(rows), 3.6))
+    ax = fig.subplots()
+    x = np.arange(len(rows))
+    ax.bar(
+        x,
+        [r.accuracy_mean for r in rows],
+        yerr=[r.accuracy_std for r in rows],
+        capsize=4,
+        color=[FAMILY_COLOURS.get(r.family, "#888888") for r in rows],
+    )
+    for i, r in enumerate(rows):
+        ax.text(i, 0.02, f"{r.accuracy_mean:.3f}\nn={r.runs}", ha="center", va="bottom", size=8)
+    ax.set_xticks(x, [r.pipeline for r in rows], rotation=20)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("test accuracy")
+    ax.set_title(f"{dataset}, {rows[0].n_train} training images (mean ± std over seeds)", size=10)
+    return to_png(fig)
+
+
+def learning_curves(rows: list[Row], dataset: str) -> bytes:
+    """Accuracy against training-set size, log x, one line per pipeline."""
+    fig = Figure(figsize=(6.4, 4.0))
+    ax = fig.subplots()
+    for pipeline in sorted({r.pipeline for r in rows}):
+        pts = sorted(
+            (r.n_train, r.accuracy_mean, r.accuracy_std, r.family)
+            for r in rows
+            if r.pipeline == pipeline and r.runs
+        )
+        if not pts:
+            continue
+        n, mean, std, family = zip(*pts, strict=True)
+        ax.errorbar(
+            n,
+            mean,
+            yerr=std,
+            marker="o",
+            capsize=3,
+            linestyle="--" if family[0] == "hand-crafted" else "-",
+            label=pipeline,
+        )
+    ax.set_xscale("log")
+    sizes = sorted({r.n_train for r in rows})
+    ax.set_xticks(sizes, [str(n) for n in sizes])  # the sizes that ran, not powers of ten
+    ax.minorticks_off()
+    ax.set_xlabel("training images (log scale)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(f"{dataset}: learning curves (dashed: hand-crafted)", size=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    return to_png(fig)
+
+
+def confusion_matrices(records: dict[str, list[dict[str, Any]]], class_names: list[str]) -> bytes:
+    """Row-normalised confusion matrix per pipeline, summed over its seeds."""
+    names = sorted(records)
+    cols = min(3, len(names))
+    rows = -(-len(names) // cols)
+    side = 2.2 + 0.25 * len(class_names)
+    fig = Figure(figsize=(side * cols, side * rows))
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    for ax, name in zip(axes, names, strict=False):
+        cm = np.sum([np.asarray(r["confusion_matrix"]) for r in records[name]], axis=0)
+        norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+        ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+        ax.set_title(f"{name} ({len(records[name])} runs)", size=9)
+        ticks = np.arange(len(class_names))
+        ax.set_xticks(ticks, class_names, rotation=90, size=7)
+        ax.set_yticks(ticks, class_names, size=7)
+        ax.set_xlabel("predicted", size=8)
+        ax.set_ylabel("true", size=8)
+        if len(class_names) <= 12:
+            for (i, j), v in np.ndenumerate(norm):
+                if cm[i, j]:
+                    ax.text(
+                        j,
+                        i,
+                        f"{v:.2f}",
+                        ha="center",
+                        va="center",
+                        size=6,
+                        color="white" if v > 0.5 else "black",
+                    )
+    for ax in axes[len(names) :]:
+        ax.set_axis_off()
+    return to_png(fig)
+
+
+def _kernel_picture(k: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """(in, kh, kw) weights -> an RGB picture for 3 input channels, else the channel mean."""
+    if k.shape[0] == 3:
+        rgb = np.moveaxis(k, 0, -1)
+        span = np.abs(rgb).max() or 1.0
+        return 0.5 + 0.5 * rgb / span, None
+    return k.mean(axis=0), "RdBu_r"
+
+
+def kernels_figure(kernels: dict[str, Any], pipeline: str) -> bytes:
+    """The hand-coded reference kernel beside the CNN's learned first-layer kernels."""
+    weights = np.asarray(kernels["weights"], dtype=float)
+    ref = np.asarray(kernels["reference"]["weights"], dtype=float)
+    cols = min(8, len(weights))
+    rows = -(-len(weights) // cols)
+    fig = Figure(figsize=(2.8 + 0.9 * cols, 1.0 + 0.9 * max(rows, 2)), layout="constrained")
+    grid = fig.add_gridspec(max(rows, 2), cols + 2, width_ratios=[2, 0.3] + [1] * cols)
+    ax = fig.add_subplot(grid[:, 0])
+    span = np.abs(ref).max()
+    ax.imshow(ref, cmap="RdBu_r", vmin=-span, vmax=span)
+    for (i, j), v in np.ndenumerate(ref):
+        ax.text(j, i, f"{v:g}", ha="center", va="center", size=9)
+    ax.set_title(f"hand-coded\n{kernels['reference']['name']}", size=9)
+    _bare(ax)
+    for n, k in enumerate(weights):
+        ax = fig.add_subplot(grid[n // cols, 2 + n % cols])
+        picture, cmap = _kernel_picture(k)
+        span = np.abs(picture).max() or 1.0
+        if cmap:
+            ax.imshow(picture, cmap=cmap, vmin=-span, vmax=span)
+        else:
+            ax.imshow(np.clip(picture, 0, 1))
+        _bare(ax)
+    shape = "x".join(map(str, kernels["shape"]))
+    fig.suptitle(
+        f"{pipeline}: learned first-layer kernels ({shape}) vs the hand-coded one", size=10
+    )
+    return to_png(fig)
+
+
+def _image_grid(rows: list[tuple[str, list[tuple[np.ndarray, str]]]], title: str) -> bytes:
+    """A grid of labelled images, one labelled row per entry."""
+    cols = max(1, max(len(items) for _, items in rows))
+    fig = Figure(figsize=(1.4 + 1.1 * cols, 0.5 + 1.25 * len(rows)))
+    axes = fig.subplots(len(rows), cols, squeeze=False)
+    for r, (label, items) in enumerate(rows):
+        axes[r, 0].set_ylabel(label, size=8)
+        for c in range(cols):
+            ax = axes[r, c]
+            _bare(ax)
+            if c >= len(items):
+                ax.set_frame_on(False)
+                continue
+            img, caption = items[c]
+            ax.imshow(
+                img,
+                cmap="gray" if img.ndim == 2 else None,
+                vmin=0,
+                vmax=255,
+                interpolation="nearest",
+            )
+            ax.set_title(caption, size=7)
+    fig.suptitle(title, size=10)
+    return to_png(fig)
+
+
+def hog_figure(samples: list[dict[str, Any]], class_names: list[str], pipeline: str) -> bytes:
+    images = [(decode_png(s["image"]), class_names[s["label"]]) for s in samples]
+    hogs = [(decode_png(s["hog"]), f"HOG (drawn x{s.get('scale', 1)})") for s in samples]
+    return _image_grid(
+        [("image", images), ("HOG", hogs)],
+        f"{pipeline}: what HOG sees (oriented gradients per cell)",
+    )
+
+
+def misclassified_figure(records: dict[str, dict[str, Any]], class_names: list[str]) -> bytes:
+    rows = []
+    for name in sorted(records):
+        items = [
+            (decode_png(m["image"]), f"{class_names[m['true']]}→{class_names[m['pred']]}")
+            for m in records[name]["artifacts"]["misclassified"]
+        ]
+        rows.append((name, items))
+    return _image_grid(rows, "misclassified test images (true → predicted), one row per pipeline")
+
+
+def representative(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per pipeline, the run at the largest training size with the smallest seed."""
+    best: dict[str, dict[str, Any]] = {}
+    for r in sorted(records, key=lambda r: (-r["dataset"].get("n_train", 0), r["seed"])):
+        best.setdefault(r["pipeline"], r)
+    return best
+
+
+def dataset_plots(dataset: str, rows: list[Row], records: list[dict[str, Any]]) -> list[Plot]:
+    """Every picture for one dataset; those whose data no record holds are left out."""
+    stem = slug(dataset)
+    plots: list[Plot] = []
+
+    def add(
+        kind: str, title: str, caption: str, draw: Callable[[], bytes], suffix: str = ""
+    ) -> None:
+        name = f"{kind}-{stem}" + (f"-{slug(suffix)}" if suffix else "")
+        plots.append(Plot(name, kind, title, caption, draw()))
+
+    ok = [r for r in records if r.get("status") == "ok"]
+    ran = [r for r in rows if r.runs]
+    if not ok or not ran:
+        return plots
+    largest = max(r.n_train for r in ran)
+    top = [r for r in ran if r.n_train == largest]
+    add(
+        "accuracy",
+        f"Accuracy on {dataset}",
+        "Mean test accuracy; error bars: one standard deviation over seeds; n = runs. "
+        "Blue: hand-crafted features + SVM; orange: learned end to end.",
+        lambda: accuracy_bars(top, dataset),
+    )
+    if len({r.n_train for r in ran}) > 1:
+        add(
+            "learning-curve",
+            f"Learning curves on {dataset}",
+            "Test accuracy against training-set size on the same test set; "
+            "error bars: one standard deviation over seeds.",
+            lambda: learning_curves(ran, dataset),
+        )
+    at_top = [r for r in ok if r["dataset"].get("n_train") == largest]
+    class_names = at_top[0]["dataset"].get("class_names") or [
+        str(i) for i in range(len(at_top[0]["confusion_matrix"]))
+    ]
+    by_pipeline: dict[str, list[dict[str, Any]]] = {}
+    for r in at_top:
+        by_pipeline.setdefault(r["pipeline"], []).append(r)
+    add(
+        "confusion",
+        f"Confusion matrices on {dataset}",
+        f"Rows: true class, normalised to 1; summed over seeds at {largest} training images.",
+        lambda: confusion_matrices(by_pipeline, class_names),
+    )
+    reps = representative(at_top)
+    for name, r in sorted(reps.items()):
+        kernels = r.get("artifacts", {}).get("first_layer_kernels")
+        if kernels:
+            add(
+                "kernels",
+                f"{name}: learned kernels on {dataset}",
+                "Left: the lecture's hand-coded edge detector (8 at the centre, -1 around). "
+                "Right: the first conv layer's kernels, learned by backpropagation "
+                "(RGB kernels drawn as colour, others as the channel mean; red +, blue -).",
+                lambda k=kernels, n=name: kernels_figure(k, n),
+                suffix=name,
+            )
+    hog = next(
+        ((n, r) for n, r in sorted(reps.items()) if r.get("artifacts", {}).get("hog_samples")), None
+    )
+    if hog:
+        add(
+            "hog",
+            f"HOG pictures on {dataset}",
+            "Test images and scikit-image's picture of their HOG descriptor: the dominant "
+            "gradient orientations per cell, which is all the SVM sees.",
+            lambda: hog_figure(hog[1]["artifacts"]["hog_samples"], class_names, hog[0]),
+        )
+    wrong = {n: r for n, r in reps.items() if r.get("artifacts", {}).get("misclassified")}
+    if wrong:
+        add(
+            "misclassified",
+            f"Misclassified examples on {dataset}",
+            "The first misclassified test images of one run per pipeline (largest training "
+            "size, smallest seed), true → predicted.",
+            lambda: misclassified_figure(wrong, class_names),
+        )
+    return plots
+
+
+def all_plots(rows: list[Row], records: list[dict[str, Any]]) -> list[Plot]:
+    plots: list[Plot] = []
+    for dataset in sorted({r.dataset for r in rows}):
+        plots += dataset_plots(
+            dataset,
+            [r for r in rows if r.dataset == dataset],
+            [r for r in records if r["dataset"]["name"] == dataset],
+        )
+    return plots
