@@ -110,3 +110,16 @@ def test_report_html_renders_in_a_real_browser(report_dir, tmp_path_factory):
     assert shot.shape[0] > 300 and shot.shape[1] > 300
     colours = len(np.unique(shot.reshape(-1, 3), axis=0))
     assert shot.std() > 10 and colours > 50  # a drawn page, not a blank or single-colour one
+
+
+def test_records_without_artifacts_or_predictions_still_report(tmp_path):
+    # Records from before artifacts existed, or a run whose predictions were dropped: the
+    # pictures that need them are left out, the rest of the report stands.
+    for r in learning_curve_records():
+        del r["artifacts"], r["predictions"], r["y_true"]
+        r["dataset"].pop("test_fingerprint")
+        write_record(tmp_path / "old" / f"{r['id']}.json", r)
+    write_report(tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert set(figures(html).values()) == {"accuracy", "learning-curve", "confusion"}
+    assert "No two pipelines were scored on the same test set." in html

@@ -146,15 +146,6 @@ def confusion_matrices(records: dict[str, list[dict[str, Any]]], class_names: li
     return to_png(fig)
 
 
-def _kernel_picture(k: np.ndarray) -> tuple[np.ndarray, str | None]:
-    """(in, kh, kw) weights -> an RGB picture for 3 input channels, else the channel mean."""
-    if k.shape[0] == 3:
-        rgb = np.moveaxis(k, 0, -1)
-        span = np.abs(rgb).max() or 1.0
-        return 0.5 + 0.5 * rgb / span, None
-    return k.mean(axis=0), "RdBu_r"
-
-
 def kernels_figure(kernels: dict[str, Any], pipeline: str) -> bytes:
     """The hand-coded reference kernel beside the CNN's learned first-layer kernels."""
     weights = np.asarray(kernels["weights"], dtype=float)
@@ -167,17 +158,24 @@ def kernels_figure(kernels: dict[str, Any], pipeline: str) -> bytes:
     span = np.abs(ref).max()
     ax.imshow(ref, cmap="RdBu_r", vmin=-span, vmax=span)
     for (i, j), v in np.ndenumerate(ref):
-        ax.text(j, i, f"{v:g}", ha="center", va="center", size=9)
+        ax.text(
+            j,
+            i,
+            f"{v:g}",
+            ha="center",
+            va="center",
+            size=9,
+            color="white" if abs(v) > span / 2 else "black",
+        )
     ax.set_title(f"hand-coded\n{kernels['reference']['name']}", size=9)
     _bare(ax)
     for n, k in enumerate(weights):
         ax = fig.add_subplot(grid[n // cols, 2 + n % cols])
-        picture, cmap = _kernel_picture(k)
+        # Summed over input channels: the kernel's response to a gray pattern, drawn on the
+        # same red/blue scale as the hand-coded kernel so the two compare directly.
+        picture = k.sum(axis=0)
         span = np.abs(picture).max() or 1.0
-        if cmap:
-            ax.imshow(picture, cmap=cmap, vmin=-span, vmax=span)
-        else:
-            ax.imshow(np.clip(picture, 0, 1))
+        ax.imshow(picture, cmap="RdBu_r", vmin=-span, vmax=span)
         _bare(ax)
     shape = "x".join(map(str, kernels["shape"]))
     fig.suptitle(
@@ -293,8 +291,8 @@ def dataset_plots(dataset: str, rows: list[Row], records: list[dict[str, Any]]) 
                 "kernels",
                 f"{name}: learned kernels on {dataset}",
                 "Left: the lecture's hand-coded edge detector (8 at the centre, -1 around). "
-                "Right: the first conv layer's kernels, learned by backpropagation "
-                "(RGB kernels drawn as colour, others as the channel mean; red +, blue -).",
+                "Right: the first conv layer's kernels, learned by backpropagation, summed over "
+                "input channels (red positive, blue negative, each on its own scale).",
                 lambda k=kernels, n=name: kernels_figure(k, n),
                 suffix=name,
             )
