@@ -126,7 +126,12 @@ def record_dir(tmp_path: Path) -> Path:
 
 def test_write_report_files(record_dir):
     rows, written = write_report(record_dir)
-    assert written == [record_dir / "report.md", record_dir / "results.csv"]
+    assert written[-3:] == [
+        record_dir / "report.md",
+        record_dir / "report.html",
+        record_dir / "results.csv",
+    ]
+    assert all(p.suffix == ".png" and p.exists() for p in written[:-3])
     md = (record_dir / "report.md").read_text()
     assert md.startswith("# featcmp report\n")
     assert markdown_table(rows) in md

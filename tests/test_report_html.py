@@ -9,12 +9,12 @@ import sys
 
 import numpy as np
 import pytest
-from browser import Browser, find_browser
 from PIL import Image
-from reportdata import learning_curve_records
 
 from featcmp.report.write import write_report
 from featcmp.results import write_record
+from tests.browser import Browser, find_browser
+from tests.reportdata import learning_curve_records
 
 PLOT_KINDS = {"accuracy", "learning-curve", "confusion", "kernels", "hog", "misclassified"}
 

@@ -6,10 +6,10 @@ import math
 from fractions import Fraction
 
 import pytest
-from reportdata import make_record
 
 from featcmp.report.significance import compare_pipelines, discordant, mcnemar_exact
 from featcmp.report.table import build_rows
+from tests.reportdata import make_record
 
 Y = [0, 1, 2, 3] * 5  # 20 test images
 

@@ -271,18 +271,24 @@ def dataset_plots(dataset: str, rows: list[Row], records: list[dict[str, Any]]) 
             lambda: learning_curves(ran, dataset),
         )
     at_top = [r for r in ok if r["dataset"].get("n_train") == largest]
-    class_names = at_top[0]["dataset"].get("class_names") or [
-        str(i) for i in range(len(at_top[0]["confusion_matrix"]))
-    ]
-    by_pipeline: dict[str, list[dict[str, Any]]] = {}
-    for r in at_top:
-        by_pipeline.setdefault(r["pipeline"], []).append(r)
-    add(
-        "confusion",
-        f"Confusion matrices on {dataset}",
-        f"Rows: true class, normalised to 1; summed over seeds at {largest} training images.",
-        lambda: confusion_matrices(by_pipeline, class_names),
+    with_cm = [r for r in at_top if r.get("confusion_matrix")]
+    class_names = next(
+        (r["dataset"]["class_names"] for r in at_top if r["dataset"].get("class_names")), None
     )
+    if class_names is None and with_cm:
+        class_names = [str(i) for i in range(len(with_cm[0]["confusion_matrix"]))]
+    by_pipeline: dict[str, list[dict[str, Any]]] = {}
+    for r in with_cm:
+        by_pipeline.setdefault(r["pipeline"], []).append(r)
+    if by_pipeline and class_names:
+        add(
+            "confusion",
+            f"Confusion matrices on {dataset}",
+            f"Rows: true class, normalised to 1; summed over seeds at {largest} training images.",
+            lambda: confusion_matrices(by_pipeline, class_names),
+        )
+    if not class_names:
+        return plots  # the pictures below label images by class
     reps = representative(at_top)
     for name, r in sorted(reps.items()):
         kernels = r.get("artifacts", {}).get("first_layer_kernels")
