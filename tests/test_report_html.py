@@ -19,12 +19,13 @@ from tests.reportdata import learning_curve_records
 PLOT_KINDS = {"accuracy", "learning-curve", "confusion", "kernels", "hog", "misclassified"}
 
 
-@pytest.fixture
-def report_dir(tmp_path):
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
     for r in learning_curve_records():
-        write_record(tmp_path / "fixed" / f"{r['id']}.json", r)
-    write_report(tmp_path)
-    return tmp_path
+        write_record(root / "fixed" / f"{r['id']}.json", r)
+    write_report(root)
+    return root
 
 
 def figures(html: str) -> dict[str, str]:
