@@ -9,7 +9,9 @@ from skimage.feature import hog
 from featcmp.errors import ConfigError, DataError
 from featcmp.features.hog_batch import BLOCK_NORMS, hog_batch, hog_n_features
 
-TIGHT = 1e-12  # float64 output: only summation-order ulps may differ from skimage
+# The parity bar: cell sums are float64 (skimage accumulates in float32) and the magnitudes
+# float32, which moves features by ~1e-8; a pixel in the wrong bin would move them by ~1e-2.
+TIGHT = 1e-6
 
 
 def _reference(images: np.ndarray, **kw) -> np.ndarray:
@@ -139,3 +141,64 @@ def test_bad_rank_and_device() -> None:
         hog_batch(np.zeros((2, 32, 32, 3)))
     with pytest.raises(ConfigError, match="unknown HOG device"):
         hog_batch(np.zeros((2, 32, 32)), pixels_per_cell=(4, 4), device="tpu")
+
+
+def _ramps(angles_deg: np.ndarray, size: int = 16) -> np.ndarray:
+    """Images whose interior gradient (g_row, g_col) points at each angle: I = r*sin + c*cos."""
+    theta = np.deg2rad(angles_deg)[:, None, None]
+    rows, cols = np.mgrid[0:size, 0:size].astype(np.float64)
+    return 0.5 + 0.01 * (rows * np.sin(theta) + cols * np.cos(theta))
+
+
+@pytest.mark.parametrize("orientations", [4, 8, 9, 12])
+def test_gradients_on_and_next_to_every_bin_edge_match(orientations: int) -> None:
+    # Every interior pixel of a ramp has the same angle, so one pixel binned differently from
+    # skimage moves a whole histogram: this pins the float32 estimate plus exact re-binning
+    # right at the edges, including angles that round to 0 or 180 from either side.
+    edges = np.arange(orientations + 1) * 180.0 / orientations
+    offsets = np.array([0.0, 1e-13, -1e-13, 1e-9, -1e-9, 1e-6, -1e-6, 1e-4, -1e-4])
+    angles = np.concatenate([(edges[:, None] + offsets).ravel(), -edges[1:], [-1e-15, 180 - 1e-14]])
+    images = _ramps(angles)
+    kw = dict(orientations=orientations, pixels_per_cell=(4, 4), cells_per_block=(2, 2))
+    for imgs in (images, images.astype(np.float32)):
+        got = hog_batch(imgs, dtype=np.float64, **kw)
+        np.testing.assert_allclose(got, _reference(imgs, **kw), rtol=0, atol=TIGHT)
+
+
+def test_signed_zeros_and_extreme_scales_match() -> None:
+    rng = np.random.default_rng(11)
+    signed = rng.integers(-1, 2, (4, 16, 16)).astype(np.float32) * np.float32(0.0)  # +-0.0
+    signed[:, ::3] = rng.random((4, 6, 16))
+    kw = dict(pixels_per_cell=(4, 4), cells_per_block=(2, 2))
+    cases = [
+        signed,
+        rng.random((3, 16, 16)) * 1e-7,  # float64 gradients far below float32's resolution
+        (rng.random((3, 16, 16)) * 1e30).astype(np.float32),  # squares overflow float32
+        rng.random((3, 16, 16)).astype(np.float16),
+        rng.integers(-30000, 30000, (3, 16, 16)).astype(np.int16),
+    ]
+    for images in cases:
+        got = hog_batch(images, dtype=np.float64, **kw)
+        ref = _reference(images, **kw)
+        np.testing.assert_allclose(got, ref, rtol=0, atol=TIGHT, err_msg=str(images.dtype))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_settings_match_skimage(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    ppc = tuple(int(v) for v in rng.integers(2, 7, 2))
+    cpb = tuple(int(v) for v in rng.integers(1, 4, 2))
+    shape = tuple(int(p * b + e) for p, b, e in zip(ppc, cpb, rng.integers(0, 9, 2), strict=True))
+    kw = dict(
+        orientations=int(rng.integers(2, 13)),
+        pixels_per_cell=ppc,
+        cells_per_block=cpb,
+        block_norm=BLOCK_NORMS[seed % 4],
+        transform_sqrt=bool(seed % 2),
+    )
+    images = [_uint8(seed, (5, *shape)), rng.random((5, *shape)).astype(np.float32)]
+    for imgs in images:
+        got = hog_batch(imgs, dtype=np.float64, **kw)
+        np.testing.assert_allclose(got, _reference(imgs, **kw), rtol=0, atol=TIGHT, err_msg=str(kw))
+        # Default float32 output: the same within float32 rounding.
+        np.testing.assert_allclose(hog_batch(imgs, **kw), got, rtol=0, atol=TIGHT)
