@@ -1,0 +1,107 @@
+"""SVMs at scale on Fashion-MNIST: the scalable path against an exact RBF SVC.
+
+Run from the repository root::
+
+    python benchmarks/bench_svm.py          # quick: 10k training images, exact SVC baseline
+    python benchmarks/bench_svm.py --full   # also the full 60k split (the issue's bar)
+
+The scalable path is what the pipelines run past the SVM scale threshold: standardised
+features -> Nystroem RBF features (gamma as SVC's 'scale') -> LinearSVC, and plain LinearSVC on
+HOG.  The baseline is an exact RBF SVC on the same 10k images, fitted in the same run; the
+ratios are its fit time over the scalable path's.  Accuracy is on Fashion-MNIST's own 10k test
+images.  Ends with ``name: value`` lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from _common import describe_machine, fashion_mnist, load_average, one_thread
+
+one_thread()
+
+import numpy as np  # noqa: E402
+from sklearn.kernel_approximation import Nystroem  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.svm import SVC, LinearSVC  # noqa: E402
+
+from featcmp.features.hog import HOGFeatures  # noqa: E402
+
+HOG = dict(orientations=9, pixels_per_cell=(4, 4), cells_per_block=(2, 2))
+
+
+def scalable(kind: str, n_features: int, n_components: int, C: float):
+    if kind == "linear":
+        return make_pipeline(StandardScaler(), LinearSVC(C=C, max_iter=5000))
+    # SVC's gamma='scale' is 1 / (n_features * X.var()); after standardising, var == 1.
+    return make_pipeline(
+        StandardScaler(),
+        Nystroem(kernel="rbf", gamma=1.0 / n_features, n_components=n_components, random_state=0),
+        LinearSVC(C=C, max_iter=5000),
+    )
+
+
+def fit_score(model, X_train, y_train, X_test, y_test) -> tuple[float, float]:
+    start = time.perf_counter()
+    model.fit(X_train, y_train)
+    seconds = time.perf_counter() - start
+    return seconds, float(np.mean(model.predict(X_test) == y_test))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="also fit on all 60k images")
+    parser.add_argument("--n", type=int, default=10000, help="training images, quick part")
+    parser.add_argument("--components", type=int, default=2000, help="Nystroem components")
+    parser.add_argument("--C", type=float, default=1.0, help="C of the LinearSVC")
+    args = parser.parse_args()
+
+    data = fashion_mnist()
+    if data is None:
+        print("Fashion-MNIST not found (apt-get install dataset-fashion-mnist); skipped")
+        return
+    print(describe_machine("1 thread"))
+    X_train, y_train = data.X_train.reshape(len(data.X_train), -1), data.y_train
+    X_test, y_test = data.X_test.reshape(len(data.X_test), -1), data.y_test
+    hog = HOGFeatures(**HOG)
+    start = time.perf_counter()
+    H_train, H_test = hog.fit_transform(data.X_train), hog.transform(data.X_test)
+    hog_s = time.perf_counter() - start
+    print(f"HOG {HOG} of {len(X_train) + len(X_test)} images: {hog_s:.1f} s")
+
+    rng = np.random.default_rng(0)
+    sub = np.sort(rng.choice(len(X_train), args.n, replace=False))
+    lines: dict[str, str] = {}
+    for name, train, test in (("raw", X_train, X_test), ("hog", H_train, H_test)):
+        d = train.shape[1]
+        exact = make_pipeline(StandardScaler(), SVC(C=10.0, kernel="rbf", gamma="scale"))
+        t_exact, a_exact = fit_score(exact, train[sub], y_train[sub], test, y_test)
+        print(f"{name}: exact RBF SVC, {args.n} images: fit {t_exact:.1f} s, acc {a_exact:.4f}")
+        lines[f"svm_{name}_exact_{args.n}_fit_s"] = f"{t_exact:.1f}"
+        lines[f"svm_{name}_exact_{args.n}_acc"] = f"{a_exact:.4f}"
+        kinds = ["nystroem"] + (["linear"] if name == "hog" else [])
+        for kind in kinds:
+            model = scalable(kind, d, args.components, args.C)
+            t, a = fit_score(model, train[sub], y_train[sub], test, y_test)
+            label = f"{kind} ({args.components} components)" if kind == "nystroem" else kind
+            print(
+                f"{name}: {label}, {args.n} images: fit {t:.1f} s (x{t_exact / t:.1f} "
+                f"faster than exact), acc {a:.4f}"
+            )
+            lines[f"svm_{name}_{kind}_{args.n}_speedup_vs_exact"] = f"{t_exact / t:.2f}"
+            lines[f"svm_{name}_{kind}_{args.n}_acc"] = f"{a:.4f}"
+            if args.full:
+                model = scalable(kind, d, args.components, args.C)
+                t, a = fit_score(model, train, y_train, test, y_test)
+                print(f"{name}: {label}, {len(train)} images: fit {t:.1f} s, acc {a:.4f}")
+                lines[f"svm_{name}_{kind}_full_fit_s"] = f"{t:.1f}"
+                lines[f"svm_{name}_{kind}_full_acc"] = f"{a:.4f}"
+    print(f"load average after: {load_average()}")
+    for key, value in lines.items():
+        print(f"{key}: {value}")
+
+
+if __name__ == "__main__":
+    main()
