@@ -32,14 +32,20 @@ from featcmp.features.hog import HOGFeatures  # noqa: E402
 HOG = dict(orientations=9, pixels_per_cell=(4, 4), cells_per_block=(2, 2))
 
 
+def linear_svm(C: float) -> LinearSVC:
+    # The primal solver: with n_samples >> n_features it converges in a few Newton steps,
+    # where the default dual coordinate descent takes minutes on 60k dense rows.
+    return LinearSVC(C=C, dual=False, tol=1e-3, max_iter=1000)
+
+
 def scalable(kind: str, n_features: int, n_components: int, C: float):
     if kind == "linear":
-        return make_pipeline(StandardScaler(), LinearSVC(C=C, max_iter=5000))
+        return make_pipeline(StandardScaler(), linear_svm(C))
     # SVC's gamma='scale' is 1 / (n_features * X.var()); after standardising, var == 1.
     return make_pipeline(
         StandardScaler(),
         Nystroem(kernel="rbf", gamma=1.0 / n_features, n_components=n_components, random_state=0),
-        LinearSVC(C=C, max_iter=5000),
+        linear_svm(C),
     )
 
 
