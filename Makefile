@@ -24,13 +24,19 @@ run: install ## Run the main comparison (configs/compare.yaml), then the report
 	$(FEATCMP) run configs/compare.yaml --out $(RUNS)
 	$(FEATCMP) report $(RUNS)
 
-SWEEP_DONE := $(CONFIGS:configs/%.yaml=$(RUNS)/.done/%)
+# One `featcmp sweep` per config, so make -j N runs N configs at once. Finished runs are
+# skipped (their records say ok); a config whose runs fail (exit 1, e.g. a dataset missing on
+# this machine) does not stop the others; bad input (2) or Ctrl-C (130) does.
+# SWEEP_FLAGS passes options on: make sweep SWEEP_FLAGS=--retry-failed
+SWEEP_CONFIGS := $(CONFIGS:configs/%.yaml=sweep-%)
+SWEEP_FLAGS ?=
+.PHONY: $(SWEEP_CONFIGS)
 
-sweep: $(SWEEP_DONE) ## Run every config in configs/ into runs/ (parallel under make -j N)
+sweep: $(SWEEP_CONFIGS) ## Run every config in configs/ into runs/ (parallel under make -j N), then report
+	$(FEATCMP) report $(RUNS)
 
-$(RUNS)/.done/%: configs/%.yaml | install
-	$(FEATCMP) run $< --out $(RUNS) --quiet
-	@mkdir -p $(@D) && touch $@
+$(SWEEP_CONFIGS): sweep-%: configs/%.yaml | install
+	$(FEATCMP) sweep $< --out $(RUNS) --quiet $(SWEEP_FLAGS) || [ $$? -eq 1 ]
 
 report: install ## Aggregate every record under runs/ into report.md and results.csv
 	$(FEATCMP) report $(RUNS)

@@ -14,7 +14,7 @@ try:  # recent typer releases vendor click; older ones use the click package
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as click_exc
 
-from featcmp import progress
+from featcmp import progress, sweep_cli
 from featcmp.errors import FeatcmpError
 
 app = typer.Typer(
@@ -75,6 +75,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run every pipeline of CONFIG on the same split; print the table; write one record each."""
+    from featcmp.cache import prune, resolve_cache_dir
     from featcmp.config import load_config
     from featcmp.report.console import print_rows
     from featcmp.report.table import build_rows
@@ -97,7 +98,9 @@ def run(
             failures.append(record)
             typer.echo(f"error: {record['pipeline']} failed: {record['error']}", err=True)
 
-    records = list(run_jobs(jobs, out, on_record=announce))
+    cache_dir = resolve_cache_dir(None, out)  # --cache and --no-cache live on `featcmp sweep`
+    records = list(run_jobs(jobs, out, on_record=announce, feature_cache=cache_dir))
+    prune(cache_dir)
     print_rows(build_rows(records), title=f"{cfg.name} on {records[0]['dataset']['name']}")
     typer.echo(f"records: {out / cfg.name}", err=True)
     if failures:
@@ -144,6 +147,11 @@ def list_() -> None:
         typer.echo(f"pipeline  {spec.name:<14} {spec.family:<13} {spec.summary}")
     for src in SOURCES.values():
         typer.echo(f"source    {src.name:<14} {'dataset':<13} {src.summary}")
+
+
+# Sweeps (featcmp/sweep_cli.py): many configs and grids, resumable, local or on Dask.
+app.command()(user_errors(sweep_cli.sweep))
+app.command()(user_errors(sweep_cli.cache))
 
 
 def main() -> None:

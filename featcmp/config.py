@@ -87,6 +87,7 @@ class Config:
     seed: int = 0
     seeds: list[int] | None = None
     train_sizes: list[int | float] | None = None
+    grid: dict[str, list[Any]] | None = None  # expanded by featcmp.grid; see docs/sweeps.md
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -271,6 +272,11 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
         raise ConfigError(f"{path}: expected a mapping at the top level, got {describe(raw)}")
     raw = apply_overrides(raw, overrides or [])
     try:
-        return parse_config(raw, default_name=path.stem)
+        cfg = parse_config(raw, default_name=path.stem)
+        if cfg.grid:
+            from featcmp.grid import expand_grid
+
+            expand_grid(cfg)  # every grid point is checked now, before any run starts
+        return cfg
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None

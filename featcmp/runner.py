@@ -62,10 +62,16 @@ class Job:
 
 
 def expand_jobs(cfg: Config) -> list[Job]:
-    """Every (seed, train size, pipeline) of a config, seeds outermost so a split loads once."""
-    seeds = cfg.seeds or [cfg.seed]
-    sizes = cfg.train_sizes or [None]
-    return [Job(cfg, p, s, t) for s in seeds for t in sizes for p in cfg.pipelines]
+    """Every (grid point, seed, train size, pipeline), seeds outermost so a split loads once."""
+    from featcmp.grid import expand_grid
+
+    jobs: dict[tuple[str, str], Job] = {}  # a run equal at several grid points runs once
+    for point in expand_grid(cfg):
+        seeds = point.seeds or [point.seed]
+        sizes = point.train_sizes or [None]
+        for job in (Job(point, p, s, t) for s in seeds for t in sizes for p in point.pipelines):
+            jobs.setdefault((job.pipeline.row, job.id), job)
+    return list(jobs.values())
 
 
 def package_versions() -> dict[str, str]:
@@ -91,10 +97,16 @@ def _params_with_seed(p: PipelineConfig, seed: int) -> dict[str, Any]:
     return params
 
 
-def run_job(job: Job, data: Dataset) -> dict[str, Any]:
-    """Fit and evaluate one pipeline on `data`; return its record (raises on failure)."""
+def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> dict[str, Any]:
+    """Fit and evaluate one pipeline on `data`; return its record (raises on failure).
+
+    With `feature_cache`, a hand-crafted pipeline's extracted features are cached there.
+    """
+    from featcmp.cache import wrap_feature_step
+
     where = f"pipelines[{job.config.pipelines.index(job.pipeline)}]"
     pipe = build_pipeline(job.pipeline.name, _params_with_seed(job.pipeline, job.seed), where)
+    wrap_feature_step(pipe, feature_cache)
     start = time.perf_counter()
     try:
         pipe.fit(data.X_train, data.y_train)
@@ -194,6 +206,7 @@ def run_jobs(
     jobs: list[Job],
     out_dir: Path,
     on_record: Callable[[Job, dict[str, Any]], None] | None = None,
+    feature_cache: Path | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Run jobs in order, writing each record atomically as soon as it exists.
 
@@ -208,7 +221,7 @@ def run_jobs(
             check_geometry(job.config, caches[id(job.config)].get(job.seed, None))
         data = caches[id(job.config)].get(job.seed, job.train_size)
         try:
-            record = run_job(job, data)
+            record = run_job(job, data, feature_cache)
         except RunError as exc:
             record = failed_record(job, data, exc)
         write_record(job.record_path(out_dir), record)

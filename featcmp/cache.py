@@ -1,0 +1,288 @@
+"""An on-disk cache of extracted features, so a repeated run skips the extraction.
+
+One `.npy` file per (input array, extractor, parameters, code, package versions, and for an
+extractor whose fit learns, such as a SIFT vocabulary, the data it was fitted on; its fit still
+runs, only the transform is served from the cache). The key hashes
+the array's bytes, so it can never serve features of other data; it also hashes the extractor's
+source files, so editing an extractor invalidates its entries without a version bump. Files are
+written to a temporary name and renamed, so a reader sees a whole file or none; a file that
+fails to load is treated as a miss and replaced. Nothing is ever pickled.
+
+The cache is bounded: `prune` drops the least recently used files beyond a size limit
+(`FEATCMP_CACHE_MAX`, default 2G) at the end of every run and sweep; `featcmp cache` shows and
+clears it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import inspect
+import json
+import os
+import re
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from featcmp import __version__
+from featcmp.errors import FeatcmpError
+
+ENV_DIR, ENV_MAX = "FEATCMP_CACHE", "FEATCMP_CACHE_MAX"
+DEFAULT_MAX = "2G"
+KEY_PACKAGES = ("numpy", "scipy", "scikit-image", "scikit-learn")
+STALE_TMP_S = 3600  # temporaries older than this belong to a killed process
+UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def resolve_cache_dir(option: Path | None, out_dir: Path, enabled: bool = True) -> Path | None:
+    """The feature cache folder: `--cache`, else $FEATCMP_CACHE, else OUT/.cache/features.
+
+    `--no-cache` or FEATCMP_CACHE=off turns it off (None). The path is made absolute so that
+    workers in other processes resolve it the same way.
+    """
+    env = os.environ.get(ENV_DIR)
+    if not enabled or (option is None and env is not None and env.lower() in ("off", "0", "")):
+        return None
+    path = option or (Path(env) if env else out_dir / ".cache" / "features")
+    return path.expanduser().absolute()
+
+
+def parse_size(text: str) -> int:
+    """'500M', '2G', '1048576' -> bytes."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", text.upper())
+    if not match:
+        raise FeatcmpError(f"cache size '{text}': expected a size like 500M or 2G")
+    return int(float(match.group(1)) * UNITS[match.group(2)])
+
+
+def max_cache_bytes() -> int:
+    return parse_size(os.environ.get(ENV_MAX, DEFAULT_MAX))
+
+
+@functools.cache
+def _versions() -> dict[str, str]:
+    versions = {"featcmp": __version__}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+@functools.cache
+def _code_digest(cls: type) -> str:
+    """Hash of the source files of `cls` and its featcmp base classes."""
+    h = hashlib.blake2b(digest_size=16)
+    for klass in cls.__mro__:
+        if klass.__module__.split(".")[0] != "featcmp":
+            continue
+        with contextlib.suppress(OSError, TypeError):
+            h.update(Path(inspect.getfile(klass)).read_bytes())
+    return h.hexdigest()
+
+
+def array_digest(X: np.ndarray) -> str:
+    """A hash of an array's dtype, shape and bytes."""
+    X = np.ascontiguousarray(X)
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{X.dtype.str}{X.shape}".encode())
+    h.update(memoryview(X).cast("B"))
+    return h.hexdigest()
+
+
+def learns_in_fit(extractor: BaseEstimator) -> bool:
+    """Whether `fit` may learn state from data (a k-means vocabulary): only the base class's
+    fit is known to learn nothing, so any override counts as learning."""
+    from featcmp.features.base import ImageTransformer
+
+    return type(extractor).fit is not ImageTransformer.fit
+
+
+def feature_key(extractor: BaseEstimator, X: np.ndarray, fitted_on: str | None = None) -> str:
+    """The cache key of `extractor.transform(X)`; `fitted_on` digests the data it was fitted on
+    when its fit learns, so features of a vocabulary from other training data never match."""
+    cls = type(extractor)
+    identity = {
+        "fitted_on": fitted_on,
+        "extractor": f"{cls.__module__}.{cls.__qualname__}",
+        "params": extractor.get_params(deep=False),
+        "code": _code_digest(cls),
+        "versions": _versions(),
+        "data": array_digest(X),
+    }
+    text = json.dumps(identity, sort_keys=True, default=repr)
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+def _path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / f"{key}.npy"
+
+
+def load(cache_dir: Path, key: str, n_rows: int) -> np.ndarray | None:
+    """The cached array, or None on a miss (a file that does not load counts as a miss)."""
+    path = _path(cache_dir, key)
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError):
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    if arr.ndim != 2 or len(arr) != n_rows:
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # least recently used goes first when pruning
+    return arr
+
+
+def store(cache_dir: Path, key: str, features: np.ndarray) -> bool:
+    """Write atomically (temporary file, fsync, rename); False when the cache is not writable.
+
+    A cache must never fail a run, so any OS error here only means the entry is not kept.
+    """
+    path = _path(cache_dir, key)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, np.ascontiguousarray(features), allow_pickle=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        return False
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+class CachedFeatures(TransformerMixin, BaseEstimator):
+    """A feature extractor whose `transform` output is cached on disk.
+
+    Parameters
+    ----------
+    extractor : BaseEstimator
+        A stateless transformer (fit learns nothing), e.g. `HOGFeatures`.
+    cache_dir : str
+        The cache folder.
+    """
+
+    def __init__(self, extractor: BaseEstimator, cache_dir: str):
+        self.extractor = extractor
+        self.cache_dir = cache_dir
+
+    def fit(self, X, y=None):
+        self.extractor.fit(X, y)
+        self.hits_ = self.misses_ = 0
+        self.fitted_on_ = None
+        if learns_in_fit(self.extractor):
+            labels = "" if y is None else array_digest(np.asarray(y))
+            self.fitted_on_ = array_digest(np.asarray(X)) + labels
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        X = np.asarray(X)
+        key = feature_key(self.extractor, X, getattr(self, "fitted_on_", None))
+        cached = load(Path(self.cache_dir), key, len(X))
+        if cached is not None:
+            self.hits_ = getattr(self, "hits_", 0) + 1
+            return cached
+        features = self.extractor.transform(X)
+        self.misses_ = getattr(self, "misses_", 0) + 1
+        store(Path(self.cache_dir), key, features)
+        return features
+
+    def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
+        return self.fit(X, y).transform(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
+
+
+def worth_caching(step: Any) -> bool:
+    """Extractors that compute something; flattening pixels is cheaper than reading a file."""
+    from featcmp.features.base import ImageTransformer
+    from featcmp.features.raw import RawPixels
+
+    return isinstance(step, ImageTransformer) and not isinstance(step, RawPixels)
+
+
+def wrap_feature_step(pipe, cache_dir: Path | None):
+    """Wrap the first step of a hand-crafted pipeline in `CachedFeatures` (in place)."""
+    if cache_dir is None or not pipe.steps:
+        return pipe
+    name, step = pipe.steps[0]
+    if worth_caching(step):
+        pipe.steps[0] = (name, CachedFeatures(step, str(cache_dir)))
+    return pipe
+
+
+def cache_files(cache_dir: Path) -> list[Path]:
+    return [p for p in cache_dir.glob("*/*.npy") if not p.name.startswith(".")]
+
+
+def usage(cache_dir: Path) -> tuple[int, int]:
+    """(number of files, total bytes) in the cache."""
+    files = cache_files(cache_dir) if cache_dir.is_dir() else []
+    sizes = []
+    for p in files:
+        with contextlib.suppress(OSError):
+            sizes.append(p.stat().st_size)
+    return len(sizes), sum(sizes)
+
+
+def prune(cache_dir: Path | None, max_bytes: int | None = None) -> int:
+    """Delete least recently used files until the cache fits `max_bytes`; return bytes freed.
+
+    Also removes temporaries left by killed processes (older than an hour, so a concurrent
+    writer's file in flight is never touched).
+    """
+    if cache_dir is None or not cache_dir.is_dir():
+        return 0
+    limit = max_cache_bytes() if max_bytes is None else max_bytes
+    now = time.time()
+    for tmp in cache_dir.glob("*/.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - tmp.stat().st_mtime > STALE_TMP_S:
+                tmp.unlink()
+    entries = []
+    for p in cache_files(cache_dir):
+        with contextlib.suppress(OSError):
+            st = p.stat()
+            entries.append((st.st_mtime, st.st_size, p))
+    total = sum(size for _, size, _ in entries)
+    freed = 0
+    for _, size, p in sorted(entries, key=lambda e: e[0]):
+        if total - freed <= limit:
+            break
+        with contextlib.suppress(OSError):
+            p.unlink()
+            freed += size
+    return freed
+
+
+def clear(cache_dir: Path) -> int:
+    """Remove every cache file; return how many."""
+    return len([p for p in cache_files(cache_dir) if _unlink(p)]) if cache_dir.is_dir() else 0
+
+
+def _unlink(p: Path) -> bool:
+    try:
+        p.unlink()
+        return True
+    except OSError:
+        return False
