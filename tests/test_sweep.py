@@ -260,3 +260,23 @@ def test_cli_exit_codes(tmp_path):
     )
     result = runner.invoke(app, ["sweep", str(missing), "--out", out])
     assert result.exit_code == 1 and "FAILED  m/raw_svm" in result.output
+
+
+def test_extractor_that_learns_in_fit_is_keyed_by_its_training_data(tmp_path):
+    from featcmp.features.base import ImageTransformer
+
+    class Centred(ImageTransformer):
+        def fit(self, X, y=None):
+            self.mean_ = np.asarray(X, dtype=np.float32).mean(axis=0)
+            return self
+
+        def _transform_batch(self, X):
+            return (X - self.mean_).reshape(len(X), -1)
+
+    rng = np.random.default_rng(0)
+    a, b, query = (rng.random((20, 8, 8), dtype=np.float32) for _ in range(3))
+    first = feature_cache.CachedFeatures(Centred(), str(tmp_path)).fit(a).transform(query)
+    second = feature_cache.CachedFeatures(Centred(), str(tmp_path)).fit(b).transform(query)
+    assert np.allclose(second, Centred().fit(b).transform(query))
+    assert not np.allclose(first, second)
+    assert feature_cache.usage(tmp_path)[0] == 2
