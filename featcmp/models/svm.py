@@ -109,13 +109,13 @@ class SVM(ClassifierMixin, BaseEstimator):
         if self.scale == "refuse":
             raise RunError(
                 f"svm: {n} training images exceed svm.max_exact={self.max_exact} "
-                f"(exact fit ~{cost:.0f} s or more); set svm.scale: approximate or raise max_exact"
+                f"(exact fit ~{cost:.1f} s or more); set svm.scale: approximate or raise max_exact"
             )
         if self.scale == "approximate":
             return True
         warnings.warn(
             f"svm: fitting an exact {self.kernel} SVC on {n} images (> svm.max_exact="
-            f"{self.max_exact}) is expected to take ~{cost:.0f} s ({basis}); "
+            f"{self.max_exact}) is expected to take ~{cost:.1f} s ({basis}); "
             "set svm.scale: approximate for Nystroem + LinearSVC",
             ScaleWarning,
             stacklevel=3,
