@@ -89,7 +89,9 @@ class SVM(ClassifierMixin, BaseEstimator):
             n_components=min(self.n_components, len(X)),
             random_state=0,
         )
-        return make_pipeline(features, LinearSVC(C=self.C, max_iter=self.max_iter))
+        # Primal liblinear (more samples than components), tol as in benchmarks/bench_svm.py.
+        linear = LinearSVC(C=self.C, dual=len(X) <= features.n_components, tol=1e-3)
+        return make_pipeline(features, linear.set_params(max_iter=self.max_iter))
 
     def check(self) -> None:
         """Validate parameters before any work (sklearn's own checks, with its messages)."""
