@@ -231,6 +231,14 @@ def wrap_feature_step(pipe, cache_dir: Path | None):
     return pipe
 
 
+def unwrap_feature_step(pipe):
+    """Put the (fitted) extractor back in place of its `CachedFeatures` wrapper (in place)."""
+    if pipe.steps and isinstance(pipe.steps[0][1], CachedFeatures):
+        name, wrapper = pipe.steps[0]
+        pipe.steps[0] = (name, wrapper.extractor)
+    return pipe
+
+
 def cache_files(cache_dir: Path) -> list[Path]:
     return [p for p in cache_dir.glob("*/*.npy") if not p.name.startswith(".")]
 

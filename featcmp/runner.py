@@ -102,7 +102,7 @@ def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> dict[
 
     With `feature_cache`, a hand-crafted pipeline's extracted features are cached there.
     """
-    from featcmp.cache import wrap_feature_step
+    from featcmp.cache import unwrap_feature_step, wrap_feature_step
 
     where = f"pipelines[{job.config.pipelines.index(job.pipeline)}]"
     pipe = build_pipeline(job.pipeline.name, _params_with_seed(job.pipeline, job.seed), where)
@@ -118,6 +118,7 @@ def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> dict[
         raise RunError(
             f"{job.pipeline.row}: ran out of memory; use fewer images (dataset.max_train)"
         ) from None
+    unwrap_feature_step(pipe)  # what reads the fitted pipeline sees the extractor itself
     metrics = classification_metrics(data.y_test, pred, len(data.class_names))
     last = pipe.steps[-1][1]
     return {

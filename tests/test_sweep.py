@@ -135,6 +135,8 @@ def test_cache_hit_skips_extraction(tmp_path, extractions):
     assert len(extractions) == first  # nothing extracted again
     one, two = (sorted(load_records(tmp_path / d), key=lambda r: r["id"]) for d in ("one", "two"))
     assert [r["predictions"] for r in one] == [r["predictions"] for r in two]
+    # The cache is invisible in the record: artifacts read the fitted extractor itself.
+    assert all(("hog_samples" in r["artifacts"]) == (r["pipeline"] == "hog_svm") for r in two)
     # Other extractor parameters are other features: a miss, then cached too.
     other = write_config(
         tmp_path,
