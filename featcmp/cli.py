@@ -24,6 +24,7 @@ app = typer.Typer(
     help="Compare hand-crafted features + SVM with features a CNN learns, on the same images.",
 )
 STATE = {"debug": False}
+INTERNAL_ERROR = 3  # exit status of an unexpected exception (2: user error, 1: check regression)
 
 SetOption = Annotated[
     list[str] | None,
@@ -33,12 +34,16 @@ OutOption = Annotated[Path, typer.Option("--out", help="Folder for the run recor
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    one_line = " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    typer.echo(f"error: {one_line}", err=True)
     return typer.Exit(code)
 
 
 def user_errors(func):
-    """FeatcmpError and OS errors become one stderr line and exit 2; --debug re-raises."""
+    """FeatcmpError, OS and memory errors become one stderr line and exit 2; --debug re-raises.
+
+    Anything else is a bug: one line too, exit 3, and the traceback with --debug.
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -55,6 +60,21 @@ def user_errors(func):
             raise fail(f"{where}{exc.strerror or exc}") from None
         except KeyboardInterrupt:
             raise fail("interrupted; finished runs are kept", 130) from None
+        except MemoryError:
+            if STATE["debug"]:
+                raise
+            message = "ran out of memory; use fewer or smaller images (dataset.max_train)"
+            raise fail(message) from None
+        except (typer.Exit, typer.Abort, click_exc.ClickException):
+            raise
+        except Exception as exc:  # a bug in featcmp: still one line; --debug shows where
+            if STATE["debug"]:
+                raise
+            raise fail(
+                f"internal error {type(exc).__name__}: {exc} (a bug; rerun with --debug "
+                "for the traceback)",
+                INTERNAL_ERROR,
+            ) from None
 
     return wrapper
 

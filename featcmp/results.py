@@ -39,10 +39,17 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are for sharing
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        _name_the_file(exc, path, tmp)
         raise
+
+
+def _name_the_file(exc: BaseException, path: Path, tmp: str) -> None:
+    """A failed write (disk full, quota) names the target, not the temporary file or nothing."""
+    if isinstance(exc, OSError) and exc.filename in (None, tmp):
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
 
 
 def atomic_write_text(path: Path, text: str) -> None:

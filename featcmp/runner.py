@@ -22,9 +22,12 @@ import numpy as np
 
 from featcmp import __version__
 from featcmp.artifacts import collect_artifacts
+from featcmp.cleanup import remove_stale_temps
 from featcmp.config import Config, PipelineConfig
 from featcmp.data.loader import Dataset, load_dataset, subsample_train
 from featcmp.errors import FeatcmpError, RunError
+from featcmp.models.guards import check_svc_kernel
+from featcmp.models.svm import SVM
 from featcmp.pipelines import PIPELINES, build_pipeline, feature_dim, learned_params
 from featcmp.results import SCHEMA_VERSION, classification_metrics, write_record
 
@@ -118,6 +121,13 @@ def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> dict[
         raise RunError(
             f"{job.pipeline.row}: ran out of memory; use fewer images (dataset.max_train)"
         ) from None
+    except RuntimeError as exc:  # torch reports a failed allocation as a RuntimeError
+        if "allocate" not in str(exc):
+            raise
+        raise RunError(
+            f"{job.pipeline.row}: ran out of memory ({str(exc).splitlines()[0][:160]}); "
+            "use fewer images, channels or a smaller batch_size"
+        ) from None
     unwrap_feature_step(pipe)  # what reads the fitted pipeline sees the extractor itself
     metrics = classification_metrics(data.y_test, pred, len(data.class_names))
     last = pipe.steps[-1][1]
@@ -192,15 +202,20 @@ def check_out_dir(out_dir: Path) -> None:
 
 
 def check_geometry(cfg: Config, data: Dataset) -> None:
-    """Fail before any pipeline runs when one cannot take these images (HOG cells, CNN depth)."""
+    """Fail before any pipeline runs when one cannot take these images (HOG cells, CNN depth).
+
+    Also when one would not fit in memory (network weights, SVC kernel matrix).
+    """
     for i, p in enumerate(cfg.pipelines):
         where = f"pipelines[{i}]"
         for _, step in build_pipeline(p.name, p.params, where).steps:
-            if hasattr(step, "_validate_geometry"):
-                try:
+            try:
+                if hasattr(step, "_validate_geometry"):
                     step._validate_geometry(data.image_shape)
-                except FeatcmpError as exc:
-                    raise type(exc)(f"{where} ({p.row}): {exc}") from None
+                if isinstance(step, SVM) and step.fits_exact_kernel(len(data.y_train)):
+                    check_svc_kernel(data.y_train, step.kernel, "svm")  # must fit in memory
+            except FeatcmpError as exc:
+                raise type(exc)(f"{where} ({p.row}): {exc}") from None
 
 
 def run_jobs(
@@ -220,6 +235,7 @@ def run_jobs(
             caches[id(job.config)] = DatasetCache(job.config)
             # A pipeline that cannot take the images fails now, not after the others have run.
             check_geometry(job.config, caches[id(job.config)].get(job.seed, None))
+            remove_stale_temps(out_dir / job.config.name)
         data = caches[id(job.config)].get(job.seed, job.train_size)
         try:
             record = run_job(job, data, feature_cache)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from featcmp.errors import DataError
+from featcmp.models.guards import check_array_bytes
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
@@ -44,11 +45,22 @@ def read_folder(
     classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not classes:
         raise DataError(f"{root}: no class sub-folders (expected e.g. {root}/car/*.png)")
-    images, labels, bad = [], [], []
-    for label, name in enumerate(classes):
-        files = sorted(
+    listing = {
+        name: sorted(
             p for p in (root / name).iterdir() if p.is_file() and not p.name.startswith(".")
         )
+        for name in classes
+    }
+    if image_size is not None:
+        n = sum(map(len, listing.values()))
+        check_array_bytes(
+            f"{root}: {n} images of {image_size[0]}x{image_size[1]}",
+            n * image_size[0] * image_size[1] * (3 if color == "rgb" else 1) * 4,
+            "lower dataset.image_size or use fewer images",
+        )
+    images, labels, bad = [], [], []
+    for label, name in enumerate(classes):
+        files = listing[name]
         n_before = len(images)
         for file in files:
             try:

@@ -133,6 +133,11 @@ def load_dataset(spec: DatasetConfig, seed: int = 0) -> Dataset:
     if spec.max_train is not None and spec.max_train < len(y_train):
         keep = stratified_subset(y_train, spec.max_train, rng)
         X_train, y_train = X_train[keep], y_train[keep]
+        if len(np.unique(y_train)) < 2:
+            raise DataError(
+                f"dataset.max_train={spec.max_train} leaves one class in the training set; "
+                "need at least two"
+            )
     if spec.max_test is not None and spec.max_test < len(y_test):
         keep = stratified_subset(y_test, spec.max_test, rng)
         X_test, y_test = X_test[keep], y_test[keep]
@@ -160,6 +165,8 @@ def subsample_train(ds: Dataset, size: int | float, seed: int) -> Dataset:
         return ds
     keep = stratified_subset(ds.y_train, n, np.random.default_rng([seed, 2]))
     X, y = ds.X_train[keep], ds.y_train[keep]
+    if len(np.unique(y)) < 2:
+        raise DataError(f"train size {size} leaves one class in the training set; need two")
     return Dataset(
         ds.name,
         X,

@@ -177,33 +177,10 @@ def read_folder_source(path: str | None, options: FolderOptions) -> Images:
 
 @register_source("npz", NoOptions, "a NumPy .npz file with arrays X, y and optionally class_names")
 def read_npz(path: str | None, options: NoOptions) -> Images:
-    import zipfile
+    from featcmp.data.npz import read_npz_arrays
 
     file = require_path(path, "npz", "a .npz file with arrays X and y")
-    try:
-        # allow_pickle=False: a data file must never run code.
-        with np.load(file, allow_pickle=False) as archive:
-            missing = [k for k in ("X", "y") if k not in archive.files]
-            if missing:
-                raise DataError(
-                    f"{file}: missing array(s) {', '.join(missing)}; found {archive.files}"
-                )
-            X, y = archive["X"], archive["y"]
-            names = (
-                [str(n) for n in archive["class_names"]] if "class_names" in archive.files else None
-            )
-    except FileNotFoundError:
-        raise DataError(f"{file}: file not found") from None
-    except IsADirectoryError:
-        raise DataError(f"{file}: is a directory, expected a .npz file") from None
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise DataError(f"{file}: holds pickled objects, which featcmp never loads") from None
-        raise DataError(f"{file}: not a readable .npz file ({exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise DataError(f"{file}: not a readable .npz file ({exc.__class__.__name__})") from None
-    if len(X) != len(y):
-        raise DataError(f"{file}: X holds {len(X)} images but y holds {len(y)} labels")
+    X, y, names = read_npz_arrays(file)
     y, class_names = labels_to_int(y, names, str(file))
     return Images(X, y, class_names)
 
@@ -254,8 +231,16 @@ class ScenesOptions:
     "generated car/bus/monument/flower scenes on sky and lawn (the lecture's task)",
 )
 def read_scenes(path: str | None, options: ScenesOptions) -> Images:
-    from featcmp.data.scenes import generate_scenes
+    from featcmp.data.scenes import CLASS_NAMES, _check_sizes, generate_scenes
+    from featcmp.models.guards import check_array_bytes
 
+    _check_sizes(options.n_per_class, options.data_seed, options.size)
+    n, side = len(CLASS_NAMES) * options.n_per_class, options.size
+    check_array_bytes(
+        f"dataset: {n} scenes of {side}x{side}{' RGB' if options.rgb else ''}",
+        n * side * side * (3 if options.rgb else 1) * 4,
+        "lower dataset.n_per_class or dataset.size",
+    )
     overrides = {
         k: getattr(options, k) for k in ScenesOptions.RANGE_KEYS if getattr(options, k) is not None
     }

@@ -9,6 +9,7 @@ from featcmp.features.base import ImageTransformer
 from featcmp.features.hog_batch import hog_batch
 
 BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
+MAX_ORIENTATIONS = 180  # one bin per degree of unsigned gradient direction
 
 
 class HOGFeatures(ImageTransformer):
@@ -39,8 +40,10 @@ class HOGFeatures(ImageTransformer):
             )
         if self.device not in ("cpu", "auto") and not self.device.startswith("cuda"):
             raise ConfigError(f"hog.device: expected 'cpu', 'auto' or 'cuda', got '{self.device}'")
-        if self.orientations < 1:
-            raise ConfigError(f"hog.orientations must be at least 1, got {self.orientations}")
+        if not 1 <= self.orientations <= MAX_ORIENTATIONS:
+            raise ConfigError(
+                f"hog.orientations must be 1..{MAX_ORIENTATIONS}, got {self.orientations}"
+            )
         if len(self.pixels_per_cell) != 2 or len(self.cells_per_block) != 2:
             raise ConfigError(
                 "hog.pixels_per_cell and hog.cells_per_block take two numbers, [rows, cols]"

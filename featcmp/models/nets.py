@@ -5,7 +5,11 @@ from __future__ import annotations
 from torch import nn
 
 from featcmp.errors import ConfigError
-from featcmp.models.training import TorchClassifier
+from featcmp.models.guards import check_upper
+from featcmp.models.training import TorchClassifier, _is_int
+
+# Sane upper bounds: far above any useful network here, far below what exhausts memory.
+MAX_CHANNELS, MAX_UNITS, MAX_WINDOW = 4096, 65_536, 64
 
 
 class CNNClassifier(TorchClassifier):
@@ -83,6 +87,17 @@ class CNNClassifier(TorchClassifier):
             )
         if self.kernel_size < 1 or self.stride < 1 or self.pool < 0 or self.hidden < 0:
             raise ConfigError("kernel_size and stride must be >= 1; pool and hidden >= 0")
+        for name in ("kernel_size", "stride", "pool"):
+            check_upper(name, getattr(self, name), MAX_WINDOW)
+        check_upper("channels", max(self.channels), MAX_CHANNELS)
+        check_upper("hidden", self.hidden, MAX_UNITS)
+        if self.padding is not None and (
+            not _is_int(self.padding) or not 0 <= self.padding < self.kernel_size
+        ):
+            raise ConfigError(
+                f"padding: expected null or a whole number 0..kernel_size-1 "
+                f"({self.kernel_size - 1}), got {self.padding!r}"
+            )
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
 
@@ -170,6 +185,7 @@ class MLPClassifier(TorchClassifier):
         super().check()
         if any(h < 1 for h in self.hidden):
             raise ConfigError(f"hidden: layer sizes must be positive, got {self.hidden}")
+        check_upper("hidden", max(self.hidden, default=0), MAX_UNITS)
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
 

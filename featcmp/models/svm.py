@@ -17,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC, LinearSVC
 
 from featcmp.errors import ConfigError, RunError
+from featcmp.models.guards import check_svc_kernel
 
 SCALE_MODES = ("warn", "approximate", "refuse")
 # Basis of the cost estimate: 26 s for a 20k-image RBF SVC fit (Fashion-MNIST HOG, 2-core
@@ -102,6 +103,10 @@ class SVM(ClassifierMixin, BaseEstimator):
             raise ConfigError("max_exact and n_components must be at least 1")
         self._make()._validate_params()
 
+    def fits_exact_kernel(self, n: int) -> bool:
+        """Whether `fit` on n images solves SVC's kernel dual (not LinearSVC, not Nystroem)."""
+        return self.kernel != "linear" and not (n > self.max_exact and self.scale == "approximate")
+
     def _guard(self, n: int) -> bool:
         """Apply the scale guard; True when the approximation should be fitted."""
         if self.kernel == "linear" or n <= self.max_exact:
@@ -132,6 +137,7 @@ class SVM(ClassifierMixin, BaseEstimator):
             self.n_params_ = int(np.size(svc.coef_) + np.size(svc.intercept_))
             self.solver_ = "Nystroem+LinearSVC"
         else:
+            check_svc_kernel(y, self.kernel)  # the exact dual's kernel matrix must fit
             self.estimator_ = self._make().fit(X, y)
             self.solver_ = type(self.estimator_).__name__
         self.classes_ = self.estimator_.classes_

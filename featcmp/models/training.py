@@ -17,8 +17,10 @@ from torch import nn
 
 from featcmp import progress
 from featcmp.errors import ConfigError, RunError
+from featcmp.models.guards import check_model_bytes, check_upper
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
+MAX_EPOCHS = 10_000
 SCHEDULES = ("onecycle", "cosine", "constant")
 
 
@@ -35,6 +37,10 @@ def resolve_device(device: str) -> torch.device:
         )
         return torch.device("cpu")
     return torch.device(device)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def available_cores() -> int:
@@ -117,6 +123,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         """Validate the training parameters before any work."""
         if self.epochs < 1:
             raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
+        check_upper("epochs", self.epochs, MAX_EPOCHS)
+        if self.shift is not None and (not _is_int(self.shift) or not 0 <= self.shift <= 64):
+            raise ConfigError(f"shift: expected null or a whole number 0..64, got {self.shift!r}")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
         if not self.lr > 0 or not math.isfinite(self.lr):
@@ -135,10 +144,24 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda[:N]', got '{self.device}'")
 
     def _validate_geometry(self, shape: tuple[int, ...]) -> None:
-        """Raise ConfigError when the network cannot take images of `shape` (H, W[, C])."""
+        """Raise ConfigError when the network cannot take images of `shape` (H, W[, C]).
+
+        Also when its weights would not fit in memory. Built on the meta device: nothing is
+        allocated, however absurd the config.
+        """
         self.check()
         channels = shape[2] if len(shape) == 3 else 1
-        self.build_module((channels, shape[0], shape[1]), 2)
+        self._build_checked((channels, shape[0], shape[1]), 2, torch.device("meta"))
+
+    def _build_checked(
+        self, in_shape: tuple[int, int, int], n_classes: int, device: torch.device
+    ) -> nn.Module:
+        with torch.device("meta"):
+            module = self.build_module(in_shape, n_classes)
+        check_model_bytes(type(self).__name__, sum(p.numel() for p in module.parameters()))
+        if device.type == "meta":
+            return module
+        return self.build_module(in_shape, n_classes).to(device)
 
     # -- training --------------------------------------------------------------------------
     def _make_optimizer(self, params) -> torch.optim.Optimizer:
@@ -169,7 +192,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.std_ = x.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
         x = ((x - self.mean_) / self.std_).to(self.device_)
         targets = torch.from_numpy(y_idx.astype(np.int64)).to(self.device_)
-        self.module_ = self.build_module(tuple(x.shape[1:]), len(self.classes_)).to(self.device_)
+        self.module_ = self._build_checked(tuple(x.shape[1:]), len(self.classes_), self.device_)
         self.feature_dim_ = [m for m in self.module_.modules() if isinstance(m, nn.Linear)][
             -1
         ].in_features

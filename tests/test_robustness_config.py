@@ -1,0 +1,180 @@
+"""Bad configs: one row of docs/robustness.md each; one stderr line, exit 2, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.robustness_helpers import TINY, assert_one_line_error, invoke, write_config
+
+DS = "dataset: {source: digits, max_train: 60, max_test: 30}\n"
+
+
+def cnn(params: str) -> str:
+    return DS + f"pipelines:\n  - name: cnn\n    params: {params}\n"
+
+
+# (row id, config text, fragments the one error line must hold)
+CASES = [
+    ("invalid-yaml", "name: x\npipelines: [raw_svm\n", ["invalid YAML at line 3, column 1"]),
+    ("yaml-list", "- raw_svm\n- cnn\n", ["expected a mapping at the top level, got a list"]),
+    ("yaml-scalar", "42\n", ["expected a mapping at the top level, got an integer"]),
+    ("yaml-empty", "", ["expected a mapping at the top level, got null"]),
+    ("python-tag", "name: !!python/object/apply:os.system [echo hi]\n", ["could not determine"]),
+    ("wrong-type", "seed: three\n" + DS + "pipelines: [raw_svm]\n", ["seed: expected an integer"]),
+    ("wrong-type-deep", cnn("{epochs: ten}"), ["pipelines[0].params.epochs", "'ten'"]),
+    ("unknown-key-top", "sed: 3\n" + DS + "pipelines: [raw_svm]\n", ["'sed'", "'seed'"]),
+    (
+        "unknown-key-dataset",
+        "dataset: {source: digits, max_trian: 9}\npipelines: [raw_svm]\n",
+        ["'dataset.max_trian'", "did you mean 'max_train'"],
+    ),
+    (
+        "unknown-key-deep",
+        DS + "pipelines:\n  - name: hog_svm\n    params: {hog: {pixels_per_cel: [2, 2]}}\n",
+        ["'pipelines[0].params.hog.pixels_per_cel'", "did you mean 'pixels_per_cell'"],
+    ),
+    (
+        "max-train-negative",
+        "dataset: {source: digits, max_train: -5}\npipelines: [raw_svm]\n",
+        ["dataset.max_train: must be at least 1, got -5"],
+    ),
+    (
+        "test-size-zero",
+        "dataset: {source: digits, test_size: 0}\npipelines: [raw_svm]\n",
+        ["dataset.test_size: must be between 0 and 1"],
+    ),
+    ("epochs-zero", cnn("{epochs: 0}"), ["params.cnn: epochs must be at least 1, got 0"]),
+    (
+        "epochs-negative",
+        DS + "pipelines:\n  - name: mlp\n    params: {epochs: -3}\n",
+        ["params.mlp: epochs must be at least 1, got -3"],
+    ),
+    ("batch-size-zero", cnn("{batch_size: 0}"), ["batch_size must be at least 1"]),
+    ("channels-zero", cnn("{channels: [0, 8]}"), ["channels: expected a non-empty list"]),
+    (
+        "image-size-zero",
+        "dataset: {source: folder, path: x, image_size: 0}\npipelines: [raw_svm]\n",
+        ["dataset.image_size: each side must be 4..4096 pixels, got 0"],
+    ),
+    (
+        "scenes-size-zero",
+        "dataset: {source: scenes, size: 0}\npipelines: [raw_svm]\n",
+        ["scene size must be in 8..512, got 0"],
+    ),
+    ("empty-pipelines", DS + "pipelines: []\n", ["pipelines: the list is empty"]),
+    ("no-pipelines", DS, ["missing key 'pipelines'"]),
+    (
+        "unknown-pipeline",
+        DS + "pipelines: [hog_svn]\n",
+        ["unknown pipeline 'hog_svn'", "did you mean 'hog_svm'"],
+    ),
+    (
+        "unknown-source",
+        "dataset: {source: digit}\npipelines: [raw_svm]\n",
+        ["unknown source 'digit'", "did you mean 'digits'"],
+    ),
+    (
+        "duplicate-pipelines",
+        DS + "pipelines: [raw_svm, raw_svm]\n",
+        ["pipelines[1]: duplicate pipeline 'raw_svm'"],
+    ),
+    (
+        "absurd-image-size",
+        "dataset: {source: folder, path: x, image_size: 1000000000}\npipelines: [raw_svm]\n",
+        ["dataset.image_size: each side must be 4..4096 pixels, got 1000000000"],
+    ),
+    (
+        "absurd-scenes-size",
+        "dataset: {source: scenes, size: 1000000000}\npipelines: [raw_svm]\n",
+        ["scene size must be in 8..512, got 1000000000"],
+    ),
+    (
+        "absurd-scenes-count",
+        "dataset: {source: scenes, n_per_class: 100000, size: 512}\npipelines: [raw_svm]\n",
+        ["400000 scenes of 512x512 RGB would take 1,171.9 GiB"],
+    ),
+    ("absurd-channels", cnn("{channels: [1000000000]}"), ["channels must be at most 4096"]),
+    ("absurd-cnn-hidden", cnn("{hidden: 1000000000}"), ["hidden must be at most 65536"]),
+    ("absurd-kernel", cnn("{kernel_size: 1000000000}"), ["kernel_size must be at most 64"]),
+    ("absurd-epochs", cnn("{epochs: 1000000000}"), ["epochs must be at most 10000"]),
+    (
+        "absurd-mlp-hidden",
+        DS + "pipelines:\n  - name: mlp\n    params: {hidden: [1000000000]}\n",
+        ["hidden must be at most 65536"],
+    ),
+    (
+        "absurd-orientations",
+        DS + "pipelines:\n  - name: hog_svm\n    params: {hog: {orientations: 1000000000}}\n",
+        ["hog.orientations must be 1..180"],
+    ),
+    ("shift-not-a-number", cnn("{shift: abc}"), ["shift: expected null or a whole number"]),
+    ("padding-not-a-number", cnn("{padding: abc}"), ["padding: expected null or a whole number"]),
+    (
+        "seeds-empty",
+        "seeds: []\n" + DS + "pipelines: [raw_svm]\n",
+        ["seeds: the list is empty"],
+    ),
+    (
+        "train-size-zero",
+        "train_sizes: [0]\n" + DS + "pipelines: [raw_svm]\n",
+        ["train_sizes[0]: 0 is neither a count"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "fragments"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_config_rejected(tmp_path: Path, text: str, fragments: list[str]):
+    config = write_config(tmp_path / "bad.yaml", text)
+    out = tmp_path / "runs"
+    result = invoke("run", config, "--out", out)
+    assert_one_line_error(result, out, *fragments)
+
+
+def test_binary_config_file(tmp_path: Path):
+    config = tmp_path / "bad.yaml"
+    config.write_bytes(b"\xff\xfe\x00bad")
+    assert_one_line_error(invoke("run", config), None, "cannot read config", "utf-8")
+
+
+def test_config_is_a_directory(tmp_path: Path):
+    assert_one_line_error(invoke("run", tmp_path), None, "is a directory, not a config file")
+
+
+def test_network_too_big_for_memory_is_refused_before_any_fit(tmp_path: Path):
+    """Within the per-key bounds but together too big: the weight count decides, up front."""
+    config = write_config(
+        tmp_path / "big.yaml",
+        {
+            "dataset": TINY,
+            "pipelines": ["raw_svm", {"name": "mlp", "params": {"hidden": [65536] * 3}}],
+        },
+    )
+    out = tmp_path / "runs"
+    result = invoke("run", config, "--out", out, env={"FEATCMP_MEMORY_LIMIT_GB": "8"})
+    assert_one_line_error(
+        result, out, "pipelines[1] (mlp)", "8,594,980,874 weights", "over the 8.0 GiB limit"
+    )
+
+
+def test_cnn_that_shrinks_images_to_nothing_is_refused_before_any_fit(tmp_path: Path):
+    config = write_config(
+        tmp_path / "deep.yaml",
+        {
+            "dataset": TINY,
+            "pipelines": [
+                "raw_svm",
+                {"name": "cnn", "params": {"channels": [4] * 5, "kernel_size": 5, "padding": 0}},
+            ],
+        },
+    )
+    out = tmp_path / "runs"
+    result = invoke("run", config, "--out", out)
+    assert_one_line_error(result, out, "pipelines[1] (cnn)", "shrink 8x8 images to nothing")
+
+
+def test_bad_memory_limit_setting(tmp_path: Path):
+    config = write_config(tmp_path / "c.yaml", {"dataset": TINY, "pipelines": ["raw_svm"]})
+    result = invoke("run", config, "--out", tmp_path / "runs", env={"FEATCMP_MEMORY_LIMIT_GB": "x"})
+    assert_one_line_error(result, tmp_path / "runs", "FEATCMP_MEMORY_LIMIT_GB='x'")
