@@ -7,6 +7,7 @@ dimension; the data follows, big-endian. Every inconsistency is a `DataError`, n
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -62,9 +63,13 @@ def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
     if len(data) < header_end:
         raise DataError(f"{name}: truncated IDX header ({len(data)} bytes for {ndim} dimensions)")
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if expected > MAX_BYTES:
-        raise DataError(f"{name}: IDX header claims shape {shape}, {expected} bytes; refusing")
+    # Python ints: np.prod would wrap around on five large dimensions. A zero dimension does
+    # not excuse absurd others (numpy cannot even describe such an empty array).
+    expected = math.prod(shape) * dtype.itemsize
+    if math.prod(d for d in shape if d) * dtype.itemsize > MAX_BYTES:
+        raise DataError(
+            f"{name}: IDX header claims shape {shape}, over {MAX_BYTES // 1024**3} GiB; refusing"
+        )
     actual = len(data) - header_end
     if actual != expected:
         raise DataError(
