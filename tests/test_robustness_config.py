@@ -36,6 +36,11 @@ CASES = [
         ["'pipelines[0].params.hog.pixels_per_cel'", "did you mean 'pixels_per_cell'"],
     ),
     (
+        "unknown-step",
+        DS + "pipelines:\n  - name: hog_svm\n    params: {hgo: {orientations: 9}}\n",
+        ["'pipelines[0].params.hgo' (did you mean 'hog'?); steps of hog_svm: hog, scaler, svm"],
+    ),
+    (
         "max-train-negative",
         "dataset: {source: digits, max_train: -5}\npipelines: [raw_svm]\n",
         ["dataset.max_train: must be at least 1, got -5"],
@@ -57,6 +62,11 @@ CASES = [
         "image-size-zero",
         "dataset: {source: folder, path: x, image_size: 0}\npipelines: [raw_svm]\n",
         ["dataset.image_size: each side must be 4..4096 pixels, got 0"],
+    ),
+    (
+        "image-size-negative",
+        "dataset: {source: folder, path: x, image_size: [-4, 8]}\npipelines: [raw_svm]\n",
+        ["dataset.image_size: each side must be 4..4096 pixels, got [-4, 8]"],
     ),
     (
         "scenes-size-zero",
@@ -154,7 +164,7 @@ def test_network_too_big_for_memory_is_refused_before_any_fit(tmp_path: Path):
     out = tmp_path / "runs"
     result = invoke("run", config, "--out", out, env={"FEATCMP_MEMORY_LIMIT_GB": "8"})
     assert_one_line_error(
-        result, out, "pipelines[1] (mlp)", "8,594,980,874 weights", "over the 8.0 GiB limit"
+        result, out, "pipelines[1] (mlp)", "weights need about 128.1 GiB", "over the 8.0 GiB limit"
     )
 
 

@@ -175,7 +175,7 @@ CASES: list[tuple[str, Callable[[Path], dict], list, list[str]]] = [
         "folder-too-few-per-class",
         lambda t: noise_folder(t / "imgs", {"car": 6, "bus": 1}) and folder(t),
         ["raw_svm"],
-        ["class(es) [0] have fewer than 2 images; a stratified split needs 2 per class"],
+        ["class(es) ['bus'] have fewer than 2 images; a stratified split needs 2 per class"],
     ),
     (
         "folder-smaller-than-hog",
@@ -271,7 +271,7 @@ CASES: list[tuple[str, Callable[[Path], dict], list, list[str]]] = [
         "npz-too-few-per-class",
         lambda t: npz(t, X=images(), y=np.r_[np.zeros(19, int), 1]),
         ["raw_svm"],
-        ["class(es) [1] have fewer than 2 images"],
+        ["class(es) ['1'] have fewer than 2 images"],
     ),
     (
         "npz-pixels-out-of-range",

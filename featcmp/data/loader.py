@@ -87,11 +87,15 @@ def stratified_subset(y: np.ndarray, n: int, rng: np.random.Generator) -> np.nda
     return np.sort(np.concatenate(picked))
 
 
-def stratified_split(y: np.ndarray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(
+    y: np.ndarray, test_size: float, seed: int, class_names: list[str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic stratified train/test indices from the seed."""
     classes, counts = np.unique(y, return_counts=True)
     if counts.min() < 2:
         few = classes[counts < 2][:3].tolist()
+        if class_names is not None:
+            few = [class_names[c] if 0 <= c < len(class_names) else c for c in few]
         raise DataError(
             f"class(es) {few} have fewer than 2 images; a stratified split needs 2 per class"
         )
@@ -124,7 +128,7 @@ def load_dataset(spec: DatasetConfig, seed: int = 0) -> Dataset:
         X_test, y_test = to_unit_float(images.X_test, f"{spec.source} test split"), images.y_test
         own = True
     else:
-        train, test = stratified_split(y, spec.test_size, seed)
+        train, test = stratified_split(y, spec.test_size, seed, images.class_names)
         X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
         own = False
     if len(np.unique(y_train)) < 2:

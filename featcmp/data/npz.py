@@ -49,7 +49,7 @@ def read_npz_arrays(file: Path) -> tuple[np.ndarray, np.ndarray, list[str] | Non
                     f"{file}: missing array(s) {', '.join(missing)}; found {archive.files}"
                 )
             total = sum(info.file_size for info in archive.zip.infolist())
-            check_array_bytes(f"{file}: its arrays", total, "use a smaller file")
+            check_array_bytes(f"{file}: its arrays", total, "use a smaller file", DataError)
             X, y = archive["X"], archive["y"]
             names = archive["class_names"] if "class_names" in archive.files else None
     except FeatcmpError:

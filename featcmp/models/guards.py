@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from featcmp.errors import ConfigError, RunError
+from featcmp.errors import ConfigError, FeatcmpError, RunError
 
 LIMIT_ENV = "FEATCMP_MEMORY_LIMIT_GB"
 GB = 1024**3  # limits and figures are in binary units (GiB)
@@ -72,11 +72,13 @@ def check_svc_kernel(y: np.ndarray, kernel: str, where: str = "svm") -> None:
         )
 
 
-def check_array_bytes(what: str, nbytes: int, hint: str) -> None:
-    """Refuse to allocate an array of `nbytes` over the memory limit (a ConfigError)."""
+def check_array_bytes(
+    what: str, nbytes: int, hint: str, error: type[FeatcmpError] = ConfigError
+) -> None:
+    """Refuse to allocate an array of `nbytes` over the memory limit (raise `error`)."""
     limit = memory_limit_bytes()
     if nbytes > limit:
-        raise ConfigError(f"{what} would take {gb(nbytes)}, over the {gb(limit)} limit; {hint}")
+        raise error(f"{what} would take {gb(nbytes)}, over the {gb(limit)} limit; {hint}")
 
 
 def check_model_bytes(name: str, n_params: int) -> None:
