@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from featcmp.cleanup import remove_stale_temps
 from featcmp.config import load_config
 from featcmp.errors import FeatcmpError
 from featcmp.results import read_record, write_record
@@ -192,6 +193,8 @@ def run_sweep(
     """Run `jobs`, writing each record under `out_dir` as soon as it arrives."""
     outcome = Outcome()
     cache = str(feature_cache) if feature_cache else None
+    for name in sorted({job.config.name for job in jobs}):
+        remove_stale_temps(out_dir / name)  # left by writes that a kill interrupted earlier
     with sigterm_as_interrupt():
         results = executor(jobs, cache)
         try:

@@ -135,3 +135,18 @@ def test_report_ignores_temporary_files(tmp_path: Path):
     assert proc.stderr.strip().endswith(
         f"no run records found; run `featcmp run CONFIG --out {tmp_path / 'runs'}` first"
     )
+
+
+def test_sweep_removes_stale_temporary_files_too(tmp_path: Path):
+    from featcmp.sweep import run_sweep
+
+    cfg = load_config(write_config(tmp_path / "few.yaml", {**MANY, "seeds": [0, 1]}))
+    folder = tmp_path / "runs" / "many"
+    folder.mkdir(parents=True)
+    dead, live = folder / ".raw_svm-x.json.a1.tmp", folder / ".raw_svm-y.json.b2.tmp"
+    dead.write_text("{")
+    live.write_text("{")
+    os.utime(dead, (time.time() - 3600,) * 2)
+    run_sweep(expand_jobs(cfg), tmp_path / "runs")
+    assert not dead.exists() and live.exists()
+    assert len(assert_only_whole_records(tmp_path / "runs")) == 2
