@@ -104,7 +104,7 @@ def config_section(name: str, records: list[dict[str, Any]]) -> list[str]:
     split = (
         "its own train / test files"
         if ds.get("own_test_split")
-        else f"a stratified re-split (test_size {spec.get('test_size')}) of the one split found"
+        else f"a stratified re-split (test_size {spec.get('test_size')}) of the only split present"
     )
     lines = [
         f"## {TITLES.get(name, name)}",
@@ -148,7 +148,7 @@ def config_section(name: str, records: list[dict[str, Any]]) -> list[str]:
             "**Not the published protocol.** The published figures train on 60,000 images and "
             "test on the official 10,000; these rows train and test on fewer images "
             + (
-                "(a re-split of the 10k test set: other training images, 7x fewer, and a "
+                "(a re-split of the 10k test set: other training images, 7.5x fewer, and a "
                 "different test set), "
                 if not ds.get("own_test_split")
                 else "(a stratified subset), "
@@ -172,7 +172,11 @@ def results_markdown(directory: str | Path, wall_seconds: float | None = None) -
         "",
         "Written by `make paper` (configs/paper/*.yaml, then `python -m featcmp.paper`). "
         "Accuracy on the test split; `published` is the figure reported in the source named in "
-        "the last column. Time is our fit + predict seconds summed over seeds.",
+        "the last column. Time is our fit + predict seconds summed over seeds. Our SVM rows "
+        "standardise every feature (a StandardScaler fitted on the training split) before the "
+        "SVM unless the settings switch the scaler off; our networks train with AdamW, a "
+        "one-cycle schedule and label smoothing (settings column: what differs from featcmp's "
+        "defaults).",
         "",
         f"- Machine: {machine()}{wall}",
         "- Software: "
