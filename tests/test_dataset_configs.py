@@ -76,13 +76,12 @@ def test_missing_dataset_is_one_line_saying_how_to_get_it(tmp_path, config, how)
     assert not any(out.rglob("*.json"))
 
 
-def test_missing_path_without_a_hint_still_names_the_override(tmp_path):
+def test_missing_path_without_a_hint_is_the_sources_own_message(tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text(f"dataset: {{source: idx, path: {tmp_path / 'x'}}}\npipelines: [raw_svm]\n")
     result = runner.invoke(app, ["run", str(cfg), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
-    assert "dataset not found (or point to a copy" in result.output
-    assert "to get it" not in result.output
+    assert "x: dataset folder not found" in result.output and "to get it" not in result.output
 
 
 @pytest.mark.skipif(not MNIST.is_dir(), reason="../shared/data/mnist is absent")

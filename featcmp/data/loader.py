@@ -114,11 +114,12 @@ def _validate(images: Images, name: str) -> Images:
 
 
 def check_path_exists(spec: DatasetConfig) -> None:
-    """A missing dataset path is one line saying how to get the data (the config's `hint`)."""
-    if spec.path and not Path(spec.path).expanduser().exists():
-        how = f"; to get it: {spec.hint}" if spec.hint else ""
+    """A missing dataset path with a `hint` is one line saying how to get the data; without a
+    hint the source reports it in its own words."""
+    if spec.hint and spec.path and not Path(spec.path).expanduser().exists():
         raise DataError(
-            f"{spec.path}: dataset not found{how} (or point to a copy: --set dataset.path=DIR)"
+            f"{spec.path}: dataset not found; to get it: {spec.hint} "
+            "(or point to a copy: --set dataset.path=DIR)"
         )
 
 
