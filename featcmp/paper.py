@@ -80,7 +80,11 @@ def machine() -> str:
     except (ValueError, OSError, AttributeError):
         memory = ""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{cpu}, {cores} cores{memory}; {platform.system()} {platform.release()}"
+    try:  # shared machines: other jobs stretch the times below
+        load = f"; 5-min load average {os.getloadavg()[1]:.1f} when this page was written"
+    except (OSError, AttributeError):
+        load = ""
+    return f"{cpu}, {cores} cores{memory}; {platform.system()} {platform.release()}{load}"
 
 
 def settings_text(record: dict[str, Any]) -> str:
@@ -199,8 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     started = args.directory / STARTED_FILE
     wall = None
     if started.is_file():
+        # From the start stamp to the last record written: the same when regenerated later.
+        last = max((p.stat().st_mtime for p in args.directory.rglob("*.json")), default=None)
         try:
-            wall = time.time() - float(started.read_text().strip())
+            wall = (last or time.time()) - float(started.read_text().strip())
         except ValueError:
             wall = None
     try:
