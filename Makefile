@@ -8,6 +8,7 @@ CONFIGS := $(wildcard configs/*.yaml)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run sweep report test lint format bench clean
+.PHONY: ci-regression ci-calibrate paper
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +55,44 @@ format: install ## ruff: fix formatting
 bench: install ## Run the benchmarks (speed as ratios to baselines measured in the same run)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+# CI regression: small configs, checked against the committed, calibrated baseline.
+CI_RUNS     ?= runs-ci
+CI_BASELINE ?= baselines/ci.yaml
+CALIB_RUNS  ?= runs-calibrate
+CALIB_SEEDS ?= [0,1,2,3,4]
+MNIST_CI    := ../shared/data/mnist
+
+ci-regression: install ## CI: run configs/ci/*.yaml, then `featcmp check` against baselines/ci.yaml
+	rm -rf $(CI_RUNS)
+	$(FEATCMP) run configs/ci/scenes.yaml --out $(CI_RUNS) --quiet
+	$(FEATCMP) run configs/ci/fashion-mnist.yaml --out $(CI_RUNS) --quiet
+	@if [ -d $(MNIST_CI) ]; then $(FEATCMP) run configs/ci/mnist.yaml --out $(CI_RUNS) --quiet; \
+	else echo "note: $(MNIST_CI) is absent: skipping configs/ci/mnist.yaml (check skips its rows)"; fi
+	$(FEATCMP) check $(CI_RUNS) --baseline $(CI_BASELINE)
+
+ci-calibrate: install ## Re-calibrate baselines/ci.yaml: every CI config over 5 seeds (~5x ci-regression)
+	rm -rf $(CALIB_RUNS)
+	for c in configs/ci/*.yaml; do \
+	  $(FEATCMP) run $$c --out $(CALIB_RUNS) --quiet --set 'seeds=$(CALIB_SEEDS)' || exit 1; done
+	$(FEATCMP) baseline $(CALIB_RUNS) --out $(CI_BASELINE) \
+	  --note "calibrated by 'make ci-calibrate' (seeds $(CALIB_SEEDS)); CI runs seed 0 alone" \
+	  --note "why these bands, and a deliberately broken run failing them: docs/regression.md"
+
+# Published tables on full data (long; not CI). A rehearsal on a subset:
+#   make paper FASHION_SET="--set dataset.max_train=3000 --set dataset.max_test=2000"
+PAPER_RUNS  ?= runs-paper
+PAPER_OUT   ?= docs/results.md
+MNIST_DIR   ?= ../shared/data/mnist
+MNIST_SET   ?=
+FASHION_SET ?=
+
+paper: install ## Long, not CI: reproduce published MNIST / Fashion-MNIST tables -> docs/results.md
+	rm -rf $(PAPER_RUNS) && mkdir -p $(PAPER_RUNS) && date +%s > $(PAPER_RUNS)/.started
+	$(FEATCMP) run configs/paper/mnist.yaml --out $(PAPER_RUNS) --quiet \
+	  --set dataset.path=$(MNIST_DIR) $(MNIST_SET)
+	$(FEATCMP) run configs/paper/fashion-mnist.yaml --out $(PAPER_RUNS) --quiet $(FASHION_SET)
+	$(BIN)/python -m featcmp.paper $(PAPER_RUNS) --out $(PAPER_OUT)
+
 clean: ## Remove runs, caches and build leftovers (keeps .venv)
-	rm -rf $(RUNS) .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf $(RUNS) $(CI_RUNS) $(CALIB_RUNS) .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -157,6 +157,42 @@ def explain(
     print_facts(config_facts(load_config(config, set_ or []), where=str(config)))
 
 
+@app.command()
+@user_errors
+def check(
+    directory: Annotated[Path, typer.Argument(help="A folder of run records (e.g. runs-ci/).")],
+    baseline: Annotated[Path, typer.Option("--baseline", help="The committed baseline file.")],
+    tolerance: Annotated[
+        float | None,
+        typer.Option("--tolerance", help="One band for every row (default: each row's)."),
+    ] = None,
+) -> None:
+    """Compare DIRECTORY's accuracy table with a baseline; exit 1 on a drop or a missing row."""
+    from featcmp import regression as reg
+
+    rows = reg.check_against(directory, reg.read_baseline(baseline), tolerance)
+    reg.print_check(rows, title=f"featcmp check: {directory} against {baseline}")
+    typer.echo(reg.summary_line(rows))
+    if any(r.failed for r in rows):
+        raise typer.Exit(reg.EXIT_REGRESSION)
+
+
+@app.command()
+@user_errors
+def baseline(
+    directory: Annotated[Path, typer.Argument(help="Runs over several seeds to calibrate from.")],
+    out: Annotated[Path, typer.Option("--out", help="Baseline file to write (.yaml or .json).")],
+    sigmas: Annotated[float, typer.Option(help="Band width in standard deviations.")] = 3.0,
+    floor: Annotated[float, typer.Option(help="Narrowest band (accuracy points).")] = 0.01,
+    note: Annotated[list[str] | None, typer.Option("--note", help="A line for the header.")] = None,
+) -> None:
+    """Write a baseline from DIRECTORY: per row the mean accuracy and a calibrated band."""
+    from featcmp.regression import make_baseline, write_baseline
+
+    written = write_baseline(make_baseline(directory, sigmas, floor, note or []), out)
+    typer.echo(f"wrote {written}", err=True)
+
+
 @app.command("list")
 def list_() -> None:
     """The pipelines and dataset sources, one line each."""

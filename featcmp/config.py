@@ -40,6 +40,8 @@ class DatasetConfig:
     test_size: float = 0.25
     max_train: int | None = None
     max_test: int | None = None
+    # How to get the data when `path` is missing (shown in the error); does not affect results.
+    hint: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -112,7 +114,7 @@ def parse_dataset(raw: Any) -> DatasetConfig:
 
     if not isinstance(raw, dict):
         raise ConfigError(f"dataset: expected a mapping, got {describe(raw)}")
-    common = {"source", "path", "test_size", "max_train", "max_test"}
+    common = {"source", "path", "test_size", "max_train", "max_test", "hint"}
     source = raw.get("source", "digits")
     if not isinstance(source, str):
         raise ConfigError(f"dataset.source: expected a string, got {describe(source)}")

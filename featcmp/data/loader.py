@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -116,9 +117,20 @@ def _validate(images: Images, name: str) -> Images:
     return images
 
 
+def check_path_exists(spec: DatasetConfig) -> None:
+    """A missing dataset path with a `hint` is one line saying how to get the data; without a
+    hint the source reports it in its own words."""
+    if spec.hint and spec.path and not Path(spec.path).expanduser().exists():
+        raise DataError(
+            f"{spec.path}: dataset not found; to get it: {spec.hint} "
+            "(or point to a copy: --set dataset.path=DIR)"
+        )
+
+
 def load_dataset(spec: DatasetConfig, seed: int = 0) -> Dataset:
     """Read a source, convert to float32 in [0, 1], split (stratified, from `seed`), subsample."""
     source = SOURCES[spec.source]
+    check_path_exists(spec)
     options = from_dict(source.options, spec.options, "dataset")
     images = _validate(source.read(spec.path, options), spec.source)
     X = to_unit_float(images.X, spec.source)

@@ -136,6 +136,15 @@ def read_idx_source(path: str | None, options: IdxOptions) -> Images:
     return Images(X, y, class_names)
 
 
+@register_source(
+    "cifar10", NoOptions, "CIFAR-10, binary version: data_batch_*.bin, test_batch.bin, or .tar.gz"
+)
+def read_cifar10_source(path: str | None, options: NoOptions) -> Images:
+    from featcmp.data.cifar10 import read_cifar10
+
+    return read_cifar10(require_path(path, "cifar10", "cifar-10-binary.tar.gz or its folder"))
+
+
 @dataclass
 class FolderOptions:
     color: str = "gray"

@@ -1,0 +1,223 @@
+"""docs/results.md: our accuracies next to published ones, with settings, time and machine.
+
+`make paper` runs configs/paper/*.yaml and then `python -m featcmp.paper RUNS --out FILE`.
+Published figures live here, with their source and protocol, keyed by config name and row.
+Reads records only: no scikit-learn, no torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from featcmp.errors import FeatcmpError
+from featcmp.report.table import build_rows
+from featcmp.results import atomic_write_text, load_records
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published accuracy (or a range) and the protocol it was measured under."""
+
+    low: float
+    high: float
+    source: str
+    n_train: int = 60_000
+    n_test: int = 10_000
+
+    def text(self) -> str:
+        def num(x: float) -> str:  # as published: 0.897, 0.9905
+            return f"{x:.3f}" if round(x, 3) == x else f"{x:.4f}"
+
+        return num(self.low) if self.low == self.high else f"{num(self.low)}-{num(self.high)}"
+
+
+XIAO = "Xiao et al. 2017, Table 3 (mean of 5 runs)"
+FMNIST_README = "Fashion-MNIST README benchmark"
+LECUN = "LeCun et al. 1998"
+PUBLISHED: dict[str, dict[str, Published]] = {
+    "paper-fashion-mnist": {
+        "rbf_svc": Published(0.897, 0.897, f"{XIAO}: SVC C=10, RBF kernel"),
+        "linear_svc": Published(0.839, 0.839, f"{XIAO}: LinearSVC"),
+        "mlp_100": Published(0.871, 0.871, f"{XIAO}: MLPClassifier, 100 hidden units"),
+        "hog_svm": Published(0.926, 0.926, f"{FMNIST_README}: HOG + SVM"),
+        "cnn": Published(0.90, 0.93, f"{FMNIST_README}: small CNNs, 2-3 conv layers"),
+    },
+    "paper-mnist": {
+        "rbf_svc": Published(0.986, 0.986, f"{LECUN}: SVM, Gaussian kernel (1.4% error)"),
+        "lenet5": Published(0.9905, 0.9905, f"{LECUN}: LeNet-5 (0.95% error)"),
+        "mlp_300": Published(0.953, 0.984, f"{LECUN}: 2-layer NN, 300-1000 hidden units"),
+    },
+}
+TITLES = {
+    "paper-fashion-mnist": "Fashion-MNIST (Xiao et al. 2017; Fashion-MNIST benchmark)",
+    "paper-mnist": "MNIST (LeCun et al. 1998)",
+}
+STARTED_FILE = ".started"  # `make paper` writes the start time here (seconds since the epoch)
+
+
+def machine() -> str:
+    """CPU model, cores, memory and OS of the machine writing the report (the one that ran)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        memory = f", {pages * size / 1024**3:.0f} GiB RAM"
+    except (ValueError, OSError, AttributeError):
+        memory = ""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:  # shared machines: other jobs stretch the times below
+        load = f"; 5-min load average {os.getloadavg()[1]:.1f} when this page was written"
+    except (OSError, AttributeError):
+        load = ""
+    return f"{cpu}, {cores} cores{memory}; {platform.system()} {platform.release()}{load}"
+
+
+def settings_text(record: dict[str, Any]) -> str:
+    params = record.get("config", {}).get("pipeline", {}).get("params", {})
+    return f"{record.get('registry_name', '')} " + json.dumps(params, separators=(",", ":"))
+
+
+def protocol_note(n_train: int, n_test: int, pub: Published | None) -> str:
+    if pub is None:
+        return "no published figure"
+    if (n_train, n_test) == (pub.n_train, pub.n_test):
+        return "published protocol"
+    return f"NOT the published protocol ({pub.n_train:,} / {pub.n_test:,})"
+
+
+def config_section(name: str, records: list[dict[str, Any]]) -> list[str]:
+    published = PUBLISHED.get(name, {})
+    first = records[0]
+    ds = first["dataset"]
+    spec = first.get("config", {}).get("dataset", {})
+    split = (
+        "its own train / test files"
+        if ds.get("own_test_split")
+        else f"a stratified re-split (test_size {spec.get('test_size')}) of the only split present"
+    )
+    lines = [
+        f"## {TITLES.get(name, name)}",
+        "",
+        f"Data: `{spec.get('path')}` ({ds['name']}), {ds['n_train']:,} training and "
+        f"{ds['n_test']:,} test images from {split}; seeds "
+        f"{sorted({r['seed'] for r in records})}. Config: `configs/paper/"
+        f"{name.removeprefix('paper-')}.yaml`.",
+        "",
+        "| pipeline | published | ours | ours - published | n train / test | protocol "
+        "| time (fit + predict) | settings | published source |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    by_row: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by_row.setdefault(r["pipeline"], []).append(r)
+    for row in build_rows(records):
+        rs = by_row[row.pipeline]
+        pub = published.get(row.pipeline)
+        ours = row.accuracy_text()
+        if pub is None or not row.runs:
+            diff = "-"
+        elif pub.low <= row.accuracy_mean <= pub.high:
+            diff = "within range"
+        else:
+            nearest = pub.low if row.accuracy_mean < pub.low else pub.high
+            diff = f"{row.accuracy_mean - nearest:+.3f}"
+        n_test = int(rs[0]["dataset"]["n_test"])
+        seconds = sum((r.get("fit_seconds") or 0) + (r.get("predict_seconds") or 0) for r in rs)
+        lines.append(
+            f"| {row.pipeline} | {pub.text() if pub else '-'} | {ours} | {diff} "
+            f"| {row.n_train:,} / {n_test:,} | {protocol_note(row.n_train, n_test, pub)} "
+            f"| {seconds:.0f} s | `{settings_text(rs[0])}` | {pub.source if pub else '-'} |"
+        )
+    if published and any(
+        (int(r["dataset"]["n_train"]), int(r["dataset"]["n_test"])) != (60_000, 10_000)
+        for r in records
+    ):
+        lines += [
+            "",
+            "**Not the published protocol.** The published figures train on 60,000 images and "
+            "test on the official 10,000; these rows train and test on fewer images "
+            + (
+                "(a re-split of the 10k test set: other training images, 7.5x fewer, and a "
+                "different test set), "
+                if not ds.get("own_test_split")
+                else "(a stratified subset), "
+            )
+            + "so they indicate the ranking, not a reproduction of the figure.",
+        ]
+    return [*lines, ""]
+
+
+def results_markdown(directory: str | Path, wall_seconds: float | None = None) -> str:
+    """The whole results page for the records under `directory`."""
+    records = [r for r in load_records(directory) if r.get("config_name") in PUBLISHED]
+    if not records:
+        raise FeatcmpError(
+            f"{directory}: no records of {', '.join(PUBLISHED)}; run `make paper` first"
+        )
+    versions = records[0].get("versions", {})
+    wall = f"; wall time of the whole run {wall_seconds / 60:.1f} min" if wall_seconds else ""
+    lines = [
+        "# Published results next to ours",
+        "",
+        "Written by `make paper` (configs/paper/*.yaml, then `python -m featcmp.paper`). "
+        "Accuracy on the test split; `published` is the figure reported in the source named in "
+        "the last column. Time is our fit + predict seconds summed over seeds. Our SVM rows "
+        "standardise every feature (a StandardScaler fitted on the training split) before the "
+        "SVM unless the settings switch the scaler off; our networks train with AdamW, a "
+        "one-cycle schedule and label smoothing (settings column: what differs from featcmp's "
+        "defaults).",
+        "",
+        f"- Machine: {machine()}{wall}",
+        "- Software: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(versions.items()) if v != "absent"),
+        f"- Written: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        "",
+    ]
+    for name in PUBLISHED:
+        group = [r for r in records if r.get("config_name") == name]
+        if group:
+            lines += config_section(name, group)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m featcmp.paper", description=__doc__)
+    parser.add_argument("directory", type=Path, help="records of configs/paper/*.yaml")
+    parser.add_argument("--out", type=Path, default=Path("docs/results.md"))
+    args = parser.parse_args(argv)
+    started = args.directory / STARTED_FILE
+    wall = None
+    if started.is_file():
+        # From the start stamp to the last record written: the same when regenerated later.
+        last = max((p.stat().st_mtime for p in args.directory.rglob("*.json")), default=None)
+        try:
+            wall = (last or time.time()) - float(started.read_text().strip())
+        except ValueError:
+            wall = None
+    try:
+        text = results_markdown(args.directory, wall)
+    except FeatcmpError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    atomic_write_text(args.out, text)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""docs/results.md: published figures next to ours, protocol flagged when it differs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from featcmp.paper import PUBLISHED, main, results_markdown
+from featcmp.results import SCHEMA_VERSION, write_record
+
+
+def write(folder: Path, config: str, row: str, acc: float, n_train: int, own: bool) -> None:
+    record = {
+        "schema": SCHEMA_VERSION,
+        "id": f"{config}-{row}",
+        "config_name": config,
+        "pipeline": row,
+        "registry_name": "raw_svm",
+        "status": "ok",
+        "accuracy": acc,
+        "macro_f1": acc,
+        "family": "hand-crafted",
+        "seed": 0,
+        "dataset": {"name": "idx:x", "n_train": n_train, "n_test": 10_000, "own_test_split": own},
+        "config": {
+            "dataset": {"path": "/data/x", "test_size": 0.2},
+            "pipeline": {"name": "raw_svm", "params": {"svm": {"C": 10}}},
+        },
+        "versions": {"numpy": "2.0", "torch": "absent"},
+        "feature_dim": 784,
+        "learned_params": 10,
+        "fit_seconds": 100.0,
+        "predict_seconds": 20.0,
+    }
+    write_record(folder / config / f"{row}.json", record)
+
+
+def test_published_next_to_ours_on_the_published_protocol(tmp_path):
+    write(tmp_path, "paper-fashion-mnist", "rbf_svc", 0.8912, 60_000, own=True)
+    write(tmp_path, "paper-fashion-mnist", "cnn", 0.915, 60_000, own=True)
+    text = results_markdown(tmp_path, wall_seconds=600)
+    line = next(ln for ln in text.splitlines() if ln.startswith("| rbf_svc"))
+    assert "| 0.897 | 0.891 | -0.006 | 60,000 / 10,000 | published protocol | 120 s |" in line
+    assert '`raw_svm {"svm":{"C":10}}`' in line and "Xiao et al. 2017" in line
+    cnn = next(ln for ln in text.splitlines() if ln.startswith("| cnn"))
+    assert "| 0.900-0.930 | 0.915 | within range |" in cnn
+    assert "wall time of the whole run 10.0 min" in text and "Machine: " in text
+    assert "Not the published protocol" not in text and "numpy 2.0" in text
+
+
+def test_a_re_split_is_flagged_as_not_the_published_protocol(tmp_path):
+    write(tmp_path, "paper-mnist", "lenet5", 0.98, 8_000, own=False)
+    text = results_markdown(tmp_path)
+    line = next(ln for ln in text.splitlines() if ln.startswith("| lenet5"))
+    assert "| 0.9905 | 0.980 | -0.011 |" in line and "NOT the published protocol" in line
+    assert "a re-split of the 10k test set" in text and "MNIST (LeCun et al. 1998)" in text
+
+
+def test_main_writes_the_file_and_refuses_foreign_records(tmp_path, capsys):
+    write(tmp_path / "runs", "paper-mnist", "rbf_svc", 0.97, 8_000, own=False)
+    write(tmp_path / "other", "compare", "raw_svm", 0.5, 100, own=False)
+    assert main([str(tmp_path / "runs"), "--out", str(tmp_path / "r.md")]) == 0
+    assert "| rbf_svc | 0.986 | 0.970 |" in (tmp_path / "r.md").read_text()
+    assert main([str(tmp_path / "other"), "--out", str(tmp_path / "x.md")]) == 2
+    assert "no records of paper-" in capsys.readouterr().err and not (tmp_path / "x.md").exists()
+
+
+def test_published_rows_exist_in_the_paper_configs():
+    from featcmp.config import load_config
+
+    root = Path(__file__).resolve().parents[1] / "configs" / "paper"
+    for name, rows in PUBLISHED.items():
+        cfg = load_config(root / f"{name.removeprefix('paper-')}.yaml")
+        assert cfg.name == name
+        assert set(rows) <= {p.row for p in cfg.pipelines}
