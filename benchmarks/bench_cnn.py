@@ -7,7 +7,7 @@ Run from the repository root::
 
 featcmp's loop: the training set as one in-memory tensor sliced by a permutation, batch norm,
 random shifts (and flips), one-cycle AdamW, label smoothing (`featcmp.models.nets`), with the
-settings of ``configs/fashion-mnist-cnn.yaml``.  The baseline is the tutorial recipe: a
+settings of ``configs/scale/fashion-mnist-cnn.yaml``.  The baseline is the tutorial recipe: a
 per-sample ``Dataset`` that goes through PIL and a ``DataLoader``, the same conv layers without
 batch norm, fixed-LR SGD with momentum, no augmentation.  ``--full`` trains featcmp's CNN on
 all 60k images, then gives the plain loop the same wall time, and reports both test
@@ -31,7 +31,7 @@ from torch.utils.data import DataLoader, Dataset
 from featcmp.models.nets import CNNClassifier
 from featcmp.models.training import available_cores
 
-CONFIG = ROOT / "configs" / "fashion-mnist-cnn.yaml"
+CONFIG = ROOT / "configs" / "scale" / "fashion-mnist-cnn.yaml"
 
 
 class PerSampleImages(Dataset):
