@@ -47,14 +47,9 @@ def load_average() -> str:
 
 def describe_machine(threads: str) -> str:
     """One line: OS, CPU model and count, library versions, threads used, load average."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from featcmp.paper import cpu_model
+
+    cpu = cpu_model()
     versions = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
     for mod in ("torch", "sklearn", "skimage", "scipy"):
         module = sys.modules.get(mod)

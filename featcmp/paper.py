@@ -64,16 +64,20 @@ TITLES = {
 STARTED_FILE = ".started"  # `make paper` writes the start time here (seconds since the epoch)
 
 
-def machine() -> str:
-    """CPU model, cores, memory and OS of the machine writing the report (the one that ran)."""
-    cpu = platform.processor() or platform.machine()
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    """CPU model, cores, memory and OS of the machine writing the report (the one that ran)."""
+    cpu = cpu_model()
     try:
         pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
         memory = f", {pages * size / 1024**3:.0f} GiB RAM"
