@@ -24,15 +24,14 @@ import os
 import re
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from featcmp import __version__
 from featcmp.errors import FeatcmpError
+from featcmp.results import package_versions
 
 ENV_DIR, ENV_MAX = "FEATCMP_CACHE", "FEATCMP_CACHE_MAX"
 DEFAULT_MAX = "2G"
@@ -68,13 +67,7 @@ def max_cache_bytes() -> int:
 
 @functools.cache
 def _versions() -> dict[str, str]:
-    versions = {"featcmp": __version__}
-    for name in KEY_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+    return package_versions(KEY_PACKAGES)
 
 
 @functools.cache

@@ -56,6 +56,21 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def package_versions(names: tuple[str, ...]) -> dict[str, str]:
+    """featcmp's version and each installed package's ('absent' when not installed)."""
+    from importlib import metadata
+
+    from featcmp import __version__
+
+    versions = {"featcmp": __version__}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
 def write_record(path: Path, record: dict[str, Any]) -> None:
     atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
 

@@ -14,13 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from featcmp import __version__
 from featcmp.artifacts import collect_artifacts
 from featcmp.cleanup import remove_stale_temps
 from featcmp.config import Config, PipelineConfig
@@ -29,7 +27,7 @@ from featcmp.errors import FeatcmpError, RunError
 from featcmp.models.guards import check_svc_kernel
 from featcmp.models.svm import SVM
 from featcmp.pipelines import PIPELINES, build_pipeline, feature_dim, learned_params
-from featcmp.results import SCHEMA_VERSION, classification_metrics, write_record
+from featcmp.results import SCHEMA_VERSION, classification_metrics, package_versions, write_record
 
 PACKAGES = ("numpy", "scikit-learn", "scikit-image", "torch", "scipy")
 
@@ -77,14 +75,8 @@ def expand_jobs(cfg: Config) -> list[Job]:
     return list(jobs.values())
 
 
-def package_versions() -> dict[str, str]:
-    versions = {"featcmp": __version__, "python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+def run_versions() -> dict[str, str]:
+    return {"python": platform.python_version(), **package_versions(PACKAGES)}
 
 
 def _params_with_seed(p: PipelineConfig, seed: int) -> dict[str, Any]:
@@ -162,7 +154,7 @@ def base_record(job: Job, data: Dataset | None) -> dict[str, Any]:
         "train_size": job.train_size,
         "dataset": data.summary() if data is not None else {"name": job.config.dataset.source},
         "config": job.resolved(),
-        "versions": package_versions(),
+        "versions": run_versions(),
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "accuracy": None,
     }
