@@ -111,6 +111,7 @@ class SVM(ClassifierMixin, BaseEstimator):
                 max_iter=self.approx_epochs,
                 tol=None,
                 random_state=0,
+                n_jobs=-1,  # one-vs-rest: one class per core at a time
             )
             return make_pipeline(features, linear)
         # Primal liblinear (more samples than components), tol as in benchmarks/bench_svm.py.
