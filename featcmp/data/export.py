@@ -23,40 +23,26 @@ def montage_png(
     X: np.ndarray, y: np.ndarray, class_names: list[str], per_class: int = 8, title: str = ""
 ) -> bytes:
     """A PNG with one labelled row per class and up to `per_class` examples in each."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from featcmp.report.plots import bare_axes, show_image, to_png
 
     rows = [np.flatnonzero(y == k)[:per_class] for k in range(len(class_names))]
     cols = max(1, max(len(r) for r in rows))
-    fig, axes = plt.subplots(
-        len(rows), cols, figsize=(1.1 * cols + 1.2, 1.1 * len(rows) + 0.4), squeeze=False
-    )
+    fig = Figure(figsize=(1.1 * cols + 1.2, 1.1 * len(rows) + 0.4))
+    axes = fig.subplots(len(rows), cols, squeeze=False)
     for k, idx in enumerate(rows):
         for j in range(cols):
             ax = axes[k, j]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
+            bare_axes(ax)
+            ax.set_frame_on(False)
             if j < len(idx):
-                img = X[idx[j]]
-                ax.imshow(
-                    img,
-                    cmap="gray" if img.ndim == 2 else None,
-                    vmin=0,
-                    vmax=1,
-                    interpolation="nearest",
-                )
+                show_image(ax, X[idx[j]], vmax=1)
         axes[k, 0].set_ylabel(class_names[k], rotation=0, ha="right", va="center", fontsize=10)
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
+    return to_png(fig)
 
 
 def write_montage(spec: DatasetConfig, out: Path, per_class: int = 8, seed: int = 0) -> Path:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from featcmp.data.images import read_file
 from featcmp.errors import DataError
 from featcmp.results import atomic_write_bytes
 
@@ -30,14 +31,7 @@ MAX_BYTES = 8 * 1024**3  # refuse headers that claim more than 8 GiB
 
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, decompressed when it is gzip (detected from the magic, not the name)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, expected an IDX file") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    raw = read_file(path, "an IDX file")
     if raw[:2] == b"\x1f\x8b":
         try:
             return gzip.decompress(raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -18,6 +19,19 @@ class Images:
     class_names: list[str]
     X_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
+
+
+def read_file(path: Path, expected: str, limit: int = -1) -> bytes:
+    """A data file's bytes (the first `limit` of them), with one-line errors naming the file."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit)
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, expected {expected}") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def to_unit_float(X: np.ndarray, where: str) -> np.ndarray:

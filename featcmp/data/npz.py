@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from featcmp.data.images import read_file
 from featcmp.errors import DataError, FeatcmpError
 from featcmp.models.guards import check_array_bytes
 
@@ -19,15 +20,7 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def _check_header(file: Path) -> None:
-    try:
-        with open(file, "rb") as f:
-            head = f.read(6)
-    except FileNotFoundError:
-        raise DataError(f"{file}: file not found") from None
-    except IsADirectoryError:
-        raise DataError(f"{file}: is a directory, expected a .npz file") from None
-    except OSError as exc:
-        raise DataError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    head = read_file(file, "a .npz file", limit=6)
     if head.startswith(ZIP_MAGICS):
         return
     if head.startswith(b"\x93NUMPY"):

@@ -51,9 +51,16 @@ def decode_png(b64: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(b64))))
 
 
-def _bare(ax) -> None:
+def bare_axes(ax) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def show_image(ax, img: np.ndarray, vmax: float) -> None:
+    """One image, gray or RGB, pixel for pixel on a fixed value range."""
+    ax.imshow(
+        img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=vmax, interpolation="nearest"
+    )
 
 
 def accuracy_bars(rows: list[Row], dataset: str) -> bytes:
@@ -168,7 +175,7 @@ def kernels_figure(kernels: dict[str, Any], pipeline: str) -> bytes:
             color="white" if abs(v) > span / 2 else "black",
         )
     ax.set_title(f"hand-coded\n{kernels['reference']['name']}", size=9)
-    _bare(ax)
+    bare_axes(ax)
     for n, k in enumerate(weights):
         ax = fig.add_subplot(grid[n // cols, 2 + n % cols])
         # Summed over input channels: the kernel's response to a gray pattern, drawn on the
@@ -176,7 +183,7 @@ def kernels_figure(kernels: dict[str, Any], pipeline: str) -> bytes:
         picture = k.sum(axis=0)
         span = np.abs(picture).max() or 1.0
         ax.imshow(picture, cmap="RdBu_r", vmin=-span, vmax=span)
-        _bare(ax)
+        bare_axes(ax)
     shape = "x".join(map(str, kernels["shape"]))
     fig.suptitle(
         f"{pipeline}: learned first-layer kernels ({shape}) vs the hand-coded one", size=10
@@ -193,18 +200,12 @@ def _image_grid(rows: list[tuple[str, list[tuple[np.ndarray, str]]]], title: str
         axes[r, 0].set_ylabel(label, size=8)
         for c in range(cols):
             ax = axes[r, c]
-            _bare(ax)
+            bare_axes(ax)
             if c >= len(items):
                 ax.set_frame_on(False)
                 continue
             img, caption = items[c]
-            ax.imshow(
-                img,
-                cmap="gray" if img.ndim == 2 else None,
-                vmin=0,
-                vmax=255,
-                interpolation="nearest",
-            )
+            show_image(ax, img, vmax=255)
             ax.set_title(caption, size=7)
     fig.suptitle(title, size=10)
     return to_png(fig)
