@@ -192,7 +192,7 @@ def test_scale_guard_switches_to_the_approximation(tmp_path):
     exact = SVM(max_exact=10_000).fit(X, y)
     assert exact.solver_ == "SVC"
     approx = SVM(max_exact=50, scale="approximate", n_components=150).fit(X, y)
-    assert approx.solver_ == "Nystroem+LinearSVC"
+    assert approx.solver_ == "Nystroem+TorchLinearSVM"
     assert np.mean(approx.predict(Xt) == data.y_test) > 0.85
     with pytest.raises(RunError, match="max_exact=50"):
         SVM(max_exact=50, scale="refuse").fit(X, y)
@@ -208,7 +208,7 @@ def test_record_names_the_solver_that_ran(tmp_path):
     cfg = write_config(tmp_path, "s", pipelines=[{"name": "raw_svm", "params": params}])
     sweep([cfg], tmp_path / "runs")
     (record,) = load_records(tmp_path / "runs")
-    assert record["status"] == "ok" and record["solver"] == "Nystroem+LinearSVC"
+    assert record["status"] == "ok" and record["solver"] == "Nystroem+TorchLinearSVM"
     assert record["learned_params"] == 10 * 80 + 10
 
 

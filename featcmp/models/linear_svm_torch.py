@@ -1,0 +1,98 @@
+"""A one-vs-rest linear L2-SVM trained by minibatch Adam in torch, for tens of thousands of
+samples x thousands of kernel features.
+
+The objective is LinearSVC's default (squared hinge, one-vs-rest), scaled by 1/(C n):
+    mean_i sum_k max(0, 1 - y_ik (w_k . x_i + b_k))^2 + 1/(2 C n) |W|^2.
+scikit-learn's SGDClassifier walks the samples one at a time per class in Cython; here each
+step is one BLAS product over a batch for all classes at once, which is what makes thousands
+of Nystroem components affordable at 60k images. The gradient is written out (no autograd).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from featcmp.models.kernel_map import as_tensor
+from featcmp.models.training import resolve_device
+
+
+class TorchLinearSVM(ClassifierMixin, BaseEstimator):
+    """Linear SVM (squared hinge, one-vs-rest) by minibatch Adam with a one-cycle schedule.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularisation, as in LinearSVC.
+    epochs : int
+        Passes over the training set.
+    batch_size : int
+        Samples per step.
+    lr : float
+        Peak Adam learning rate of the one-cycle schedule.
+    random_state : int
+        Seed of the batch order.
+    device : str
+        'cpu', 'cuda[:N]' or 'auto'.
+    """
+
+    def __init__(
+        self,
+        C: float = 10.0,
+        epochs: int = 15,
+        batch_size: int = 1024,
+        lr: float = 0.02,
+        random_state: int = 0,
+        device: str = "cpu",
+    ):
+        self.C = C
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.random_state = random_state
+        self.device = device
+
+    def fit(self, X, y):
+        device = resolve_device(self.device)
+        X = X if isinstance(X, torch.Tensor) else as_tensor(X, device)
+        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        n, d = X.shape
+        n_out = len(self.classes_)
+        targets = -torch.ones(n, n_out, device=X.device)
+        targets[torch.arange(n), torch.from_numpy(codes).to(X.device)] = 1.0
+        W = torch.zeros(d, n_out, device=X.device)
+        b = torch.zeros(n_out, device=X.device)
+        lam = 1.0 / (self.C * n)
+        opt = torch.optim.Adam([W, b], lr=self.lr)
+        steps_per_epoch = -(-n // self.batch_size)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=self.lr, total_steps=self.epochs * steps_per_epoch
+        )
+        gen = torch.Generator().manual_seed(self.random_state)
+        for _ in range(self.epochs):
+            order = torch.randperm(n, generator=gen).to(X.device)
+            for start in range(0, n, self.batch_size):
+                idx = order[start : start + self.batch_size]
+                xb, tb = X[idx], targets[idx]
+                slack = (1.0 - tb * torch.addmm(b, xb, W)).clamp_(min=0.0)
+                d_out = slack.mul_(tb).mul_(-2.0 / len(idx))  # d(mean squared hinge)/d(out)
+                W.grad = torch.addmm(W, xb.T, d_out, beta=lam)
+                b.grad = d_out.sum(0)
+                opt.step()
+                schedule.step()
+        self.coef_ = W.T.cpu().numpy()
+        self.intercept_ = b.cpu().numpy()
+        self.n_features_in_ = d
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        X = X.cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X, dtype=np.float32)
+        scores = X.reshape(len(X), -1) @ self.coef_.T + self.intercept_
+        return scores[:, 1] - scores[:, 0] if len(self.classes_) == 2 else scores
+
+    def predict(self, X) -> np.ndarray:
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
