@@ -180,11 +180,11 @@ def results_markdown(directory: str | Path, wall_seconds: float | None = None) -
         "",
         "Written by `make paper` (configs/paper/*.yaml, then `python -m featcmp.paper`). "
         "Accuracy on the test split; `published` is the figure reported in the source named in "
-        "the last column. Time is our fit + predict seconds summed over seeds. Our SVM rows "
-        "standardise every feature (a StandardScaler fitted on the training split) before the "
-        "SVM unless the settings switch the scaler off; our networks train with AdamW, a "
-        "one-cycle schedule and label smoothing (settings column: what differs from featcmp's "
-        "defaults).",
+        "the last column. Time is our fit + predict seconds summed over seeds. Our HOG SVM "
+        "rows standardise every feature (a StandardScaler fitted on the training split) before "
+        "the SVM; raw-pixel SVMs see the pixels in [0, 1], as published; our networks train "
+        "with AdamW, a one-cycle schedule and label smoothing (settings column: what differs "
+        "from featcmp's defaults).",
         "",
         f"- Machine: {machine()}{wall}",
         "- Software: "
