@@ -41,7 +41,7 @@ class TorchLinearSVM(ClassifierMixin, BaseEstimator):
         self,
         C: float = 10.0,
         epochs: int = 15,
-        batch_size: int = 1024,
+        batch_size: int = 256,
         lr: float = 0.02,
         random_state: int = 0,
         device: str = "cpu",
