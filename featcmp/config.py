@@ -140,7 +140,7 @@ def parse_dataset(raw: Any) -> DatasetConfig:
 
 def parse_config(raw: Any, default_name: str = "experiment") -> Config:
     """Validate a plain mapping (as loaded from YAML) into a `Config`."""
-    from featcmp.pipelines import validate_pipeline
+    from featcmp.pipelines import build_pipeline
 
     if not isinstance(raw, dict):
         raise ConfigError(f"config: expected a mapping at the top level, got {describe(raw)}")
@@ -171,7 +171,7 @@ def parse_config(raw: Any, default_name: str = "experiment") -> Config:
                 f"{where}: duplicate pipeline '{p.row}'; give one of them a distinct 'label'"
             )
         rows.add(p.row)
-        validate_pipeline(p.name, p.params, where)
+        build_pipeline(p.name, p.params, where)  # validates names, types and values
     if cfg.seeds is not None and not cfg.seeds:
         raise ConfigError("seeds: the list is empty; give at least one seed or drop the key")
     for i, size in enumerate(cfg.train_sizes or []):

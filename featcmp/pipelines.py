@@ -185,10 +185,6 @@ def build_pipeline(
     return pipe
 
 
-def validate_pipeline(name: str, params: dict[str, Any], where: str) -> None:
-    build_pipeline(name, params, where)
-
-
 def feature_dim(pipe: Pipeline) -> int:
     """Width of the representation the final classifier sees (learned or hand-crafted)."""
     last = pipe.steps[-1][1]

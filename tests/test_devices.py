@@ -6,12 +6,12 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
+from featcmp.devices import resolve_device
 from featcmp.features.hog import HOGFeatures
 from featcmp.features.hog_batch import hog_batch
 from featcmp.models.kernel_map import NystroemMap
 from featcmp.models.nets import CNNClassifier
 from featcmp.models.svm import SVM
-from featcmp.models.training import resolve_device
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from featcmp.devices import check_device, resolve_device
 from featcmp.errors import ConfigError, DataError
 from featcmp.features.base import ImageTransformer
 from featcmp.features.hog_batch import hog_batch
@@ -38,8 +39,7 @@ class HOGFeatures(ImageTransformer):
             raise ConfigError(
                 f"hog.block_norm: unknown '{self.block_norm}'; choose from {', '.join(BLOCK_NORMS)}"
             )
-        if self.device not in ("cpu", "auto") and not self.device.startswith("cuda"):
-            raise ConfigError(f"hog.device: expected 'cpu', 'auto' or 'cuda', got '{self.device}'")
+        check_device(self.device, "hog.device")
         if not 1 <= self.orientations <= MAX_ORIENTATIONS:
             raise ConfigError(
                 f"hog.orientations must be 1..{MAX_ORIENTATIONS}, got {self.orientations}"
@@ -80,20 +80,6 @@ class HOGFeatures(ImageTransformer):
 
     @property
     def _device(self) -> str:
-        if self.device == "auto":
-            import torch
-
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        if self.device.startswith("cuda"):
-            import torch
-
-            if not torch.cuda.is_available():
-                import sys
-
-                print(
-                    f"note: hog device '{self.device}' requested but no CUDA GPU is available; "
-                    "using CPU",
-                    file=sys.stderr,
-                )
-                return "cpu"
-        return self.device
+        if self.device == "cpu":
+            return "cpu"  # the NumPy path: no torch import
+        return str(resolve_device(self.device, "hog device"))

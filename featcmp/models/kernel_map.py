@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from featcmp.models.training import resolve_device
+from featcmp.devices import resolve_device
 
 CHUNK = 8192  # rows per kernel block: bounds the temporary n x m distance matrix
 
@@ -76,14 +76,11 @@ class NystroemMap(TransformerMixin, BaseEstimator):
         self.n_components_ = int(keep.sum())
         return self
 
-    def transform_tensor(self, X) -> torch.Tensor:
-        """Features as a tensor on the map's device (what `TorchLinearSVM` consumes)."""
+    def transform(self, X) -> np.ndarray:
         X = as_tensor(X, self.landmarks_.device)
         blocks = [
             rbf_kernel(X[i : i + CHUNK], self.landmarks_, self.gamma) @ self.normalization_
             for i in range(0, len(X), CHUNK)
         ]
-        return torch.cat(blocks) if blocks else X.new_zeros((0, self.n_components_))
-
-    def transform(self, X) -> np.ndarray:
-        return self.transform_tensor(X).cpu().numpy()
+        features = torch.cat(blocks) if blocks else X.new_zeros((0, self.n_components_))
+        return features.cpu().numpy()

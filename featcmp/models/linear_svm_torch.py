@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from featcmp.devices import resolve_device
 from featcmp.models.kernel_map import as_tensor
-from featcmp.models.training import resolve_device
 
 
 class TorchLinearSVM(ClassifierMixin, BaseEstimator):
@@ -54,8 +54,7 @@ class TorchLinearSVM(ClassifierMixin, BaseEstimator):
         self.device = device
 
     def fit(self, X, y):
-        device = resolve_device(self.device)
-        X = X if isinstance(X, torch.Tensor) else as_tensor(X, device)
+        X = as_tensor(X, resolve_device(self.device))
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
         n, d = X.shape
         n_out = len(self.classes_)
@@ -87,7 +86,7 @@ class TorchLinearSVM(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X) -> np.ndarray:
-        X = X.cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X, dtype=np.float32)
+        X = np.asarray(X, dtype=np.float32)
         scores = X.reshape(len(X), -1) @ self.coef_.T + self.intercept_
         return scores[:, 1] - scores[:, 0] if len(self.classes_) == 2 else scores
 

@@ -17,11 +17,11 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC, LinearSVC
 
+from featcmp.devices import check_device, resolve_device
 from featcmp.errors import ConfigError, RunError
 from featcmp.models.guards import check_svc_kernel
 from featcmp.models.kernel_map import NystroemMap
 from featcmp.models.linear_svm_torch import TorchLinearSVM
-from featcmp.models.training import resolve_device
 
 SCALE_MODES = ("warn", "approximate", "refuse")
 # Linear solvers after the kernel approximation: minibatch Adam in torch (BLAS batches, all
@@ -107,10 +107,9 @@ class SVM(ClassifierMixin, BaseEstimator):
         elif gamma == "auto":
             gamma = 1.0 / X.shape[1]
         if self.approx_solver == "torch":
-            kernel_map = NystroemMap(
-                gamma=gamma, n_components=self.n_components, device=self.device
-            )
-            solver = TorchLinearSVM(C=self.C, epochs=self.approx_epochs, device=self.device)
+            device = str(resolve_device(self.device))  # once: one fallback note, not two
+            kernel_map = NystroemMap(gamma=gamma, n_components=self.n_components, device=device)
+            solver = TorchLinearSVM(C=self.C, epochs=self.approx_epochs, device=device)
             return make_pipeline(kernel_map, solver)
         features = Nystroem(
             kernel=self.kernel,
@@ -153,7 +152,7 @@ class SVM(ClassifierMixin, BaseEstimator):
                 "use approx_solver: liblinear"
             )
         if approximating:
-            resolve_device(self.device)
+            check_device(self.device, "svm.device")
         self._make()._validate_params()
 
     def fits_exact_kernel(self, n: int) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 
 import numpy as np
 import torch
@@ -16,27 +15,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
 from featcmp import progress
+from featcmp.devices import check_device, resolve_device
 from featcmp.errors import ConfigError, RunError
 from featcmp.models.guards import check_model_bytes, check_upper
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
 MAX_EPOCHS = 10_000
 SCHEDULES = ("onecycle", "cosine", "constant")
-
-
-def resolve_device(device: str) -> torch.device:
-    """'auto' takes CUDA when present; 'cuda' without a GPU falls back to CPU with a note."""
-    if device not in ("auto", "cpu") and not device.startswith("cuda"):
-        raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda[:N]', got '{device}'")
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        print(
-            f"note: device '{device}' requested but no CUDA GPU is available; using CPU",
-            file=sys.stderr,
-        )
-        return torch.device("cpu")
-    return torch.device(device)
 
 
 def _is_int(value) -> bool:
@@ -140,8 +125,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             )
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
-        if self.device not in ("auto", "cpu") and not str(self.device).startswith("cuda"):
-            raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda[:N]', got '{self.device}'")
+        check_device(self.device)
 
     def _validate_geometry(self, shape: tuple[int, ...]) -> None:
         """Raise ConfigError when the network cannot take images of `shape` (H, W[, C]).
