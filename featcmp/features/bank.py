@@ -128,7 +128,6 @@ class KernelBankFeatures(ImageTransformer):
                 )
 
     def _validate_geometry(self, shape: tuple[int, ...]) -> None:
-        self.check()
         if self.grid > min(shape[:2]):
             raise DataError(
                 f"bank.grid={self.grid} is larger than the {shape[0]}x{shape[1]} images"

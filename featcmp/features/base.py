@@ -20,14 +20,12 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
     label = "features"
 
     def fit(self, X, y=None):
-        X = self._check(X)
-        self._validate_geometry(X.shape[1:])
+        X = self._prepare(X)
         self.image_shape_ = X.shape[1:]
         return self
 
     def transform(self, X) -> np.ndarray:
-        X = self._check(X)
-        self._validate_geometry(X.shape[1:])
+        X = self._prepare(X)
         parts = [
             self._transform_batch(X[s])
             for s in progress.chunks(len(X), self.chunk_size, self.label)
@@ -39,7 +37,13 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
 
     def _validate_geometry(self, shape: tuple[int, ...]) -> None:
         """Raise DataError when images of `shape` do not suit this extractor."""
+
+    def _prepare(self, X) -> np.ndarray:
+        """Checked float32 images, after the parameter and geometry checks."""
+        X = self._check(X)
         self.check()
+        self._validate_geometry(X.shape[1:])
+        return X
 
     def _transform_batch(self, X: np.ndarray) -> np.ndarray:
         raise NotImplementedError

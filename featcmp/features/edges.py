@@ -47,7 +47,6 @@ class EdgeFeatures(ImageTransformer):
             raise ConfigError(f"edges.pool must be at least 1, got {self.pool}")
 
     def _validate_geometry(self, shape: tuple[int, ...]) -> None:
-        self.check()
         if self.pool > min(shape[:2]):
             raise DataError(
                 f"edges.pool={self.pool} is larger than the {shape[0]}x{shape[1]} images"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from featcmp.devices import check_device, resolve_device
-from featcmp.errors import ConfigError, DataError
+from featcmp.errors import ConfigError
 from featcmp.features.base import ImageTransformer
-from featcmp.features.hog_batch import hog_batch
+from featcmp.features.hog_batch import BLOCK_NORMS, hog_batch, hog_geometry
 
-BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
 MAX_ORIENTATIONS = 180  # one bin per degree of unsigned gradient direction
 
 
@@ -54,16 +53,13 @@ class HOGFeatures(ImageTransformer):
             raise ConfigError("hog.pixels_per_cell and hog.cells_per_block must be positive")
 
     def _validate_geometry(self, shape: tuple[int, ...]) -> None:
-        self.check()
-        cy, cx = self.pixels_per_cell
-        by, bx = self.cells_per_block
-        h, w = shape[:2]
-        if h // cy < by or w // cx < bx:
-            raise DataError(
-                f"images of {h}x{w} are too small for HOG with pixels_per_cell=({cy}, {cx}) and "
-                f"cells_per_block=({by}, {bx}): need at least {by * cy}x{bx * cx}; "
-                "use smaller cells or blocks"
-            )
+        hog_geometry(shape, self.pixels_per_cell, self.cells_per_block)
+
+    def transform(self, X) -> np.ndarray:
+        # Resolved once per call, not per chunk: one torch lookup and at most one fallback note.
+        cpu = self.device == "cpu"  # the NumPy path: no torch import
+        self.device_ = "cpu" if cpu else str(resolve_device(self.device, "hog device"))
+        return super().transform(X)
 
     def _transform_batch(self, X: np.ndarray) -> np.ndarray:
         # Batched over the whole chunk; equal to skimage.feature.hog per image (see hog_batch).
@@ -75,11 +71,5 @@ class HOGFeatures(ImageTransformer):
             block_norm=self.block_norm,
             transform_sqrt=self.transform_sqrt,
             channel_axis=-1 if X.ndim == 4 else None,
-            device=self._device,
+            device=self.device_,
         )
-
-    @property
-    def _device(self) -> str:
-        if self.device == "cpu":
-            return "cpu"  # the NumPy path: no torch import
-        return str(resolve_device(self.device, "hog device"))

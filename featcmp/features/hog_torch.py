@@ -1,11 +1,12 @@
 """Torch implementation of `featcmp.features.hog_batch.hog_batch`, for GPUs.
 
-Same algorithm and the same float64 / float32 arithmetic as the NumPy path (see that module's
-docstring for the skimage semantics).  The one place where two libraries could disagree is
-``atan2``, which is not correctly rounded: an ulp of difference matters only for an angle that
-sits on a bin edge.  So angles of ``g_row == 0`` are set exactly (skimage gives 0 for all of
-them), and the few pixels whose angle lies within 1e-7 bin widths of an edge are recomputed with
-NumPy on the host, which makes the binning identical to the NumPy path.
+Same algorithm as the NumPy path (see that module's docstring for the skimage semantics), but
+where that path sums cells with one float64 ``bincount``, this one replays skimage's own float32
+cell sums.  The one place where two libraries could disagree is ``atan2``, which is not
+correctly rounded: an ulp of difference matters only for an angle on a bin edge.  So pixels of
+``g_row == 0`` go to bin 0 (skimage's angle for all of them), and the few pixels whose angle
+lies within 1e-7 bin widths of an edge are re-binned on the host by the NumPy path's own
+`_exact_bins`, which makes the binning identical.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 
 from featcmp.errors import ConfigError
-from featcmp.features.hog_batch import _EPS, _work_dtype, hog_geometry, hog_n_features
+from featcmp.features.hog_batch import _EPS, _exact_bins, _work_dtype, hog_geometry, hog_n_features
 
 
 def hog_batch_torch(
@@ -96,21 +97,16 @@ def _hog_chunk_torch(
     magnitude = torch.sqrt(g_row * g_row + g_col * g_col)
 
     angle = torch.atan2(g_row, g_col) * (180.0 / math.pi)
-    angle = torch.where(angle == 180.0, torch.zeros_like(angle), angle)
     angle = angle + (angle < 0) * 180.0
-    angle = torch.where(g_row == 0, torch.zeros_like(angle), angle)
     q = angle * (orientations / 180.0)
-    near = ((q - q.round()).abs() < 1e-7) & (g_row != 0) & (magnitude > 0)
+    bins = torch.floor(q)
+    near = ((q - q.round()).abs() < 1e-7) & (g_row != 0)
+    bins = torch.where(g_row == 0, torch.zeros_like(bins), bins)
     if bool(near.any()):
-        angle[near] = torch.from_numpy(
-            _numpy_angle(g_row[near].cpu().numpy(), g_col[near].cpu().numpy())
-        ).to(angle.device)
-
-    width = 180.0 / orientations
-    bins = torch.floor(angle * (orientations / 180.0)).clamp_(max=orientations)
-    bins = bins - (angle < bins * width).to(bins.dtype)
-    bins = bins + (angle >= (bins + 1.0) * width).to(bins.dtype)
-    outside = bins == orientations
+        bins[near] = torch.from_numpy(
+            _exact_bins(g_row[near].cpu().numpy(), g_col[near].cpu().numpy(), orientations)
+        ).to(bins)
+    outside = bins < 0
     magnitude = torch.where(outside, torch.zeros_like(magnitude), magnitude)
     bins = torch.where(outside, torch.zeros_like(bins), bins)
 
@@ -140,11 +136,6 @@ def _hog_chunk_torch(
             blocks = blocks.clamp(max=0.2)
             blocks = blocks / torch.sqrt((blocks * blocks).sum(dim=-1, keepdim=True) + _EPS**2)
     return blocks.reshape(n, -1)
-
-
-def _numpy_angle(g_row: np.ndarray, g_col: np.ndarray) -> np.ndarray:
-    """skimage's ``rad2deg(arctan2(g_row, g_col)) % 180`` evaluated by NumPy, for edge cases."""
-    return np.rad2deg(np.arctan2(g_row, g_col)) % 180
 
 
 __all__ = ["hog_batch_torch"]

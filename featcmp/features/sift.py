@@ -229,15 +229,10 @@ class SIFTBagOfWords(ImageTransformer):
             raise ConfigError("sift.max_descriptors must be at least sift.vocabulary_size")
 
     def _validate_geometry(self, shape: tuple[int, ...]) -> None:
-        self.check()
         if self.patch_size > min(shape[:2]):
             raise DataError(
                 f"sift.patch_size={self.patch_size} is larger than the {shape[0]}x{shape[1]} "
                 "images; use a smaller patch"
-            )
-        if hasattr(self, "image_shape_") and tuple(shape) != tuple(self.image_shape_):
-            raise DataError(
-                f"images are {shape} but the vocabulary was fitted on {self.image_shape_}"
             )
 
     def descriptors(self, X: np.ndarray) -> np.ndarray:
@@ -253,8 +248,7 @@ class SIFTBagOfWords(ImageTransformer):
     def fit(self, X, y=None):
         from sklearn.cluster import MiniBatchKMeans
 
-        X = self._check(X)
-        self._validate_geometry(X.shape[1:])
+        X = self._prepare(X)
         desc = self.descriptors(X).reshape(-1, DESCRIPTOR_DIM)
         if len(desc) < self.vocabulary_size:
             raise DataError(
@@ -275,6 +269,11 @@ class SIFTBagOfWords(ImageTransformer):
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "vocabulary_")
+        X = self._check(X)
+        if X.shape[1:] != tuple(self.image_shape_):
+            raise DataError(
+                f"images are {X.shape[1:]} but the vocabulary was fitted on {self.image_shape_}"
+            )
         return super().transform(X)
 
     def _transform_batch(self, X: np.ndarray) -> np.ndarray:
