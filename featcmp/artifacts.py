@@ -9,12 +9,12 @@ so a record stays a few tens of kilobytes whatever the image size.
 from __future__ import annotations
 
 import base64
-import io
 import math
 from typing import Any
 
 import numpy as np
 
+from featcmp.data.images import png_bytes
 from featcmp.data.loader import Dataset
 from featcmp.features.kernels import KERNELS
 
@@ -28,18 +28,7 @@ REFERENCE_KERNEL = "laplacian8"  # the lecture's hand-coded 8/-1 edge detector
 
 def png_base64(image: np.ndarray, max_side: int = THUMB_SIDE) -> str:
     """A float image in [0, 1], (H, W) or (H, W, C), as a base64 PNG no larger than `max_side`."""
-    from PIL import Image
-
-    img = np.asarray(image, dtype=np.float32)
-    if img.ndim == 3 and img.shape[-1] == 1:
-        img = img[..., 0]
-    pil = Image.fromarray((np.clip(img, 0.0, 1.0) * 255).round().astype(np.uint8))
-    if max(pil.size) > max_side:
-        scale = max_side / max(pil.size)
-        pil = pil.resize((max(1, round(pil.width * scale)), max(1, round(pil.height * scale))))
-    buf = io.BytesIO()
-    pil.save(buf, format="PNG", optimize=True)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return base64.b64encode(png_bytes(image, max_side, optimize=True)).decode("ascii")
 
 
 def first_layer_kernels(estimator: Any) -> dict[str, Any] | None:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from featcmp.data.loader import hash_array
 from featcmp.errors import FeatcmpError
 from featcmp.results import package_versions
 
@@ -84,10 +85,8 @@ def _code_digest(cls: type) -> str:
 
 def array_digest(X: np.ndarray) -> str:
     """A hash of an array's dtype, shape and bytes."""
-    X = np.ascontiguousarray(X)
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{X.dtype.str}{X.shape}".encode())
-    h.update(memoryview(X).cast("B"))
+    hash_array(h, X)
     return h.hexdigest()
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 
 from featcmp.config import DatasetConfig
-from featcmp.data.images import to_unit_float
+from featcmp.data.images import png_bytes
 from featcmp.data.loader import Dataset, load_dataset
 from featcmp.errors import FeatcmpError
 from featcmp.results import atomic_write_bytes
@@ -52,15 +51,6 @@ def write_montage(spec: DatasetConfig, out: Path, per_class: int = 8, seed: int 
     return out
 
 
-def _png_bytes(img: np.ndarray) -> bytes:
-    from PIL import Image
-
-    pixels = np.round(np.clip(img, 0.0, 1.0) * 255.0).astype(np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(pixels, mode="L" if pixels.ndim == 2 else "RGB").save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def export_folder(spec: DatasetConfig, out_dir: Path, seed: int = 0) -> int:
     """Write every image as `out_dir/<class>/<index>.png` (8-bit), readable by the folder source.
 
@@ -73,8 +63,7 @@ def export_folder(spec: DatasetConfig, out_dir: Path, seed: int = 0) -> int:
         raise FeatcmpError(f"{out_dir}: folder is not empty; export into a new folder")
     ds = load_dataset(spec, seed)
     X, y = all_images(ds)
-    X = to_unit_float(X, ds.name)
     width = len(str(len(X)))
     for i, (img, label) in enumerate(zip(X, y, strict=True)):
-        atomic_write_bytes(out_dir / ds.class_names[label] / f"{i:0{width}d}.png", _png_bytes(img))
+        atomic_write_bytes(out_dir / ds.class_names[label] / f"{i:0{width}d}.png", png_bytes(img))
     return len(X)

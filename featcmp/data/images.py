@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,13 +44,15 @@ def to_unit_float(X: np.ndarray, where: str) -> np.ndarray:
         if X.size and X.min() < 0:
             raise DataError(f"{where}: negative pixel values in integer images")
         top = 255 if X.size == 0 or X.max() <= 255 else np.iinfo(X.dtype).max
-        return (X.astype(np.float32) / np.float32(top)).astype(np.float32)
+        out = X.astype(np.float32)
+        out /= np.float32(top)  # in place: one float copy of the data, not three
+        return out
     if not np.issubdtype(X.dtype, np.floating):
         raise DataError(f"{where}: images must be numbers, got dtype {X.dtype}")
     if not np.isfinite(X).all():
         bad = int((~np.isfinite(X)).sum())
         raise DataError(f"{where}: {bad} pixel values are NaN or infinite")
-    X = X.astype(np.float32)
+    X = X.astype(np.float32, copy=False)
     if X.size and (X.min() < 0.0 or X.max() > 1.0):
         raise DataError(
             f"{where}: float pixel values span [{X.min():g}, {X.max():g}]; "
@@ -60,9 +63,7 @@ def to_unit_float(X: np.ndarray, where: str) -> np.ndarray:
 
 def check_images(X: np.ndarray, where: str) -> None:
     """Images are (n, H, W) or (n, H, W, C) with C in 1, 3 or 4."""
-    if X.ndim == 4 and X.shape[-1] not in (1, 3, 4):
-        raise DataError(f"{where}: expected (n, H, W) or (n, H, W, C) images, got shape {X.shape}")
-    if X.ndim not in (3, 4):
+    if X.ndim not in (3, 4) or (X.ndim == 4 and X.shape[-1] not in (1, 3, 4)):
         raise DataError(f"{where}: expected (n, H, W) or (n, H, W, C) images, got shape {X.shape}")
     if len(X) == 0:
         raise DataError(f"{where}: holds no images")
@@ -94,3 +95,19 @@ def labels_to_int(
         return y, list(class_names)
     n = int(y.max()) + 1 if y.size else 0
     return y, [str(i) for i in range(n)]
+
+
+def png_bytes(image: np.ndarray, max_side: int | None = None, optimize: bool = False) -> bytes:
+    """A float image in [0, 1], (H, W) or (H, W, C), as 8-bit PNG bytes, shrunk to `max_side`."""
+    from PIL import Image
+
+    img = np.asarray(image, dtype=np.float32)
+    if img.ndim == 3 and img.shape[-1] == 1:
+        img = img[..., 0]
+    pil = Image.fromarray((np.clip(img, 0.0, 1.0) * 255).round().astype(np.uint8))
+    if max_side is not None and max(pil.size) > max_side:
+        scale = max_side / max(pil.size)
+        pil = pil.resize((max(1, round(pil.width * scale)), max(1, round(pil.height * scale))))
+    buf = io.BytesIO()
+    pil.save(buf, format="PNG", optimize=optimize)
+    return buf.getvalue()

@@ -51,13 +51,18 @@ class Dataset:
         }
 
 
+def hash_array(h, a: np.ndarray) -> None:
+    """Feed an array's dtype, shape and bytes to hashlib object `h` (no copy when contiguous)."""
+    a = np.ascontiguousarray(a)
+    h.update(f"{a.dtype.str}{a.shape}".encode())
+    h.update(memoryview(a).cast("B") if a.size else b"")
+
+
 def fingerprint(*arrays: np.ndarray) -> str:
     """A content hash of arrays (shape, dtype and bytes): equal hashes mean equal data."""
     h = hashlib.sha256()
     for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(a.tobytes())
+        hash_array(h, a)
     return h.hexdigest()[:16]
 
 
