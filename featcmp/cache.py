@@ -177,7 +177,6 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         self.extractor.fit(X, y)
-        self.hits_ = self.misses_ = 0
         self.fitted_on_ = None
         if learns_in_fit(self.extractor):
             labels = "" if y is None else array_digest(np.asarray(y))
@@ -189,10 +188,8 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
         key = feature_key(self.extractor, X, getattr(self, "fitted_on_", None))
         cached = load(Path(self.cache_dir), key, len(X))
         if cached is not None:
-            self.hits_ = getattr(self, "hits_", 0) + 1
             return cached
         features = self.extractor.transform(X)
-        self.misses_ = getattr(self, "misses_", 0) + 1
         store(Path(self.cache_dir), key, features)
         return features
 

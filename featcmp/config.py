@@ -110,7 +110,7 @@ def _normalise_pipelines(raw: Any) -> Any:
 
 
 def parse_dataset(raw: Any) -> DatasetConfig:
-    from featcmp.data.sources import SOURCES, source_options
+    from featcmp.data.sources import SOURCES
 
     if not isinstance(raw, dict):
         raise ConfigError(f"dataset: expected a mapping, got {describe(raw)}")
@@ -123,7 +123,7 @@ def parse_dataset(raw: Any) -> DatasetConfig:
             f"dataset.source: unknown source '{source}'{did_you_mean(source, SOURCES)}; "
             f"choose from: {', '.join(sorted(SOURCES))}"
         )
-    options_cls = source_options(source)
+    options_cls = SOURCES[source].options
     option_names = set(options_cls.__dataclass_fields__)
     for key in raw:
         if key not in common and key not in option_names:

@@ -17,8 +17,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from featcmp.artifacts import collect_artifacts
 from featcmp.cleanup import remove_stale_temps
 from featcmp.config import Config, PipelineConfig
@@ -237,8 +235,3 @@ def run_jobs(
         if on_record is not None:
             on_record(job, record)
         yield record
-
-
-def accuracy_of(record: dict[str, Any]) -> float | None:
-    acc = record.get("accuracy")
-    return None if acc is None or not np.isfinite(acc) else float(acc)

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from featcmp.data.images import Images
+from featcmp.data.images import Images, labels_to_int, read_file
 from featcmp.errors import DataError
 
 SIDE, CHANNELS = 32, 3
@@ -125,7 +125,7 @@ def _batches_from_folder(folder: Path) -> dict[str, bytes]:
         if any((c / p).exists() for c in python_folders for p in PICKLE_NAMES):
             raise refuse_pickle(folder)
     return {
-        p.name: p.read_bytes()
+        p.name: read_file(p, "a CIFAR-10 batch")
         for p in sorted(folder.iterdir())
         if p.is_file() and (p.name in (TEST_FILE, META_FILE) or TRAIN_PATTERN.match(p.name))
     }
@@ -164,7 +164,7 @@ def read_cifar10(path: str | Path) -> Images:
     X_test = y_test = None
     if TEST_FILE in files:
         X_test, y_test = parse_batch(files[TEST_FILE], f"{path}: {TEST_FILE}")
-    top = max(int(y.max()), int(y_test.max()) if y_test is not None else 0)
-    if top >= len(names):
-        raise DataError(f"{path}: label {top} is out of range for {len(names)} class names")
+    y, names = labels_to_int(y, names, str(path))
+    if y_test is not None:
+        y_test, _ = labels_to_int(y_test, names, str(path))
     return Images(X, y, names, X_test, y_test)

@@ -10,8 +10,6 @@ import numpy as np
 from featcmp.errors import DataError
 from featcmp.models.guards import check_array_bytes
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
-
 
 def _to_array(img, color: str) -> np.ndarray:
     """One PIL image as float32 in [0, 1], gray (H, W) or RGB (H, W, 3), whatever its mode."""

@@ -22,7 +22,6 @@ import numpy as np
 
 PRIMARY, SECONDARY, TERTIARY = 0, 1, 2
 N_SHAPE = 6  # shape-jitter uniforms per image
-N_MONUMENT_VARIANTS = 3
 MAX_PETALS = 9
 
 Layer = tuple[int, np.ndarray]

@@ -161,7 +161,6 @@ _COLS = (
     *("texture", "horizon", "tilt", "cloud_cover", "lighting", "noise", "clutter"),
     *("occluded", "occ_x", "occ_y", "occ_w", "occ_h", "occ_kind", "occ_hue", "occ_sat", "occ_val"),
 )
-_C = {name: i for i, name in enumerate(_COLS)}
 
 
 def _hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:

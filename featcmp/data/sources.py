@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -37,10 +37,6 @@ def register_source(name: str, options: type, summary: str):
         return read
 
     return wrap
-
-
-def source_options(name: str) -> type:
-    return SOURCES[name].options
 
 
 def require_path(path: str | None, source: str, hint: str) -> Path:
@@ -129,9 +125,9 @@ def read_idx_source(path: str | None, options: IdxOptions) -> Images:
         X_test, y_test = read_idx_pair(files["test_images"], files["test_labels"])
         if X_test.shape[1:] != X.shape[1:]:
             raise DataError(f"test images are {X_test.shape[1:]} but training images {X.shape[1:]}")
-        y_test, _ = labels_to_int(y_test, class_names if names else None, str(files["test_labels"]))
-        k = max(len(class_names), int(y_test.max()) + 1)
-        class_names = class_names if names else [str(i) for i in range(k)]
+        y_test, test_names = labels_to_int(y_test, names, str(files["test_labels"]))
+        if len(test_names) > len(class_names):  # numbered classes only the test split holds
+            class_names = test_names
         return Images(X, y, class_names, X_test, y_test)
     return Images(X, y, class_names)
 
@@ -215,20 +211,6 @@ class ScenesOptions:
     occlusion: float | None = None
     clouds: bool | None = None
 
-    RANGE_KEYS: ClassVar[tuple[str, ...]] = (
-        "position",
-        "scale",
-        "rotation",
-        "flip",
-        "object_colour",
-        "background",
-        "lighting",
-        "clutter",
-        "noise",
-        "occlusion",
-        "clouds",
-    )
-
     def __post_init__(self) -> None:
         if not 1 <= self.n_per_class <= 100_000:
             raise ConfigError(f"dataset.n_per_class: must be 1..100000, got {self.n_per_class}")
@@ -240,7 +222,7 @@ class ScenesOptions:
     "generated car/bus/monument/flower scenes on sky and lawn (the lecture's task)",
 )
 def read_scenes(path: str | None, options: ScenesOptions) -> Images:
-    from featcmp.data.scenes import CLASS_NAMES, _check_sizes, generate_scenes
+    from featcmp.data.scenes import CLASS_NAMES, SceneRanges, _check_sizes, generate_scenes
     from featcmp.models.guards import check_array_bytes
 
     _check_sizes(options.n_per_class, options.data_seed, options.size)
@@ -250,8 +232,10 @@ def read_scenes(path: str | None, options: ScenesOptions) -> Images:
         n * side * side * (3 if options.rgb else 1) * 4,
         "lower dataset.n_per_class or dataset.size",
     )
-    overrides = {
-        k: getattr(options, k) for k in ScenesOptions.RANGE_KEYS if getattr(options, k) is not None
+    overrides = {  # the options named like SceneRanges' fields
+        f.name: getattr(options, f.name)
+        for f in fields(SceneRanges)
+        if getattr(options, f.name) is not None
     }
     # The images depend on data_seed only; the experiment's seed picks the split.
     X, y, names = generate_scenes(

@@ -27,7 +27,3 @@ KERNELS: dict[str, np.ndarray] = {
     # Sharpen: the pixel plus its difference from the 4-neighbours (identity + Laplacian).
     "sharpen": _k([[0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
 }
-
-
-def get_kernel(name: str) -> np.ndarray:
-    return KERNELS[name].copy()
