@@ -51,7 +51,6 @@ def layer_facts(module, in_shape: tuple[int, int, int]) -> list[LayerFacts]:
     rf, jump = [1, 1], [1, 1]  # receptive field and the input stride between neighbouring units
     x = torch.zeros(1, *in_shape)
     facts: list[LayerFacts] = []
-    counts: dict[str, int] = {}
     module = module.eval()
     with torch.no_grad():
         for m in module:
@@ -60,7 +59,6 @@ def layer_facts(module, in_shape: tuple[int, int, int]) -> list[LayerFacts]:
             out = tuple(x.shape[1:])
             n_out = x[0].numel()
             params = sum(p.numel() for p in m.parameters())
-            kind = type(m).__name__
             if isinstance(m, nn.Conv2d | nn.MaxPool2d | nn.AvgPool2d):
                 k, s, d = _pair(m.kernel_size), _pair(m.stride), _pair(m.dilation)
                 for i in range(2):
@@ -88,7 +86,6 @@ def layer_facts(module, in_shape: tuple[int, int, int]) -> list[LayerFacts]:
                 unshared = dense = params
             else:
                 continue  # ReLU, dropout, flatten: no weights, no change in what a unit sees
-            counts[kind] = counts.get(kind, 0) + 1
             facts.append(
                 LayerFacts(
                     layer=name,
@@ -161,16 +158,12 @@ FACT_HEADERS = (
 
 def print_facts(nets: list[tuple[str, tuple[int, int, int], list[LayerFacts]]]) -> None:
     """One table per network on the terminal, with its totals."""
-    from rich.console import Console
-    from rich.table import Table
+    from featcmp.report.console import rich_table, terminal_console
 
-    console = Console() if Console().is_terminal else Console(width=160)
+    console = terminal_console()
     for row, in_shape, facts in nets:
-        table = Table(
-            title=f"{row} on {'x'.join(map(str, in_shape))} input (C x H x W)", title_justify="left"
-        )
-        for h in FACT_HEADERS:
-            table.add_column(h, justify="left" if h == "layer" else "right")
+        shape = "x".join(map(str, in_shape))
+        table = rich_table(FACT_HEADERS, ("layer",), f"{row} on {shape} input (C x H x W)")
         for f in facts:
             table.add_row(*facts_cells(f))
         console.print(table)

@@ -21,7 +21,7 @@ import yaml
 
 from featcmp.config import read_yaml
 from featcmp.errors import ConfigError, FeatcmpError
-from featcmp.report.table import group_key
+from featcmp.report.table import group_records, succeeded
 from featcmp.results import atomic_write_text, load_records
 from featcmp.typed import describe, from_dict
 
@@ -102,19 +102,15 @@ class CheckRow:
 
 def current_rows(directory: str | Path) -> dict[tuple[str, str], CurrentRow]:
     """The accuracy table of every record under `directory`, keyed by (dataset, pipeline)."""
-    records = load_records(directory)
-    groups: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
-    for r in records:
-        groups.setdefault(group_key(r), []).append(r)
     rows: dict[tuple[str, str], CurrentRow] = {}
-    for (dataset, pipeline, n_train), rs in sorted(groups.items()):
+    for (dataset, pipeline, n_train), rs in sorted(group_records(load_records(directory)).items()):
         if (dataset, pipeline) in rows:
             sizes = sorted({n_train, rows[(dataset, pipeline)].n_train})
             raise FeatcmpError(
                 f"{directory}: {dataset} / {pipeline} has runs at several training sizes "
                 f"{sizes}; keep one size per folder to check or baseline it"
             )
-        ok = [r for r in rs if r.get("status") == "ok" and r.get("accuracy") is not None]
+        ok = [r for r in rs if succeeded(r)]
         rows[(dataset, pipeline)] = CurrentRow(
             dataset=dataset,
             pipeline=pipeline,
@@ -326,16 +322,10 @@ def summary_line(rows: list[CheckRow]) -> str:
 
 def print_check(rows: list[CheckRow], title: str = "") -> None:
     """The check table on the terminal (full width in pipes and CI logs)."""
-    from rich.console import Console
-    from rich.table import Table
+    from featcmp.report.console import rich_table, terminal_console
 
-    table = Table(title=title or None, title_justify="left")
-    for h in HEADERS:
-        table.add_column(h, justify="left" if h in ("dataset", "pipeline", "note") else "right")
+    table = rich_table(HEADERS, ("dataset", "pipeline", "note"), title)
     for r in rows:
         style = "bold red" if r.failed else ("dim" if r.status == "skipped" else None)
         table.add_row(*check_cells(r), style=style)
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
-    console.print(table)
+    terminal_console().print(table)

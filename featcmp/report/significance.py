@@ -115,12 +115,6 @@ def paired_records(records: list[dict[str, Any]]) -> dict[tuple, dict[str, dict[
     return groups
 
 
-def _accuracy(record: dict[str, Any]) -> float:
-    return sum(p == t for p, t in zip(record["predictions"], record["y_true"], strict=True)) / len(
-        record["y_true"]
-    )
-
-
 def compare_pipelines(records: list[dict[str, Any]]) -> list[PairResult]:
     """Every pair of pipelines per (dataset, training size), pooled over the seeds they share."""
     per_seed: dict[tuple[str, int, str, str], list[tuple[SeedPair, float, str]]] = {}
@@ -129,7 +123,7 @@ def compare_pipelines(records: list[dict[str, Any]]) -> list[PairResult]:
             rx, ry = runs[x], runs[y]
             b, c = discordant(rx["y_true"], rx["predictions"], ry["predictions"])
             pair = SeedPair(seed, len(rx["y_true"]), b, c, mcnemar_exact(b, c))
-            diff = _accuracy(rx) - _accuracy(ry)
+            diff = (b - c) / len(rx["y_true"])  # images both got right or wrong cancel
             per_seed.setdefault((dataset, n_train, x, y), []).append((pair, diff, test_key))
     results = []
     for (dataset, n_train, x, y), items in per_seed.items():

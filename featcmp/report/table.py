@@ -47,14 +47,24 @@ def group_key(record: dict[str, Any]) -> tuple[str, str, int]:
     return (record["dataset"]["name"], record["pipeline"], int(record["dataset"].get("n_train", 0)))
 
 
-def build_rows(records: list[dict[str, Any]]) -> list[Row]:
-    """Aggregate records over seeds; rows sorted by dataset, training size, then accuracy."""
+def group_records(records: list[dict[str, Any]]) -> dict[tuple[str, str, int], list[dict]]:
+    """Records by (dataset, pipeline, training size): one table row each."""
     groups: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
     for r in records:
         groups.setdefault(group_key(r), []).append(r)
+    return groups
+
+
+def succeeded(record: dict[str, Any]) -> bool:
+    """A run that finished and has an accuracy to count."""
+    return record.get("status") == "ok" and record.get("accuracy") is not None
+
+
+def build_rows(records: list[dict[str, Any]]) -> list[Row]:
+    """Aggregate records over seeds; rows sorted by dataset, training size, then accuracy."""
     rows = []
-    for (dataset, pipeline, n_train), rs in groups.items():
-        ok = [r for r in rs if r.get("status") == "ok" and r.get("accuracy") is not None]
+    for (dataset, pipeline, n_train), rs in group_records(records).items():
+        ok = [r for r in rs if succeeded(r)]
         acc_mean, acc_std = mean_std([r["accuracy"] for r in ok])
         f1_mean, _ = mean_std([r["macro_f1"] for r in ok])
         rows.append(
