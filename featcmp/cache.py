@@ -22,7 +22,6 @@ import inspect
 import json
 import os
 import re
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from featcmp.data.loader import hash_array
 from featcmp.errors import FeatcmpError
-from featcmp.results import package_versions
+from featcmp.results import atomic_file, package_versions
 
 ENV_DIR, ENV_MAX = "FEATCMP_CACHE", "FEATCMP_CACHE_MAX"
 DEFAULT_MAX = "2G"
@@ -141,23 +140,12 @@ def store(cache_dir: Path, key: str, features: np.ndarray) -> bool:
 
     A cache must never fail a run, so any OS error here only means the entry is not kept.
     """
-    path = _path(cache_dir, key)
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        with atomic_file(_path(cache_dir, key)) as f:
             np.save(f, np.ascontiguousarray(features), allow_pickle=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
         return True
     except OSError:
         return False
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 class CachedFeatures(TransformerMixin, BaseEstimator):

@@ -87,8 +87,7 @@ def expand_grid(cfg: Config) -> list[Config]:
         return [cfg]
     grid = check_grid(cfg.grid)
     keys = list(grid)
-    base = cfg.as_dict()
-    base.pop("grid", None)
+    base = cfg.as_dict()  # without `grid`: each point is a plain config
     configs = []
     for values in itertools.product(*(grid[k] for k in keys)):
         point = dict(zip(keys, values, strict=True))

@@ -22,7 +22,6 @@ from featcmp.features.edges import EdgeFeatures
 from featcmp.features.hog import HOGFeatures
 from featcmp.features.raw import RawPixels
 from featcmp.features.sift import SIFTBagOfWords
-from featcmp.models.nets import CNNClassifier, MLPClassifier
 from featcmp.models.svm import SVM
 
 HAND_CRAFTED, LEARNED = "hand-crafted", "learned"
@@ -101,6 +100,8 @@ def kernels_svm() -> Pipeline:
 
 @register_pipeline("cnn", LEARNED, "convolutional network, kernels learned by backpropagation")
 def cnn() -> Pipeline:
+    from featcmp.models.nets import CNNClassifier  # torch loads only when a network is used
+
     return Pipeline([("cnn", CNNClassifier())])
 
 
@@ -108,6 +109,8 @@ def cnn() -> Pipeline:
     "mlp", LEARNED, "dense feed-forward network on raw pixels (every unit sees every pixel)"
 )
 def mlp() -> Pipeline:
+    from featcmp.models.nets import MLPClassifier
+
     return Pipeline([("mlp", MLPClassifier())])
 
 

@@ -7,9 +7,11 @@ that decides its result, so equal jobs share a record file and different ones ne
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import platform
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from typing import Any
 
 from featcmp.artifacts import collect_artifacts
 from featcmp.cleanup import remove_stale_temps
-from featcmp.config import Config, PipelineConfig
+from featcmp.config import Config, DatasetConfig, PipelineConfig
 from featcmp.data.loader import Dataset, load_dataset, subsample_train
 from featcmp.errors import FeatcmpError, RunError
 from featcmp.models.guards import check_svc_kernel
@@ -73,6 +75,7 @@ def expand_jobs(cfg: Config) -> list[Job]:
     return list(jobs.values())
 
 
+@functools.cache  # package metadata does not change while featcmp runs
 def run_versions() -> dict[str, str]:
     return {"python": platform.python_version(), **package_versions(PACKAGES)}
 
@@ -152,7 +155,7 @@ def base_record(job: Job, data: Dataset | None) -> dict[str, Any]:
         "train_size": job.train_size,
         "dataset": data.summary() if data is not None else {"name": job.config.dataset.source},
         "config": job.resolved(),
-        "versions": run_versions(),
+        "versions": dict(run_versions()),
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "accuracy": None,
     }
@@ -162,18 +165,24 @@ def failed_record(job: Job, data: Dataset | None, error: BaseException) -> dict[
     return {**base_record(job, data), "status": "failed", "error": str(error)}
 
 
-class DatasetCache:
-    """Loads each (seed, train size) split once for all pipelines that need it."""
+class SplitCache:
+    """The last (dataset, seed) split loaded, shared by every run on it: grid points, configs
+    and pipelines alike. One split stays in memory; thread-safe for the sweep's workers."""
 
-    def __init__(self, cfg: Config):
-        self.cfg = cfg
-        self._full: dict[int, Dataset] = {}
+    def __init__(self) -> None:
+        self._key: tuple[str, int] | None = None
+        self._data: Dataset | None = None
+        self._lock = threading.Lock()
 
-    def get(self, seed: int, train_size: int | float | None) -> Dataset:
-        if seed not in self._full:
-            self._full = {seed: load_dataset(self.cfg.dataset, seed)}  # keep one split in memory
-        data = self._full[seed]
-        return data if train_size is None else subsample_train(data, train_size, seed)
+    def get(self, spec: DatasetConfig, seed: int) -> Dataset:
+        key = (repr(spec.as_dict()), seed)
+        with self._lock:
+            if key == self._key and self._data is not None:
+                return self._data
+        data = load_dataset(spec, seed)
+        with self._lock:
+            self._key, self._data = key, data
+        return data
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -219,14 +228,17 @@ def run_jobs(
     User errors in the data stop everything (every job would hit them); a pipeline's own run-time
     failure (NaN loss, memory) is recorded as a failed run and the others go on.
     """
-    caches: dict[int, DatasetCache] = {}
+    splits = SplitCache()
+    checked: set[int] = set()
     for job in jobs:
-        if id(job.config) not in caches:
-            caches[id(job.config)] = DatasetCache(job.config)
+        data = splits.get(job.config.dataset, job.seed)
+        if id(job.config) not in checked:
+            checked.add(id(job.config))
             # A pipeline that cannot take the images fails now, not after the others have run.
-            check_geometry(job.config, caches[id(job.config)].get(job.seed, None))
+            check_geometry(job.config, data)
             remove_stale_temps(out_dir / job.config.name)
-        data = caches[id(job.config)].get(job.seed, job.train_size)
+        if job.train_size is not None:
+            data = subsample_train(data, job.train_size, job.seed)
         try:
             record = run_job(job, data, feature_cache)
         except RunError as exc:

@@ -22,7 +22,7 @@ from featcmp.cleanup import remove_stale_temps
 from featcmp.config import load_config
 from featcmp.errors import FeatcmpError
 from featcmp.results import read_record, write_record
-from featcmp.runner import Job, expand_jobs, failed_record, run_job
+from featcmp.runner import Job, SplitCache, expand_jobs, failed_record, run_job
 
 
 @dataclass
@@ -66,23 +66,7 @@ def plan(jobs: list[Job], out_dir: Path, retry_failed: bool = False, force: bool
 
 # --- what a worker does -----------------------------------------------------------------------
 
-_datasets: dict[tuple[str, int], Any] = {}
-_datasets_lock = threading.Lock()
-
-
-def _dataset(job: Job):
-    """The job's split, kept per process so the runs of one split load it once."""
-    from featcmp.data.loader import load_dataset
-
-    key = (repr(job.config.dataset.as_dict()), job.seed)
-    with _datasets_lock:
-        if key in _datasets:
-            return _datasets[key]
-    data = load_dataset(job.config.dataset, job.seed)
-    with _datasets_lock:
-        _datasets.clear()  # one split in memory at a time
-        _datasets[key] = data
-    return data
+_splits = SplitCache()  # per process: the runs of one split load it once
 
 
 def execute(job: Job, feature_cache: str | None = None) -> dict[str, Any]:
@@ -94,7 +78,7 @@ def execute(job: Job, feature_cache: str | None = None) -> dict[str, Any]:
 
     data = None
     try:
-        data = _dataset(job)
+        data = _splits.get(job.config.dataset, job.seed)
         if job.train_size is not None:
             data = subsample_train(data, job.train_size, job.seed)
         return run_job(job, data, Path(feature_cache) if feature_cache else None)
@@ -135,7 +119,7 @@ def run_in_pool(n: int) -> Executor:
 
     def executor(jobs: list[Job], feature_cache: str | None):
         ctx = multiprocessing.get_context("spawn")
-        pool = ctx.Pool(min(n, len(jobs)) or 1, initializer=_pool_init)
+        pool = ctx.Pool(min(n, len(jobs)), initializer=_pool_init)
         try:
             tasks = [(i, job, feature_cache) for i, job in enumerate(jobs)]
             for index, record in pool.imap_unordered(_execute_indexed, tasks):
@@ -192,6 +176,8 @@ def run_sweep(
 ) -> Outcome:
     """Run `jobs`, writing each record under `out_dir` as soon as it arrives."""
     outcome = Outcome()
+    if not jobs:
+        return outcome  # nothing to run: start no pool or cluster
     cache = str(feature_cache) if feature_cache else None
     for name in sorted({job.config.name for job in jobs}):
         remove_stale_temps(out_dir / name)  # left by writes that a kill interrupted earlier

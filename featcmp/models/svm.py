@@ -20,8 +20,6 @@ from sklearn.svm import SVC, LinearSVC
 from featcmp.devices import check_device, resolve_device
 from featcmp.errors import ConfigError, RunError
 from featcmp.models.guards import check_svc_kernel
-from featcmp.models.kernel_map import NystroemMap
-from featcmp.models.linear_svm_torch import TorchLinearSVM
 
 SCALE_MODES = ("warn", "approximate", "refuse")
 # Linear solvers after the kernel approximation: minibatch Adam in torch (BLAS batches, all
@@ -107,6 +105,9 @@ class SVM(ClassifierMixin, BaseEstimator):
         elif gamma == "auto":
             gamma = 1.0 / X.shape[1]
         if self.approx_solver == "torch":
+            from featcmp.models.kernel_map import NystroemMap  # torch: only on the scale path
+            from featcmp.models.linear_svm_torch import TorchLinearSVM
+
             device = str(resolve_device(self.device))  # once: one fallback note, not two
             kernel_map = NystroemMap(gamma=gamma, n_components=self.n_components, device=device)
             solver = TorchLinearSVM(C=self.C, epochs=self.approx_epochs, device=device)
