@@ -14,8 +14,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -47,6 +49,8 @@ def load_average() -> str:
 
 def describe_machine(threads: str) -> str:
     """One line: OS, CPU model and count, library versions, threads used, load average."""
+    import numpy as np  # here, not at import: one_thread() must run before numpy loads
+
     from featcmp.paper import cpu_model
 
     cpu = cpu_model()
@@ -73,6 +77,8 @@ def best_of(fn: Callable[[], object], repeats: int, clock=time.perf_counter) -> 
 
 def mnist_or_random(n: int) -> tuple[np.ndarray, str]:
     """Up to ``n`` 28x28 uint8 images: MNIST t10k (repeated) if present, else seeded noise."""
+    import numpy as np
+
     if MNIST_T10K.exists():
         with gzip.open(MNIST_T10K, "rb") as fh:
             raw = fh.read()
@@ -84,14 +90,18 @@ def mnist_or_random(n: int) -> tuple[np.ndarray, str]:
     return rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), "random uint8 28x28"
 
 
-def fashion_mnist(max_train: int | None = None, max_test: int | None = None):
+def fashion_mnist():
     """Fashion-MNIST with its own 60k/10k split as a featcmp Dataset, or None if absent."""
     if not FASHION_MNIST.exists():
         return None
     from featcmp.config import DatasetConfig
     from featcmp.data.loader import load_dataset
 
-    spec = DatasetConfig(
-        source="idx", path=str(FASHION_MNIST), max_train=max_train, max_test=max_test
-    )
-    return load_dataset(spec, seed=0)
+    return load_dataset(DatasetConfig(source="idx", path=str(FASHION_MNIST)), seed=0)
+
+
+def print_results(lines: dict[str, str]) -> None:
+    """The closing load average, then one ``name: value`` line per figure, for scripts."""
+    print(f"load average after: {load_average()}")
+    for key, value in lines.items():
+        print(f"{key}: {value}")

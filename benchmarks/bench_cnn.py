@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import yaml
-from _common import ROOT, describe_machine, fashion_mnist, load_average
+from _common import ROOT, describe_machine, fashion_mnist, load_average, print_results
 from PIL import Image
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
@@ -179,9 +179,7 @@ def main() -> None:
         lines["cnn_full_train_s"] = f"{budget:.0f}"
         lines["cnn_full_test_acc"] = f"{acc:.4f}"
         lines["cnn_plain_same_time_test_acc"] = f"{plain_acc:.4f}"
-    print(f"load average after: {load_average()}")
-    for key, value in lines.items():
-        print(f"{key}: {value}")
+    print_results(lines)
 
 
 if __name__ == "__main__":

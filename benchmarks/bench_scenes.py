@@ -7,31 +7,17 @@ lines.
 
 from __future__ import annotations
 
-import os
-import platform
-import sys
 import time
-from contextlib import nullcontext
-from pathlib import Path
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")  # before numpy loads, in case threadpoolctl is missing
+from _common import describe_machine, one_thread
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+one_thread()
 
 from featcmp.data.scenes import generate_scenes  # noqa: E402
 
 BAR = 2000.0  # images per second
 N_PER_CLASS = 1000
 REPEATS = 3
-
-
-def _one_thread():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return nullcontext()
-    return threadpool_limits(limits=1)
 
 
 def images_per_second(difficulty: str) -> float:
@@ -46,12 +32,8 @@ def images_per_second(difficulty: str) -> float:
 
 
 def main() -> None:
-    with _one_thread():
-        rates = {d: images_per_second(d) for d in ("easy", "medium", "hard")}
-    print(f"platform: {platform.platform()}")
-    print(f"python: {platform.python_version()}")
-    print(f"cpu_count: {os.cpu_count()}")
-    print("threads: 1")
+    rates = {d: images_per_second(d) for d in ("easy", "medium", "hard")}
+    print(describe_machine("1 thread"))
     for d, rate in rates.items():
         print(f"scenes_{d}_images_per_s: {rate:.0f}")
     print(f"scenes_images_per_s: {rates['medium']:.0f}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from _common import describe_machine, fashion_mnist, load_average, one_thread
+from _common import describe_machine, fashion_mnist, one_thread, print_results
 
 one_thread()
 
@@ -31,13 +31,14 @@ from sklearn.svm import SVC  # noqa: E402
 from featcmp.features.hog import HOGFeatures  # noqa: E402
 from featcmp.models.linear_svm_torch import TorchLinearSVM  # noqa: E402
 from featcmp.models.svm import SVM  # noqa: E402
+from featcmp.pipelines import build_pipeline  # noqa: E402
 
 HOG = dict(orientations=9, pixels_per_cell=(4, 4), cells_per_block=(2, 2))
 
 
 def scaler(name: str) -> StandardScaler:
-    """The pipelines' own scaler step: the identity on raw pixels, standardising on HOG."""
-    return StandardScaler(with_mean=name == "hog", with_std=name == "hog")
+    """The pipeline's own scaler step (raw pixels as they are, HOG standardised)."""
+    return build_pipeline(f"{name}_svm").named_steps["scaler"]
 
 
 def scalable(name: str, kind: str, n_components: int, C: float, epochs: int, linear_C: float):
@@ -121,9 +122,7 @@ def main() -> None:
                 print(f"{name}: {label}, {len(train)} images: fit {t:.1f} s, acc {a:.4f}")
                 lines[f"svm_{name}_{kind}_full_fit_s"] = f"{t:.1f}"
                 lines[f"svm_{name}_{kind}_full_acc"] = f"{a:.4f}"
-    print(f"load average after: {load_average()}")
-    for key, value in lines.items():
-        print(f"{key}: {value}")
+    print_results(lines)
 
 
 if __name__ == "__main__":

@@ -9,14 +9,12 @@ nothing runs), then forced (every run re-fitted, features from the warm cache). 
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import yaml
+from _common import describe_machine
 
 from featcmp import sweep as sw
 
@@ -55,6 +53,7 @@ def main() -> None:
         cold, _ = timed([config], out, cache)
         resumed, _ = timed([config], out, cache)
         forced, _ = timed([config], out, cache, force=True)
+    print(describe_machine("1 process"))
     print(f"runs: {ran}")
     print(f"no_cache_seconds: {baseline:.2f}")
     print(f"empty_cache_over_no_cache: {cold / baseline:.3f}")

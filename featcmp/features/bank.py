@@ -71,13 +71,14 @@ def grid_pool(R: np.ndarray, grid: int, stats: Sequence[str]) -> np.ndarray:
     rows = np.linspace(0, h, grid + 1).round().astype(int)
     cols = np.linspace(0, w, grid + 1).round().astype(int)
     area = np.outer(np.diff(rows), np.diff(cols)).reshape(1, grid, grid, *([1] * (R.ndim - 3)))
+    magnitude = np.abs(R) if {"max_abs", "mean_abs"} & set(stats) else None  # once, not per stat
     out = []
     for stat in stats:
         if stat == "max_abs":
-            A = np.maximum.reduceat(np.abs(R), rows[:-1], axis=1)
+            A = np.maximum.reduceat(magnitude, rows[:-1], axis=1)
             out.append(np.maximum.reduceat(A, cols[:-1], axis=2))
         else:
-            A = np.abs(R) if stat == "mean_abs" else R
+            A = magnitude if stat == "mean_abs" else R
             S = np.add.reduceat(np.add.reduceat(A, rows[:-1], axis=1), cols[:-1], axis=2)
             out.append(S / area)
     return np.stack(out, axis=1)

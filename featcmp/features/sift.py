@@ -89,8 +89,9 @@ def pooling_matrix(size: int, patch_size: int, step: int) -> np.ndarray:
     """
     starts = grid_points(size, patch_size, step)
     m = np.zeros((len(starts), N_CELLS, size), dtype=np.float32)
+    weights = cell_weights(patch_size).T
     for k, start in enumerate(starts):
-        m[k, :, start : start + patch_size] = cell_weights(patch_size).T
+        m[k, :, start : start + patch_size] = weights
     return m.reshape(-1, size)
 
 
@@ -136,12 +137,13 @@ def dense_sift(
 
 def _normalise(desc: np.ndarray) -> np.ndarray:
     """Lowe's normalisation: unit length, clip at 0.2, unit length again."""
-    for _ in range(2):
-        norm = np.sqrt(np.einsum("...d,...d->...", desc, desc))[..., None]
-        desc = desc / np.maximum(norm, np.float32(1e-12))
-        if _ == 0:
-            desc = np.minimum(desc, CLIP)
-    return desc
+    desc = np.minimum(_unit_length(desc), CLIP)
+    return _unit_length(desc)
+
+
+def _unit_length(desc: np.ndarray) -> np.ndarray:
+    norm = np.sqrt(np.einsum("...d,...d->...", desc, desc))[..., None]
+    return desc / np.maximum(norm, np.float32(1e-12))
 
 
 def pyramid_regions(
