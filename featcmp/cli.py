@@ -39,6 +39,22 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def error_line(exc: Exception) -> tuple[str, int]:
+    """The one stderr line and the exit status for an error that reached a command."""
+    if isinstance(exc, FeatcmpError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}", 2
+    if isinstance(exc, MemoryError):
+        return "ran out of memory; use fewer or smaller images (dataset.max_train)", 2
+    # A bug in featcmp: still one line; --debug shows where.
+    message = (
+        f"internal error {type(exc).__name__}: {exc} (a bug; rerun with --debug for the traceback)"
+    )
+    return message, INTERNAL_ERROR
+
+
 def user_errors(func):
     """FeatcmpError, OS and memory errors become one stderr line and exit 2; --debug re-raises.
 
@@ -49,32 +65,14 @@ def user_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except FeatcmpError as exc:
-            if STATE["debug"]:
-                raise
-            raise fail(str(exc), exc.exit_code) from None
-        except OSError as exc:
-            if STATE["debug"]:
-                raise
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise fail(f"{where}{exc.strerror or exc}") from None
-        except KeyboardInterrupt:
-            raise fail("interrupted; finished runs are kept", 130) from None
-        except MemoryError:
-            if STATE["debug"]:
-                raise
-            message = "ran out of memory; use fewer or smaller images (dataset.max_train)"
-            raise fail(message) from None
         except (typer.Exit, typer.Abort, click_exc.ClickException):
             raise
-        except Exception as exc:  # a bug in featcmp: still one line; --debug shows where
+        except KeyboardInterrupt:
+            raise fail("interrupted; finished runs are kept", 130) from None
+        except Exception as exc:
             if STATE["debug"]:
                 raise
-            raise fail(
-                f"internal error {type(exc).__name__}: {exc} (a bug; rerun with --debug "
-                "for the traceback)",
-                INTERNAL_ERROR,
-            ) from None
+            raise fail(*error_line(exc)) from None
 
     return wrapper
 
