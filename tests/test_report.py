@@ -107,6 +107,7 @@ def test_markdown_table_cells():
         "100",
         "3",
         "0.900 ± 0.100",
+        "[0.652, 1.000]",  # t over 3 seeds (no test-set sizes recorded), kept inside [0, 1]
         "0.890",
         "64",
         "640",

@@ -82,7 +82,15 @@ def test_full_report(run_dir):
     assert kinds == {"accuracy", "learning-curve", "confusion", "kernels", "hog", "misclassified"}
     for name in re.findall(r"\]\(([^)]+\.png)\)", md):
         assert (run_dir / name).stat().st_size > 1000
-    # Every pair of the five pipelines (10) at both sizes, with its difference and p.
-    assert len(re.findall(r"^\| digits \| (60|629) \|", md, flags=re.M)) == 2 * 10
-    assert re.search(r"^- \w+ vs \w+: \+\d+\.\d points, p [<=] [\d.]+ over 2 seeds$", md, re.M)
+    # Every pair of the five pipelines (10) at both sizes, with its difference and p, and one
+    # verdict line per size.
+    assert len(re.findall(r"^\| digits \| (60|629) \| \w+ \| \w+ \| \+", md, flags=re.M)) == 2 * 10
+    assert len(re.findall(r"^\| digits \| (60|629) \| \w+ \(0\.\d+\)", md, flags=re.M)) == 2
+    assert md.index("## Verdict") < md.index("## Paired significance")
+    assert re.search(
+        r"^- \w+ vs \w+: \+\d+\.\d points \[[-+]\d+\.\d, [-+]\d+\.\d\], p [<=] [\d.]+ "
+        r"\(Holm [<\d][\d. ]*\) over 2 seeds$",
+        md,
+        re.M,
+    )
     assert "± " in md  # means with standard deviations

@@ -85,11 +85,17 @@ def configs_html(records: list[dict[str, Any]]) -> str:
 
 
 def render_html(
-    rows: list[Row], records: list[dict[str, Any]], pairs: list[PairResult], plots: list[Plot]
+    rows: list[Row],
+    records: list[dict[str, Any]],
+    pairs: list[PairResult],
+    plots: list[Plot],
+    top: str = "",
 ) -> str:
+    """The page; `top` (the verdict section) comes first, under the title."""
     run_headers, run_rows = run_table(records)
     body = [
         "<h1>featcmp report</h1>",
+        top,
         '<p class="note">Hand-crafted features plus an SVM versus features learned end to end, '
         "on the same train/test split per seed. Accuracy: mean ± standard deviation over runs "
         "(seeds); times are medians.</p>",

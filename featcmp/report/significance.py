@@ -8,15 +8,29 @@ prediction, its p-value is exact, and it is the conditional test for a differenc
 seeds. Per-seed counts and p-values are kept too, so a seed that disagrees stays visible. When
 seeds reuse one test set (a source with its own test split), the pool counts each test image once
 per seed and so overstates the evidence; `shared_test_set` flags that case.
+
+Every difference carries a 95% interval: Agresti-Min for one test set; where seeds re-split the
+data, the corrected resampled t-test of Nadeau & Bengio (2003) over the per-seed differences,
+which also gives its own p-value. The McNemar p-values (and the corrected t p-values) are
+adjusted by Holm across all the pairs of one report; raw and adjusted are shown side by side.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import statistics
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
+
+from featcmp.report.stats import (
+    CorrectedT,
+    Interval,
+    corrected_resampled_t,
+    holm,
+    paired_difference,
+)
 
 
 def mcnemar_exact(b: int, c: int) -> float:
@@ -85,22 +99,36 @@ class PairResult:
     p: float
     shared_test_set: bool
     seeds: list[SeedPair] = field(default_factory=list)
+    interval: Interval | None = None  # of diff_points, in percentage points
+    p_holm: float = math.nan  # p adjusted by Holm across the pairs of the report
+    resampled: CorrectedT | None = None  # seeds re-split the data: Nadeau-Bengio over seeds
+    resampled_p_holm: float = math.nan
 
     def text(self) -> str:
         runs = len(self.seeds)
+        ci = f" [{self.interval.low:+.1f}, {self.interval.high:+.1f}]" if self.interval else ""
+        holm_text = "" if math.isnan(self.p_holm) else f" (Holm {p_text(self.p_holm)})"
         return (
-            f"{self.a} vs {self.b}: {self.diff_points:+.1f} points, {format_p(self.p)} "
-            f"over {runs} seed{'s' if runs != 1 else ''}"
+            f"{self.a} vs {self.b}: {self.diff_points:+.1f} points{ci}, {format_p(self.p)}"
+            f"{holm_text} over {runs} seed{'s' if runs != 1 else ''}"
         )
+
+    def significant(self, alpha: float = 0.05) -> bool:
+        """Holm-adjusted McNemar p below alpha and, where seeds re-split the data, the
+        Holm-adjusted corrected resampled t-test too (it also counts training-set variation)."""
+        if not self.p_holm < alpha:
+            return False
+        return self.resampled is None or self.resampled_p_holm < alpha
 
 
 def eval_set_key(record: dict[str, Any]) -> str:
-    """The test set's content hash; older records fall back to a hash of its labels."""
+    """The test set's content hash; older records fall back to the split's hash and the labels."""
     ds = record["dataset"]
     if ds.get("test_fingerprint"):
         return ds["test_fingerprint"]
     labels = ",".join(map(str, record["y_true"])).encode()
-    return f"labels-{len(record['y_true'])}-{hashlib.sha256(labels).hexdigest()[:16]}"
+    digest = hashlib.sha256(labels).hexdigest()[:16]
+    return f"split-{ds.get('fingerprint', '?')}-labels-{len(record['y_true'])}-{digest}"
 
 
 def paired_records(records: list[dict[str, Any]]) -> dict[tuple, dict[str, dict[str, Any]]]:
@@ -121,6 +149,8 @@ def compare_pipelines(records: list[dict[str, Any]]) -> list[PairResult]:
     for (dataset, n_train, seed, test_key), runs in paired_records(records).items():
         for x, y in combinations(sorted(runs), 2):
             rx, ry = runs[x], runs[y]
+            if rx["y_true"] != ry["y_true"]:  # same hash, other labels: not one test set
+                continue
             b, c = discordant(rx["y_true"], rx["predictions"], ry["predictions"])
             pair = SeedPair(seed, len(rx["y_true"]), b, c, mcnemar_exact(b, c))
             diff = (b - c) / len(rx["y_true"])  # images both got right or wrong cancel
@@ -136,11 +166,46 @@ def compare_pipelines(records: list[dict[str, Any]]) -> list[PairResult]:
             x, y, diff, b, c = y, x, -diff, c, b
             seeds = [SeedPair(s.seed, s.n_test, s.c, s.b, s.p) for s in seeds]
         shared = len({k for _, _, k in items}) < len(items)
-        results.append(
-            PairResult(dataset, n_train, x, y, diff, b, c, mcnemar_exact(b, c), shared, seeds)
-        )
+        pair = PairResult(dataset, n_train, x, y, diff, b, c, mcnemar_exact(b, c), shared, seeds)
+        pair.interval, pair.resampled = difference_interval(pair)
+        results.append(pair)
+    adjust(results)
     results.sort(key=lambda r: (r.dataset, r.n_train, r.p, -r.diff_points, r.a, r.b))
     return results
+
+
+def difference_interval(pair: PairResult) -> tuple[Interval, CorrectedT | None]:
+    """The 95% interval of the difference in points, and the corrected t-test where it applies.
+
+    One seed: Agresti-Min on its b, c. Seeds that re-split the data: Nadeau-Bengio over the
+    per-seed differences (n_train and n_test from the records). Seeds sharing one test set: only
+    training varies, so Agresti-Min on the mean b and c of that one test set.
+    """
+    seeds = pair.seeds
+    n_test = statistics.fmean(s.n_test for s in seeds)
+    b = statistics.fmean(s.b for s in seeds)
+    c = statistics.fmean(s.c for s in seeds)
+    ci = paired_difference(b, c, n_test)
+    one_set = Interval(100 * ci.low, 100 * ci.high, ci.method)
+    if len(seeds) >= 2 and not pair.shared_test_set and pair.n_train > 0:
+        diffs = [100.0 * (s.b - s.c) / s.n_test for s in seeds]
+        result = corrected_resampled_t(diffs, pair.n_train, round(n_test))
+        nb = result.interval
+        # A few seeds that happen to agree give a t interval of almost no width; the test
+        # images are still a sample, so the interval is never narrower than one test set's.
+        low, high = min(nb.low, one_set.low), max(nb.high, one_set.high)
+        low, high = max(-100.0, low), min(100.0, high)  # a difference of accuracies
+        return Interval(low, high, "Nadeau-Bengio, at least Agresti-Min"), result
+    return one_set, None
+
+
+def adjust(pairs: list[PairResult]) -> None:
+    """Holm across the report's pairs: McNemar p-values, and corrected t p-values where run."""
+    for p, adj in zip(pairs, holm([p.p for p in pairs]), strict=True):
+        p.p_holm = adj
+    resampled = [p for p in pairs if p.resampled is not None]
+    for p, adj in zip(resampled, holm([p.resampled.p for p in resampled]), strict=True):
+        p.resampled_p_holm = adj
 
 
 SIGNIFICANCE_HEADERS = (
@@ -149,10 +214,13 @@ SIGNIFICANCE_HEADERS = (
     "better",
     "other",
     "difference",
+    "95% interval",
     "seeds",
     "b (better only)",
     "c (other only)",
     "p (pooled)",
+    "p (Holm)",
+    "corrected t p (Holm)",
     "per seed b:c (p)",
 )
 
@@ -164,10 +232,17 @@ def significance_cells(r: PairResult) -> list[str]:
         r.a,
         r.b,
         f"{r.diff_points:+.1f} pts",
+        f"[{r.interval.low:+.1f}, {r.interval.high:+.1f}]" if r.interval else "-",
         str(len(r.seeds)) + (" (same test set)" if r.shared_test_set else ""),
         str(r.b_total),
         str(r.c_total),
         p_text(r.p),
+        "-" if math.isnan(r.p_holm) else p_text(r.p_holm),
+        (
+            f"{p_text(r.resampled.p)} ({p_text(r.resampled_p_holm)})"
+            if r.resampled is not None
+            else "-"
+        ),
         ", ".join(f"{s.b}:{s.c} ({s.p:.2g})" for s in r.seeds),
     ]
 
@@ -177,5 +252,11 @@ SIGNIFICANCE_NOTE = (
     "images (only the better pipeline right; only the other right), pooled over seeds: one exact "
     "binomial test on b + c, which is McNemar's test on the seeds' test sets put together. "
     "Per-seed p-values show whether every seed agrees. Where seeds share one test set the pool "
-    "counts each image once per seed and overstates the evidence."
+    "counts each image once per seed and overstates the evidence. "
+    "p (Holm): the pooled p adjusted by Holm's step-down method across every pair in this report. "
+    "95% interval of the difference: Agresti-Min (½ added to each cell of the 2x2 table) on one "
+    "test set; where seeds re-split the data, the corrected resampled t-test of Nadeau & Bengio "
+    "(2003) over the per-seed differences, whose p-value (raw, then Holm) is the next column; "
+    "never narrower than the Agresti-Min interval of one test set (a few agreeing seeds would "
+    "otherwise give an interval of almost no width)."
 )

@@ -7,6 +7,9 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from featcmp.report.accuracy_interval import accuracy_interval
+from featcmp.report.stats import Interval
+
 
 @dataclass
 class Row:
@@ -23,6 +26,7 @@ class Row:
     fit_seconds: float
     predict_seconds: float
     failed: int = 0
+    accuracy_ci: Interval | None = None  # 95%; the method is in accuracy_ci.method
 
     def accuracy_text(self) -> str:
         if self.runs == 0:
@@ -82,6 +86,7 @@ def build_rows(records: list[dict[str, Any]]) -> list[Row]:
                 fit_seconds=median_of(ok, "fit_seconds"),
                 predict_seconds=median_of(ok, "predict_seconds"),
                 failed=len(rs) - len(ok),
+                accuracy_ci=accuracy_interval(ok),
             )
         )
     rows.sort(
@@ -97,6 +102,7 @@ HEADERS = (
     "n_train",
     "runs",
     "accuracy",
+    "95% interval",
     "macro-F1",
     "feature dim",
     "learned params",
@@ -117,6 +123,7 @@ def row_cells(row: Row) -> list[str]:
         str(row.n_train),
         runs,
         row.accuracy_text(),
+        row.accuracy_ci.text() if row.accuracy_ci else "-",
         num(row.macro_f1_mean, ".3f"),
         f"{row.feature_dim:,}",
         f"{row.learned_params:,}",
@@ -140,6 +147,9 @@ CSV_FIELDS = (
     "failed",
     "accuracy_mean",
     "accuracy_std",
+    "accuracy_ci_low",
+    "accuracy_ci_high",
+    "accuracy_ci_method",
     "macro_f1_mean",
     "feature_dim",
     "learned_params",
@@ -149,4 +159,11 @@ CSV_FIELDS = (
 
 
 def csv_rows(rows: list[Row]) -> list[dict[str, Any]]:
-    return [{k: getattr(r, k) for k in CSV_FIELDS} for r in rows]
+    def value(r: Row, k: str) -> Any:
+        if k.startswith("accuracy_ci_"):
+            return (
+                getattr(r.accuracy_ci, k.removeprefix("accuracy_ci_"), "") if r.accuracy_ci else ""
+            )
+        return getattr(r, k)
+
+    return [{k: value(r, k) for k in CSV_FIELDS} for r in rows]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from pathlib import Path
+from typing import Any, TextIO
 
 from featcmp.errors import FeatcmpError
+from featcmp.report.cd_diagram import Friedman, across_datasets, cd_figure
 from featcmp.report.html import headline_pairs, render_html
-from featcmp.report.plots import Plot, all_plots
+from featcmp.report.plots import FAMILY_COLOURS, Plot, all_plots, to_png
+from featcmp.report.runs import Unreadable, read_records
+from featcmp.report.settings import compared_on_test_set, is_exploratory, label_settings
 from featcmp.report.significance import (
     SIGNIFICANCE_HEADERS,
     SIGNIFICANCE_NOTE,
@@ -17,7 +22,15 @@ from featcmp.report.significance import (
     significance_cells,
 )
 from featcmp.report.table import CSV_FIELDS, Row, build_rows, csv_rows, markdown_table
-from featcmp.results import atomic_write_bytes, atomic_write_text, load_records
+from featcmp.report.verdict import verdict_html, verdict_lines, verdict_markdown
+from featcmp.results import atomic_write_bytes, atomic_write_text
+
+SHOWN_UNREADABLE = 20  # named one per line; beyond that, a count
+INTERVAL_NOTE = (
+    "95% interval of the accuracy: Wilson for one run; over seeds that re-split the data, the "
+    "corrected resampled t interval of Nadeau & Bengio (2003), never narrower than Wilson's for "
+    "one test set; over seeds sharing one test set, Wilson on the mean correct count."
+)
 
 
 def significance_markdown(pairs: list[PairResult]) -> list[str]:
@@ -50,6 +63,7 @@ def render_markdown(
     records: list[dict],
     pairs: list[PairResult] | None = None,
     plots: list[Plot] | None = None,
+    top: list[str] | None = None,
 ) -> str:
     fingerprints = sorted(
         {
@@ -61,11 +75,14 @@ def render_markdown(
     lines = [
         "# featcmp report",
         "",
+        *(top or []),
         "Hand-crafted features plus an SVM versus features learned end to end, "
         "on the same train/test split per seed.",
         "",
         markdown_table(rows),
         "accuracy: mean ± standard deviation over runs (seeds); times are medians.",
+        "",
+        INTERVAL_NOTE,
         "",
         "## Paired significance",
         "",
@@ -100,23 +117,84 @@ def unique_runs(records: list[dict]) -> list[dict]:
     return list(seen.values())
 
 
-def write_report(out_dir: str | Path) -> tuple[list[Row], list[Path]]:
-    """Aggregate the records under `out_dir`; write PNGs, report.md, report.html, results.csv."""
+def unreadable_lines(unreadable: list[Unreadable]) -> list[str]:
+    lines = [u.line() for u in unreadable[:SHOWN_UNREADABLE]]
+    if len(unreadable) > SHOWN_UNREADABLE:
+        lines.append(f"... and {len(unreadable) - SHOWN_UNREADABLE} more unreadable record files")
+    return lines
+
+
+def exploratory_rows(records: list[dict[str, Any]]) -> set[tuple[str, int, str]]:
+    """(dataset, n_train, row label) of runs whose settings were compared on the test set."""
+    flagged = compared_on_test_set(records)
+    return {
+        (r["dataset"]["name"], int(r["dataset"].get("n_train", 0)), r["pipeline"])
+        for r in records
+        if is_exploratory(r, flagged)
+    }
+
+
+def exploratory_note(rows: set[tuple[str, int, str]]) -> list[str]:
+    if not rows:
+        return []
+    names = ", ".join(f"{p} ({d}, n_train {n})" for d, n, p in sorted(rows))
+    return [
+        "Settings compared on the test set (exploratory): several settings of one pipeline were "
+        "scored on the same test set (a `grid:` does this), so the best of them is chosen on "
+        f"test data and its score is optimistic: {names}."
+    ]
+
+
+def cd_plot(result: Friedman, rows: list[Row]) -> Plot:
+    family = {r.pipeline: r.family for r in rows}
+    colours = {n: FAMILY_COLOURS.get(family.get(n, ""), "black") for n in result.names}
+    return Plot(
+        name="critical-difference",
+        kind="critical-difference",
+        title=f"Critical-difference diagram over {result.n} datasets",
+        caption=(
+            "Average rank of each pipeline over the datasets (1 = best, at each dataset's largest "
+            "training size); pipelines joined by a bar are not significantly different by the "
+            f"Nemenyi test (Demšar 2006). {result.text()}"
+        ),
+        png=to_png(cd_figure(result, colours)),
+    )
+
+
+def write_report(out_dir: str | Path, stderr: TextIO | None = None) -> tuple[list[Row], list[Path]]:
+    """Aggregate the records under `out_dir`; write PNGs, report.md, report.html, results.csv.
+
+    Record files that cannot be read are named on `stderr` (and in the report); the rest go on.
+    """
     out_dir = Path(out_dir)
-    records = unique_runs(load_records(out_dir))
+    records, unreadable = read_records(out_dir)
+    for line in unreadable_lines(unreadable):
+        print(f"featcmp report: {line}", file=stderr or sys.stderr)
+    records = unique_runs(records)
     if not records:
+        also = f" ({len(unreadable)} unreadable)" if unreadable else ""
         raise FeatcmpError(
-            f"{out_dir}: no run records found; run `featcmp run CONFIG --out {out_dir}` first"
+            f"{out_dir}: no run records found{also}; run `featcmp run CONFIG --out {out_dir}` first"
         )
+    records = label_settings(records)  # one row per setting: different settings never pool
     rows = build_rows(records)
     pairs = compare_pipelines(records)
     plots = all_plots(rows, records)
+    friedman = across_datasets(rows)
+    if friedman is not None:
+        plots.insert(0, cd_plot(friedman, rows))
+    lines = verdict_lines(rows, pairs, exploratory := exploratory_rows(records))
+    notes = [*exploratory_note(exploratory), *([friedman.text()] if friedman else [])]
+    notes += unreadable_lines(unreadable)
     written = []
     for plot in plots:  # the PNGs first: report.md never names a picture that is not there
         written.append(out_dir / f"{plot.name}.png")
         atomic_write_bytes(written[-1], plot.png)
     written += [out_dir / "report.md", out_dir / "report.html", out_dir / "results.csv"]
-    atomic_write_text(written[-3], render_markdown(rows, records, pairs, plots))
-    atomic_write_text(written[-2], render_html(rows, records, pairs, plots))
+    md_top = verdict_markdown(lines, notes)
+    atomic_write_text(written[-3], render_markdown(rows, records, pairs, plots, md_top))
+    atomic_write_text(
+        written[-2], render_html(rows, records, pairs, plots, verdict_html(lines, notes))
+    )
     atomic_write_text(written[-1], render_csv(rows))
     return rows, written

@@ -1,0 +1,109 @@
+"""One report row per resolved setting: runs that differ in anything but the seed are never pooled.
+
+A setting is a run's resolved config without its seed and config name (renaming a config does
+not change what it computes). When one pipeline row ran with several settings on the same data
+and training size, every run of that pipeline is relabelled with the keys that differ, e.g.
+`hog_svm [C=10]` and `hog_svm [C=0.01]`; the same keys label it on every dataset, so rows stay
+comparable across datasets.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from featcmp.report.runs import MISSING, cell, flatten
+
+# Not part of a setting: the seed is what repeats average over; the names only name things.
+IGNORED = frozenset({"name", "seed", "seeds", "pipeline.label"})
+
+
+def setting(record: dict[str, Any]) -> dict[str, Any]:
+    """The flattened resolved config that decides a run's result, except its seed."""
+    flat = flatten(record.get("config") or {})
+    return {k: v for k, v in flat.items() if k not in IGNORED}
+
+
+def setting_key(record: dict[str, Any]) -> str:
+    return json.dumps({k: cell(v) for k, v in setting(record).items()}, sort_keys=True)
+
+
+def place(record: dict[str, Any]) -> tuple[str, int, str]:
+    """Where runs are compared: dataset, training size, pipeline row."""
+    ds = record.get("dataset") or {}
+    return (str(ds.get("name", "")), int(ds.get("n_train") or 0), str(record["pipeline"]))
+
+
+def short_names(keys: list[str]) -> dict[str, str]:
+    """The last path component (C), or more of the path when two keys share it (svm.C)."""
+    out = {}
+    for key in keys:
+        parts = key.split(".")
+        for n in range(1, len(parts) + 1):
+            tail = ".".join(parts[-n:])
+            if sum(k == tail or k.endswith("." + tail) for k in keys) == 1:
+                break
+        out[key] = tail
+    return out
+
+
+def label_settings(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records, those of a pipeline run with several settings relabelled (shallow copies).
+
+    A relabelled record keeps its row name in `pipeline_row`; records of a pipeline with one
+    setting per place are returned as they are.
+    """
+    by_place: dict[tuple[str, int, str], dict[str, dict[str, Any]]] = {}
+    for r in records:
+        by_place.setdefault(place(r), {}).setdefault(setting_key(r), setting(r))
+    varying: dict[str, set[str]] = {}  # pipeline row -> keys that differ at some place
+    for (_, _, pipeline), settings in by_place.items():
+        if len(settings) < 2:
+            continue
+        flats = list(settings.values())
+        keys = {k for f in flats for k in f}
+        varying.setdefault(pipeline, set()).update(
+            k for k in keys if len({cell(f.get(k, MISSING)) for f in flats}) > 1
+        )
+    if not varying:
+        return records
+    names = {p: short_names(sorted(keys)) for p, keys in varying.items()}
+    out = []
+    for r in records:
+        keys = names.get(r["pipeline"])
+        if not keys:
+            out.append(r)
+            continue
+        flat = setting(r)
+        parts = ", ".join(f"{short}={cell(flat.get(k, MISSING))}" for k, short in keys.items())
+        out.append({**r, "pipeline": f"{r['pipeline']} [{parts}]", "pipeline_row": r["pipeline"]})
+    return out
+
+
+def registry_name(record: dict[str, Any]) -> str:
+    """The pipeline's registry name (hog_svm), whatever its row label (a grid's hog_svm.C-10)."""
+    config_pipeline = (record.get("config") or {}).get("pipeline") or {}
+    return str(record.get("registry_name") or config_pipeline.get("name") or record["pipeline"])
+
+
+def compared_on_test_set(records: list[dict[str, Any]]) -> set[tuple[str, int, str]]:
+    """(dataset, n_train, registry pipeline) where several settings were scored on one test set.
+
+    Choosing among them by their test scores (a `grid:` over hyperparameters does exactly that)
+    is selection on the test set: those rows are exploratory, their best score is optimistic.
+    A record that says it chose its setting on validation data (`selection`) does not count.
+    """
+    seen: dict[tuple[str, int, str, str], set[str]] = {}
+    for r in records:
+        if r.get("selection"):
+            continue
+        dataset, n_train, _ = place(r)
+        row = registry_name(r)
+        test = str((r.get("dataset") or {}).get("test_fingerprint") or "")
+        seen.setdefault((dataset, n_train, row, test), set()).add(setting_key(r))
+    return {(d, n, p) for (d, n, p, _), keys in seen.items() if len(keys) > 1}
+
+
+def is_exploratory(record: dict[str, Any], flagged: set[tuple[str, int, str]]) -> bool:
+    dataset, n_train, _ = place(record)
+    return (dataset, n_train, registry_name(record)) in flagged
