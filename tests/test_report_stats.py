@@ -102,8 +102,17 @@ def test_pairs_pool_discordant_counts_over_seeds():
     # Accuracy gaps: seed 0 (19 - 17) / 20 = 10 points, seed 1 4 / 20 = 20 points; mean 15.
     assert pair.diff_points == pytest.approx(15.0)
     assert [(s.seed, s.b, s.c) for s in pair.seeds] == [(0, 3, 1), (1, 4, 0)]
-    assert pair.text() == "raw_svm vs hog_svm: +15.0 points, p = 0.070 over 2 seeds"
     assert not pair.shared_test_set
+    # The seeds re-split the data: Nadeau-Bengio over the differences 10 and 20 points with
+    # 100 train / 20 test images: mean 15, s^2 = 50, se = sqrt((1/2 + 20/100) * 50) = sqrt(35),
+    # t = 15 / sqrt(35) = 2.535 on 1 df; interval 15 ± 12.706 * sqrt(35) = [-60.2, +90.2].
+    assert pair.resampled is not None
+    assert pair.resampled.t == pytest.approx(15 / math.sqrt(35))
+    assert (pair.interval.low, pair.interval.high) == pytest.approx((-60.17, 90.17), abs=0.01)
+    assert pair.p_holm == pair.p  # the only pair of the report: Holm leaves it as it is
+    assert pair.text() == (
+        "raw_svm vs hog_svm: +15.0 points [-60.2, +90.2], p = 0.070 (Holm 0.070) over 2 seeds"
+    )
 
 
 def test_only_runs_on_the_same_test_set_are_paired():
@@ -132,4 +141,9 @@ def test_small_p_values_read_as_a_bound():
     for seed in range(3):
         records += [make_record("cnn", seed, Y, Y), make_record("hog_svm", seed, Y, wrong)]
     (pair,) = compare_pipelines(records)
-    assert pair.text() == "cnn vs hog_svm: +100.0 points, p < 0.001 over 3 seeds"
+    # Three seeds agreeing exactly give the t interval no width; it is widened to the
+    # Agresti-Min interval of one test set: b = 20, c = 0, n = 20 -> p12 = 20.5/22,
+    # p21 = 0.5/22, d = 20/22, se = sqrt((21/22 - d^2) / 22) = 0.07631, low d - 1.96 se = 0.760.
+    assert pair.text() == (
+        "cnn vs hog_svm: +100.0 points [+76.0, +100.0], p < 0.001 (Holm < 0.001) over 3 seeds"
+    )

@@ -1,0 +1,150 @@
+"""Report rows per setting, pairs on one test set only, exploratory grids, the verdict first,
+the critical-difference diagram across datasets, and unreadable records named."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from featcmp.report.settings import compared_on_test_set, label_settings
+from featcmp.report.significance import compare_pipelines
+from featcmp.report.table import build_rows
+from featcmp.report.write import write_report
+from featcmp.results import write_record
+from tests.reportdata import make_record
+
+Y = [0, 1, 2, 3] * 10  # 40 test images
+
+
+def wrong(n: int) -> list[int]:
+    return [(t + 1) % 4 if i < n else t for i, t in enumerate(Y)]
+
+
+def hog(c: float, pred: list[int], seed: int = 0, **kw) -> dict:
+    r = make_record("hog_svm", seed, Y, pred, params={"svm": {"C": c}}, **kw)
+    return {**r, "id": f"{r['id']}-C{c}"}
+
+
+def on(dataset: str, r: dict) -> dict:
+    return {**r, "id": f"{r['id']}-{dataset}", "dataset": {**r["dataset"], "name": dataset}}
+
+
+def save(root: Path, records: list[dict]) -> None:
+    for r in records:
+        write_record(root / "fixed" / f"{r['id']}.json", r)
+
+
+def test_two_settings_of_one_pipeline_are_two_rows():
+    records = [hog(10, wrong(4)), hog(10, wrong(6), seed=1), hog(0.01, wrong(30))]
+    rows = {r.pipeline: r for r in build_rows(label_settings(records))}
+    assert set(rows) == {"hog_svm [C=10]", "hog_svm [C=0.01]"}
+    assert rows["hog_svm [C=10]"].runs == 2  # the seed is not a setting: seeds still pool
+    assert rows["hog_svm [C=0.01]"].runs == 1
+    assert rows["hog_svm [C=0.01]"].accuracy_mean == 0.25
+
+
+def test_one_setting_keeps_its_plain_name():
+    records = [hog(10, wrong(4)), make_record("cnn", 0, Y, Y, family="learned")]
+    assert {r.pipeline for r in build_rows(label_settings(records))} == {"hog_svm", "cnn"}
+
+
+def test_settings_on_one_test_set_pair_as_separate_pipelines():
+    records = label_settings([hog(10, wrong(0)), hog(0.01, wrong(20))])
+    (pair,) = compare_pipelines(records)
+    assert (pair.a, pair.b) == ("hog_svm [C=10]", "hog_svm [C=0.01]")
+    assert (pair.b_total, pair.c_total) == (20, 0)
+
+
+def test_mcnemar_never_pairs_different_test_sets():
+    records = [
+        make_record("hog_svm", 0, Y, wrong(5), test_fingerprint="A"),
+        make_record("cnn", 0, Y, Y, family="learned", test_fingerprint="B"),
+        # Same claimed test set, other labels: not the same images, never paired.
+        make_record("raw_svm", 0, list(reversed(Y)), Y, test_fingerprint="A"),
+    ]
+    assert compare_pipelines(records) == []
+
+
+def test_settings_compared_on_the_test_set_are_flagged():
+    grid = [  # a grid labels its points; the registry name shows they are one pipeline
+        {**hog(c, wrong(n)), "pipeline": f"hog_svm.C-{c}", "registry_name": "hog_svm"}
+        for c, n in ((10, 2), (0.01, 20))
+    ]
+    assert compared_on_test_set(grid) == {("scenes", 100, "hog_svm")}
+    chosen_on_validation = [{**r, "selection": {"method": "cv"}} for r in grid]
+    assert compared_on_test_set(chosen_on_validation) == set()
+    other_sets = [hog(10, wrong(2), test_fingerprint="A"), hog(1, wrong(2), test_fingerprint="B")]
+    assert compared_on_test_set(other_sets) == set()
+
+
+def test_report_opens_with_the_verdict_and_labels_exploratory_rows(tmp_path):
+    records = [
+        hog(10, wrong(20), n_train=50),
+        make_record("cnn", 0, Y, wrong(30), n_train=50, family="learned"),
+        hog(10, wrong(20), n_train=400),
+        hog(0.01, wrong(25), n_train=400),
+        make_record("cnn", 0, Y, Y, n_train=400, family="learned"),
+    ]
+    save(tmp_path, records)
+    write_report(tmp_path, stderr=io.StringIO())
+    md = (tmp_path / "report.md").read_text()
+    assert md.startswith("# featcmp report\n\n## Verdict\n")
+    verdict = md[: md.index("Hand-crafted features plus")]
+    # n_train 50: hog_svm (0.5) vs cnn (0.25): b = 10, c = 0 -> exact p = 2/2^10; 3 pairs, Holm
+    # multiplies the smallest p by at most 3, still far below 0.05.
+    assert (
+        "| scenes | 50 | hog_svm [C=10] (0.500) | cnn (0.250) | hog_svm [C=10] ahead by" in verdict
+    )
+    assert "| scenes | 400 | hog_svm [C=10] (0.500) | cnn (1.000) | cnn ahead by +50.0 points" in md
+    assert "the learned side overtakes at n_train = 400" in verdict
+    assert "significantly ahead from n_train = 400" in verdict
+    assert "compared on the test set (exploratory)" in verdict
+    assert "hog_svm [C=0.01] (scenes, n_train 400)" in verdict
+    html = (tmp_path / "report.html").read_text()
+    assert html.index('<section id="verdict">') < html.index("<h2>Accuracy</h2>")
+
+
+def test_a_tie_is_no_significant_difference(tmp_path):
+    save(tmp_path, [hog(10, wrong(10)), make_record("cnn", 0, Y, wrong(11), family="learned")])
+    write_report(tmp_path, stderr=io.StringIO())
+    md = (tmp_path / "report.md").read_text()
+    assert "| scenes | 100 | hog_svm (0.750) | cnn (0.725) | no significant difference (" in md
+
+
+def test_three_datasets_give_a_critical_difference_diagram(tmp_path):
+    records = []
+    for name, (h, c) in {"digits": (5, 0), "faces": (8, 2), "scenes": (10, 9)}.items():
+        records += [on(name, hog(10, wrong(h))), on(name, make_record("cnn", 0, Y, wrong(c)))]
+    save(tmp_path, records)
+    _, written = write_report(tmp_path, stderr=io.StringIO())
+    assert tmp_path / "critical-difference.png" in written
+    md = (tmp_path / "report.md").read_text()
+    # cnn ranks first on all three: ranks (2, 1), chi2_F = 12*3/(2*3) * (4 + 1 - 4.5) = 3.
+    assert "Friedman over 3 datasets and 2 pipelines: chi2_F = 3.00" in md
+    assert "![Critical-difference diagram over 3 datasets](critical-difference.png)" in md
+    assert 'data-kind="critical-difference"' in (tmp_path / "report.html").read_text()
+
+
+def test_two_datasets_draw_no_diagram(tmp_path):
+    records = []
+    for name in ("digits", "faces"):
+        records += [on(name, hog(10, wrong(5))), on(name, make_record("cnn", 0, Y, Y))]
+    save(tmp_path, records)
+    _, written = write_report(tmp_path, stderr=io.StringIO())
+    assert tmp_path / "critical-difference.png" not in written
+
+
+def test_a_truncated_record_is_named_and_the_report_still_written(tmp_path):
+    save(tmp_path, [hog(10, wrong(4)), make_record("cnn", 0, Y, Y, family="learned")])
+    broken = tmp_path / "fixed" / "cnn-lost.json"
+    text = (tmp_path / "fixed" / "cnn-0-100.json").read_text()
+    broken.write_text(text[: len(text) // 2])
+    (tmp_path / "fixed" / "notes.json").write_text('{"comment": "not a record"}')
+    err = io.StringIO()
+    rows, written = write_report(tmp_path, stderr=err)
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1  # other JSON files are not records and are not reported
+    assert str(broken) in lines[0] and "unreadable record (invalid JSON" in lines[0]
+    assert {r.pipeline for r in rows} == {"hog_svm", "cnn"}
+    assert tmp_path / "report.md" in written
+    assert str(broken) in (tmp_path / "report.md").read_text()
