@@ -148,3 +148,16 @@ def test_a_truncated_record_is_named_and_the_report_still_written(tmp_path):
     assert {r.pipeline for r in rows} == {"hog_svm", "cnn"}
     assert tmp_path / "report.md" in written
     assert str(broken) in (tmp_path / "report.md").read_text()
+
+
+def test_featcmp_report_names_a_truncated_record_and_exits_zero(tmp_path):
+    from typer.testing import CliRunner
+
+    from featcmp.cli import app
+
+    save(tmp_path, [hog(10, wrong(4))])
+    (tmp_path / "fixed" / "lost.json").write_text('{"schema": 1, "id": "ab')
+    result = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert f"{tmp_path / 'fixed' / 'lost.json'}: unreadable record" in result.stderr
+    assert (tmp_path / "report.md").exists()

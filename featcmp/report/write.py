@@ -194,7 +194,8 @@ def write_report(out_dir: str | Path, stderr: TextIO | None = None) -> tuple[lis
     md_top = verdict_markdown(lines, notes)
     atomic_write_text(written[-3], render_markdown(rows, records, pairs, plots, md_top))
     atomic_write_text(
-        written[-2], render_html(rows, records, pairs, plots, verdict_html(lines, notes))
+        written[-2],
+        render_html(rows, records, pairs, plots, verdict_html(lines, [*notes, INTERVAL_NOTE])),
     )
     atomic_write_text(written[-1], render_csv(rows))
     return rows, written
