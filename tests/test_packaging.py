@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
 import sys
 from importlib.metadata import packages_distributions
 
@@ -73,3 +75,25 @@ def test_readme_links_resolve_in_the_repository_and_the_sdist():
         assert target == "README.md" or any(
             target == s or target.startswith(s.rstrip("/") + "/") for s in shipped
         ), f"{target} is not in the sdist (MANIFEST.in)"
+
+
+def test_readme_lists_every_command_with_one_line():
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "featcmp", "--help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    panel = proc.stdout[proc.stdout.index("Commands") :]
+    commands = re.findall(r"^[│|]\s+([a-z][a-z-]*)\s{2,}\S", panel, flags=re.MULTILINE)
+    assert {"run", "report", "sweep"} <= set(commands), proc.stdout
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Commands") :].split("```")[1]
+    lines = block.strip().splitlines()[1:] if block.startswith("text") else block.splitlines()
+    listed = {line.split()[1] for line in lines if line.startswith("featcmp ")}
+    missing = [c for c in commands if c not in listed]
+    assert not missing, f"commands missing from README's command list: {missing}"
