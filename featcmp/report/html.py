@@ -122,9 +122,8 @@ def text_columns(rows: Sequence[Sequence[object]]) -> set[int]:
     }
 
 
-def table_html(
-    headers: Sequence[str], rows: Sequence[Sequence[object]], sortable: bool = True
-) -> str:
+def table_html(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A sortable table; `Html` cells go in as they are, the others escaped."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     text = text_columns(rows)
     body = "".join(
@@ -136,8 +135,7 @@ def table_html(
         + "</tr>"
         for row in rows
     )
-    cls = ' class="sortable"' if sortable else ""
-    table = f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    table = f'<table class="sortable"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     return f'<div class="wide">{table}</div>'
 
 
