@@ -106,16 +106,39 @@ class Browser:
                     return self.events.pop(i)
             self.events.append(self._read_message(deadline))
 
-    def open(self, url: str) -> str:
-        """A new tab showing `url`, after its load event (every image loaded or failed)."""
+    def open(self, url: str, width: int = 1200, height: int = 900) -> str:
+        """A new tab of `width` x `height` CSS pixels showing `url`, after its load event (every
+        image loaded or failed); its console messages and uncaught errors are kept as events."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
             "sessionId"
         ]
         self.send("Page.enable", session=session)
+        self.send("Runtime.enable", session=session)
+        self.send("Log.enable", session=session)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
         self.send("Page.navigate", {"url": url}, session=session)
         self.wait_event("Page.loadEventFired", session)
         return session
+
+    def console_errors(self, session: str) -> list[str]:
+        """Uncaught exceptions, console.error calls and browser log errors seen so far."""
+        errors = []
+        for event in self.events:
+            if event.get("sessionId") != session:
+                continue
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                errors.append(str(params["exceptionDetails"].get("text")))
+            elif method == "Runtime.consoleAPICalled" and params.get("type") == "error":
+                errors.append(" ".join(str(a.get("value")) for a in params.get("args", [])))
+            elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
+                errors.append(str(params["entry"].get("text")))
+        return errors
 
     def evaluate(self, session: str, expression: str) -> Any:
         result = self.send(

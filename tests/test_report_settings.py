@@ -101,7 +101,7 @@ def test_report_opens_with_the_verdict_and_labels_exploratory_rows(tmp_path):
     assert "compared on the test set (exploratory)" in verdict
     assert "hog_svm [C=0.01] (scenes, n_train 400)" in verdict
     html = (tmp_path / "report.html").read_text()
-    assert html.index('<section id="verdict">') < html.index("<h2>Accuracy</h2>")
+    assert html.index('<section id="verdict">') < html.index('<h2 id="accuracy">Accuracy</h2>')
 
 
 def test_a_tie_is_no_significant_difference(tmp_path):

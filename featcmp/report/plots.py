@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,8 +21,31 @@ from matplotlib.figure import Figure
 
 from featcmp.report.table import Row
 
-FAMILY_COLOURS = {"hand-crafted": "#4C72B0", "learned": "#DD8452"}
 DPI = 100
+# One colour per pipeline, the same in every plot and table: hand-crafted pipelines take cool
+# hues (blues, greens), learned ones warm hues (oranges, reds), anything else grays.
+HUES = {
+    "hand-crafted": ("#1F5FA8", "#2CA02C", "#17BECF", "#6A8FD0", "#0B6E4F", "#98C23F", "#3E3A99"),
+    "learned": ("#E8772E", "#C7312B", "#F2B134", "#8C2D04", "#E377C2", "#B5651D", "#FF9E80"),
+}
+GRAYS = ("#555555", "#999999", "#333333")
+COLOUR_NOTE = (
+    "One colour per pipeline in every plot: blues and greens for hand-crafted features + SVM, "
+    "oranges and reds for features learned end to end."
+)
+
+
+def pipeline_colours(rows: list[Row]) -> dict[str, str]:
+    """Pipeline -> colour: within a family by name, so a pipeline keeps it across datasets."""
+    families: dict[str, set[str]] = {}
+    for r in rows:
+        families.setdefault(r.family, set()).add(r.pipeline)
+    colours: dict[str, str] = {}
+    for family, names in sorted(families.items()):
+        hues = HUES.get(family, GRAYS)
+        for i, name in enumerate(sorted(names)):
+            colours.setdefault(name, hues[i % len(hues)])
+    return colours
 
 
 @dataclass
@@ -33,6 +57,7 @@ class Plot:
     title: str
     caption: str
     png: bytes
+    dataset: str = ""
 
 
 def slug(text: str) -> str:
@@ -63,7 +88,7 @@ def show_image(ax, img: np.ndarray, vmax: float) -> None:
     )
 
 
-def accuracy_bars(rows: list[Row], dataset: str) -> bytes:
+def accuracy_bars(rows: list[Row], dataset: str, colours: dict[str, str]) -> bytes:
     """Mean accuracy per pipeline with one standard deviation as error bar."""
     fig = Figure(figsize=(1.0 + 1.1 * len(rows), 3.6))
     ax = fig.subplots()
@@ -73,18 +98,18 @@ def accuracy_bars(rows: list[Row], dataset: str) -> bytes:
         [r.accuracy_mean for r in rows],
         yerr=[r.accuracy_std for r in rows],
         capsize=4,
-        color=[FAMILY_COLOURS.get(r.family, "#888888") for r in rows],
+        color=[colours[r.pipeline] for r in rows],
     )
     for i, r in enumerate(rows):
         ax.text(i, 0.02, f"{r.accuracy_mean:.3f}\nn={r.runs}", ha="center", va="bottom", size=8)
-    ax.set_xticks(x, [r.pipeline for r in rows], rotation=20)
+    ax.set_xticks(x, [r.pipeline for r in rows], rotation=20, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("test accuracy")
     ax.set_title(f"{dataset}, {rows[0].n_train} training images (mean ± std over seeds)", size=10)
     return to_png(fig)
 
 
-def learning_curves(rows: list[Row], dataset: str) -> bytes:
+def learning_curves(rows: list[Row], dataset: str, colours: dict[str, str]) -> bytes:
     """Accuracy against training-set size, log x, one line per pipeline."""
     fig = Figure(figsize=(6.4, 4.0))
     ax = fig.subplots()
@@ -104,6 +129,7 @@ def learning_curves(rows: list[Row], dataset: str) -> bytes:
             marker="o",
             capsize=3,
             linestyle="--" if family[0] == "hand-crafted" else "-",
+            color=colours[pipeline],
             label=pipeline,
         )
     ax.set_xscale("log")
@@ -118,25 +144,49 @@ def learning_curves(rows: list[Row], dataset: str) -> bytes:
     return to_png(fig)
 
 
-def confusion_matrices(records: dict[str, list[dict[str, Any]]], class_names: list[str]) -> bytes:
-    """Row-normalised confusion matrix per pipeline, summed over its seeds."""
+def short_label(name: str, limit: int = 12) -> str:
+    """A class name short enough for a tick label; the full names are in the per-class table."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def confusion_matrices(
+    records: dict[str, list[dict[str, Any]]], class_names: list[str], colours: dict[str, str]
+) -> bytes:
+    """Row-normalised confusion matrix per pipeline, summed over its seeds.
+
+    Cells keep a readable size whatever the class count: few classes get big cells with their
+    values written in, many classes smaller ones with every k-th label, so labels never overlap.
+    """
     names = sorted(records)
-    cols = min(3, len(names))
+    k = len(class_names)
+    cell = 0.34 if k <= 12 else max(0.12, 4.8 / k)  # inches per class
+    label_size = 8 if k <= 12 else 6
+    # Every k-th label, so a label's height (x labels: at 45 degrees) fits its cells.
+    step = max(1, math.ceil(label_size / 72 * 1.3 / (cell * 0.7)))
+    side = cell * k + 1.4  # the matrix plus its tick labels
+    cols = max(1, min(3, len(names), int(14 // side)))
     rows = -(-len(names) // cols)
-    side = 2.2 + 0.25 * len(class_names)
-    fig = Figure(figsize=(side * cols, side * rows))
+    fig = Figure(figsize=(side * cols, side * rows + 0.3), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    labels = [short_label(c) for c in class_names]
+    ticks = np.arange(0, k, step)
     for ax, name in zip(axes, names, strict=False):
         cm = np.sum([np.asarray(r["confusion_matrix"]) for r in records[name]], axis=0)
         norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
         ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-        ax.set_title(f"{name} ({len(records[name])} runs)", size=9)
-        ticks = np.arange(len(class_names))
-        ax.set_xticks(ticks, class_names, rotation=90, size=7)
-        ax.set_yticks(ticks, class_names, size=7)
+        colour = colours.get(name, "#222222")
+        runs = len(records[name])
+        ax.set_title(f"{name} ({runs} run{'s' * (runs != 1)})", size=9, color=colour, weight="bold")
+        for spine in ax.spines.values():
+            spine.set(color=colour, linewidth=2)
+        ax.set_xticks(
+            ticks, [labels[t] for t in ticks], rotation=45, ha="right", rotation_mode="anchor"
+        )
+        ax.set_yticks(ticks, [labels[t] for t in ticks])
+        ax.tick_params(labelsize=label_size, length=2)
         ax.set_xlabel("predicted", size=8)
         ax.set_ylabel("true", size=8)
-        if len(class_names) <= 12:
+        if k <= 12:
             for (i, j), v in np.ndenumerate(norm):
                 if cm[i, j]:
                     ax.text(
@@ -145,7 +195,7 @@ def confusion_matrices(records: dict[str, list[dict[str, Any]]], class_names: li
                         f"{v:.2f}",
                         ha="center",
                         va="center",
-                        size=6,
+                        size=7,
                         color="white" if v > 0.5 else "black",
                     )
     for ax in axes[len(names) :]:
@@ -153,7 +203,7 @@ def confusion_matrices(records: dict[str, list[dict[str, Any]]], class_names: li
     return to_png(fig)
 
 
-def kernels_figure(kernels: dict[str, Any], pipeline: str) -> bytes:
+def kernels_figure(kernels: dict[str, Any], pipeline: str, colour: str = "#222222") -> bytes:
     """The hand-coded reference kernel beside the CNN's learned first-layer kernels."""
     weights = np.asarray(kernels["weights"], dtype=float)
     ref = np.asarray(kernels["reference"]["weights"], dtype=float)
@@ -186,18 +236,24 @@ def kernels_figure(kernels: dict[str, Any], pipeline: str) -> bytes:
         bare_axes(ax)
     shape = "x".join(map(str, kernels["shape"]))
     fig.suptitle(
-        f"{pipeline}: learned first-layer kernels ({shape}) vs the hand-coded one", size=10
+        f"{pipeline}: learned first-layer kernels ({shape}) vs the hand-coded one",
+        size=10,
+        color=colour,
     )
     return to_png(fig)
 
 
-def _image_grid(rows: list[tuple[str, list[tuple[np.ndarray, str]]]], title: str) -> bytes:
-    """A grid of labelled images, one labelled row per entry."""
+def _image_grid(
+    rows: list[tuple[str, list[tuple[np.ndarray, str]]]],
+    title: str,
+    colours: dict[str, str] | None = None,
+) -> bytes:
+    """A grid of labelled images, one labelled row per entry (in its colour when it has one)."""
     cols = max(1, max(len(items) for _, items in rows))
     fig = Figure(figsize=(1.4 + 1.1 * cols, 0.5 + 1.25 * len(rows)))
     axes = fig.subplots(len(rows), cols, squeeze=False)
     for r, (label, items) in enumerate(rows):
-        axes[r, 0].set_ylabel(label, size=8)
+        axes[r, 0].set_ylabel(label, size=8, color=(colours or {}).get(label, "#222222"))
         for c in range(cols):
             ax = axes[r, c]
             bare_axes(ax)
@@ -220,15 +276,20 @@ def hog_figure(samples: list[dict[str, Any]], class_names: list[str], pipeline: 
     )
 
 
-def misclassified_figure(records: dict[str, dict[str, Any]], class_names: list[str]) -> bytes:
+def misclassified_figure(
+    records: dict[str, dict[str, Any]], class_names: list[str], colours: dict[str, str]
+) -> bytes:
     rows = []
     for name in sorted(records):
+        labels = [short_label(c, 9) for c in class_names]
         items = [
-            (decode_png(m["image"]), f"{class_names[m['true']]}→{class_names[m['pred']]}")
+            (decode_png(m["image"]), f"{labels[m['true']]}→{labels[m['pred']]}")
             for m in records[name]["artifacts"]["misclassified"]
         ]
         rows.append((name, items))
-    return _image_grid(rows, "misclassified test images (true → predicted), one row per pipeline")
+    return _image_grid(
+        rows, "misclassified test images (true → predicted), one row per pipeline", colours
+    )
 
 
 def representative(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -239,8 +300,10 @@ def representative(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return best
 
 
-def dataset_plots(dataset: str, rows: list[Row], records: list[dict[str, Any]]) -> list[Plot]:
-    """Every picture for one dataset; those whose data no record holds are left out."""
+def dataset_plots(
+    dataset: str, rows: list[Row], records: list[dict[str, Any]], colours: dict[str, str]
+) -> list[Plot]:
+    """Every picture for one dataset, the headline first; those no record has data for are out."""
     stem = slug(dataset)
     plots: list[Plot] = []
 
@@ -248,7 +311,7 @@ def dataset_plots(dataset: str, rows: list[Row], records: list[dict[str, Any]]) 
         kind: str, title: str, caption: str, draw: Callable[[], bytes], suffix: str = ""
     ) -> None:
         name = f"{kind}-{stem}" + (f"-{slug(suffix)}" if suffix else "")
-        plots.append(Plot(name, kind, title, caption, draw()))
+        plots.append(Plot(name, kind, title, caption, draw(), dataset))
 
     ok = [r for r in records if r.get("status") == "ok"]
     ran = [r for r in rows if r.runs]
@@ -256,21 +319,21 @@ def dataset_plots(dataset: str, rows: list[Row], records: list[dict[str, Any]]) 
         return plots
     largest = max(r.n_train for r in ran)
     top = [r for r in ran if r.n_train == largest]
-    add(
-        "accuracy",
-        f"Accuracy on {dataset}",
-        "Mean test accuracy; error bars: one standard deviation over seeds; n = runs. "
-        "Blue: hand-crafted features + SVM; orange: learned end to end.",
-        lambda: accuracy_bars(top, dataset),
-    )
     if len({r.n_train for r in ran}) > 1:
         add(
             "learning-curve",
             f"Learning curves on {dataset}",
             "Test accuracy against training-set size on the same test set; "
-            "error bars: one standard deviation over seeds.",
-            lambda: learning_curves(ran, dataset),
+            f"error bars: one standard deviation over seeds. {COLOUR_NOTE}",
+            lambda: learning_curves(ran, dataset, colours),
         )
+    add(
+        "accuracy",
+        f"Accuracy on {dataset}",
+        f"Mean test accuracy at {largest} training images; error bars: one standard deviation "
+        f"over seeds; n = runs. {COLOUR_NOTE}",
+        lambda: accuracy_bars(top, dataset, colours),
+    )
     at_top = [r for r in ok if r["dataset"].get("n_train") == largest]
     with_cm = [r for r in at_top if r.get("confusion_matrix")]
     class_names = next(
@@ -286,7 +349,7 @@ def dataset_plots(dataset: str, rows: list[Row], records: list[dict[str, Any]]) 
             "confusion",
             f"Confusion matrices on {dataset}",
             f"Rows: true class, normalised to 1; summed over seeds at {largest} training images.",
-            lambda: confusion_matrices(by_pipeline, class_names),
+            lambda: confusion_matrices(by_pipeline, class_names, colours),
         )
     if not class_names:
         return plots  # the pictures below label images by class
@@ -300,7 +363,7 @@ def dataset_plots(dataset: str, rows: list[Row], records: list[dict[str, Any]]) 
                 "Left: the lecture's hand-coded edge detector (8 at the centre, -1 around). "
                 "Right: the first conv layer's kernels, learned by backpropagation, summed over "
                 "input channels (red positive, blue negative, each on its own scale).",
-                lambda k=kernels, n=name: kernels_figure(k, n),
+                lambda k=kernels, n=name: kernels_figure(k, n, colours.get(n, "#222222")),
                 suffix=name,
             )
     hog = next(
@@ -321,17 +384,34 @@ def dataset_plots(dataset: str, rows: list[Row], records: list[dict[str, Any]]) 
             f"Misclassified examples on {dataset}",
             "The first misclassified test images of one run per pipeline (largest training "
             "size, smallest seed), true → predicted.",
-            lambda: misclassified_figure(wrong, class_names),
+            lambda: misclassified_figure(wrong, class_names, colours),
         )
     return plots
 
 
 def all_plots(rows: list[Row], records: list[dict[str, Any]]) -> list[Plot]:
+    colours = pipeline_colours(rows)
     plots: list[Plot] = []
     for dataset in sorted({r.dataset for r in rows}):
         plots += dataset_plots(
             dataset,
             [r for r in rows if r.dataset == dataset],
             [r for r in records if r["dataset"]["name"] == dataset],
+            colours,
         )
     return plots
+
+
+HEADLINE_KINDS = ("learning-curve", "accuracy")
+
+
+def headline_plots(plots: list[Plot]) -> list[Plot]:
+    """Per dataset, the one picture that answers the question: its learning curve where it has
+    one (accuracy at every training size), else its accuracy bars."""
+    best: dict[str, Plot] = {}
+    for p in plots:
+        if p.kind in HEADLINE_KINDS:
+            held = best.get(p.dataset)
+            if held is None or HEADLINE_KINDS.index(p.kind) < HEADLINE_KINDS.index(held.kind):
+                best[p.dataset] = p
+    return [p for p in plots if best.get(p.dataset) is p]

@@ -164,18 +164,18 @@ def verdict_markdown(lines: list[Line], notes: list[str] | None = None) -> list[
 
 
 def verdict_html(lines: list[Line], notes: list[str] | None = None) -> str:
-    """The verdict section, for report.html to insert at its top."""
+    """The verdict's markup; report.html wraps it in its first section."""
     notes_html = "".join(f"<li>{escape(n)}</li>" for n in notes or [])
     notes_html = f'<ul class="notes">{notes_html}</ul>' if notes_html else ""
     if not lines:
-        return f'<section id="verdict">{notes_html}</section>' if notes_html else ""
+        return notes_html
     curves = "".join(
         f"<li>Learning curve, {escape(d)}: {escape(t)}.</li>"
         for d, t in sorted(crossover(lines).items())
     )
     return (
-        '<section id="verdict"><h2>Verdict</h2>'
+        "<h2>Verdict</h2>"
         + table_html(HEADERS, [line.cells() for line in lines])
         + (f"<ul>{curves}</ul>" if curves else "")
-        + f'<p class="note">{escape(NOTE)}</p>{notes_html}</section>'
+        + f'<p class="note">{escape(NOTE)}</p>{notes_html}'
     )

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from featcmp.errors import FeatcmpError
 from featcmp.report.cd_diagram import Friedman, across_datasets, cd_figure
 from featcmp.report.html import headline_pairs, render_html
-from featcmp.report.plots import FAMILY_COLOURS, Plot, all_plots, to_png
+from featcmp.report.plots import Plot, all_plots, pipeline_colours, to_png
 from featcmp.report.runs import Unreadable, read_records
 from featcmp.report.settings import compared_on_test_set, is_exploratory, label_settings
 from featcmp.report.significance import (
@@ -146,8 +146,7 @@ def exploratory_note(rows: set[tuple[str, int, str]]) -> list[str]:
 
 
 def cd_plot(result: Friedman, rows: list[Row]) -> Plot:
-    family = {r.pipeline: r.family for r in rows}
-    colours = {n: FAMILY_COLOURS.get(family.get(n, ""), "black") for n in result.names}
+    colours = pipeline_colours(rows)
     return Plot(
         name="critical-difference",
         kind="critical-difference",

@@ -1,0 +1,64 @@
+"""Accuracy per class (recall: correct / test images of that class), from the records' confusion
+matrices summed over seeds, at each dataset's largest training size (as the confusion plots)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from featcmp.report.table import succeeded
+
+
+@dataclass
+class PerClassTable:
+    dataset: str
+    n_train: int
+    class_names: list[str]
+    rows: list[tuple[str, int, list[float | None]]]  # pipeline, runs, recall per class
+
+    def headers(self) -> list[str]:
+        return ["pipeline", "runs", "mean", *self.class_names]
+
+    def cells(self) -> list[list[str]]:
+        def num(x: float | None) -> str:
+            return "-" if x is None else f"{x:.3f}"
+
+        out = []
+        for pipeline, runs, recalls in self.rows:
+            known = [x for x in recalls if x is not None]
+            mean = sum(known) / len(known) if known else None
+            out.append([pipeline, str(runs), num(mean), *map(num, recalls)])
+        return out
+
+
+def per_class_tables(records: list[dict[str, Any]]) -> list[PerClassTable]:
+    """One table per dataset; a class without test images has no accuracy ("-")."""
+    with_cm = [r for r in records if succeeded(r) and r.get("confusion_matrix")]
+    tables = []
+    for dataset in sorted({r["dataset"]["name"] for r in with_cm}):
+        mine = [r for r in with_cm if r["dataset"]["name"] == dataset]
+        largest = max(int(r["dataset"].get("n_train", 0)) for r in mine)
+        at_top = [r for r in mine if int(r["dataset"].get("n_train", 0)) == largest]
+        size = len(at_top[0]["confusion_matrix"])
+        names = next(
+            (r["dataset"]["class_names"] for r in at_top if r["dataset"].get("class_names")),
+            [str(i) for i in range(size)],
+        )
+        by_pipeline: dict[str, list[np.ndarray]] = {}
+        for r in at_top:
+            cm = np.asarray(r["confusion_matrix"])
+            if cm.shape == (len(names), len(names)):
+                by_pipeline.setdefault(r["pipeline"], []).append(cm)
+        rows = []
+        for pipeline, cms in sorted(by_pipeline.items()):
+            total = np.sum(cms, axis=0)
+            support = total.sum(axis=1)
+            recalls = [
+                float(total[i, i] / support[i]) if support[i] else None for i in range(len(names))
+            ]
+            rows.append((pipeline, len(cms), recalls))
+        if rows:
+            tables.append(PerClassTable(dataset, largest, list(names), rows))
+    return tables
