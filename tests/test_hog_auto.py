@@ -69,7 +69,7 @@ def test_auto_without_fit_resolves_from_the_images() -> None:
     assert feats.shape[1] == hog_n_features((64, 64), 9, (8, 8), (2, 2))
 
 
-@pytest.mark.parametrize("value", ["big", (4,), (0, 4)])
+@pytest.mark.parametrize("value", ["big", 4, (4,), (0, 4)])
 def test_bad_cell_settings_are_config_errors(value) -> None:
     with pytest.raises(ConfigError, match=r"hog\.pixels_per_cell"):
         HOGFeatures(pixels_per_cell=value).check()

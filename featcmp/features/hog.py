@@ -78,8 +78,13 @@ class HOGFeatures(ImageTransformer):
                     f"got '{self.pixels_per_cell}'"
                 )
             cells: tuple[int, ...] = (1, 1)
-        else:
+        elif isinstance(self.pixels_per_cell, list | tuple):
             cells = tuple(self.pixels_per_cell)
+        else:
+            raise ConfigError(
+                f"hog.pixels_per_cell: expected '{AUTO}' or two numbers [rows, cols], "
+                f"got {self.pixels_per_cell!r}"
+            )
         if len(cells) != 2 or len(self.cells_per_block) != 2:
             raise ConfigError(
                 "hog.pixels_per_cell and hog.cells_per_block take two numbers, [rows, cols]"
