@@ -191,7 +191,6 @@ def _orientation_bins(g_row: torch.Tensor, g_col: torch.Tensor, orientations: in
     """
     width = 180.0 / orientations
     angle = torch.atan2(g_row, g_col) * (180.0 / math.pi)  # NumPy's rad2deg constant
-    # NumPy's % 180 for angles in [-180, 180]: fmod is exact there, then +180 below zero.
     # NumPy's % 180 on [-180, 180]: 180 itself (from atan2 = pi) is 0, and a negative angle
     # gains 180 (which may round to 180 again: no bin, as in skimage).
     angle = angle.masked_fill_(angle == 180.0, 0.0)
