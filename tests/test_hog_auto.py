@@ -73,3 +73,13 @@ def test_auto_without_fit_resolves_from_the_images() -> None:
 def test_bad_cell_settings_are_config_errors(value) -> None:
     with pytest.raises(ConfigError, match=r"hog\.pixels_per_cell"):
         HOGFeatures(pixels_per_cell=value).check()
+
+
+def test_auto_cells_keep_hog_a_stateless_extractor_for_the_cache() -> None:
+    # The feature cache keys an extractor that learns in fit by its training data; choosing
+    # cells from the image size must not make HOG one of them.
+    from featcmp.cache import learns_in_fit
+
+    assert not learns_in_fit(HOGFeatures(pixels_per_cell=AUTO))
+    with pytest.raises(AttributeError):
+        _ = HOGFeatures(pixels_per_cell=AUTO).pixels_per_cell_

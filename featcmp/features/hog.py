@@ -94,23 +94,31 @@ class HOGFeatures(ImageTransformer):
         if min(cy, cx, by, bx) < 1:
             raise ConfigError("hog.pixels_per_cell and hog.cells_per_block must be positive")
 
-    def fit(self, X, y=None):
-        self.__dict__.pop("pixels_per_cell_", None)  # a refit chooses afresh
-        super().fit(X, y)
-        self.pixels_per_cell_ = self._cells_for(self.image_shape_)
-        return self
-
-    def _cells_for(self, shape: tuple[int, ...]) -> tuple[int, int]:
-        """The cell size for images of ``shape``: the fitted one, else resolved from it."""
+    # No fit override: the cache treats an overridden fit as learning from the data (see
+    # `featcmp.cache.learns_in_fit`), and choosing cells learns nothing but the image size.
+    @property
+    def pixels_per_cell_(self) -> tuple[int, int]:
+        """The cell size in use: as given, or for 'auto' chosen from the fitted image size."""
         if self.pixels_per_cell != AUTO:
             return tuple(self.pixels_per_cell)
-        fitted = getattr(self, "pixels_per_cell_", None)
-        if fitted is not None:
-            return fitted
+        shape = getattr(self, "image_shape_", None)
+        if shape is None:
+            raise AttributeError("pixels_per_cell_: 'auto' cells are chosen by fit")
         return auto_pixels_per_cell(shape, tuple(self.cells_per_block))
 
+    def _cells_for(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """The fitted cell size, else the one for images of ``shape``."""
+        try:
+            return self.pixels_per_cell_
+        except AttributeError:
+            return auto_pixels_per_cell(shape, tuple(self.cells_per_block))
+
     def _validate_geometry(self, shape: tuple[int, ...]) -> None:
-        hog_geometry(shape, self._cells_for(shape), self.cells_per_block)
+        # 'auto' is checked with the cells these images would get (fit sees them first).
+        cells = self.pixels_per_cell
+        if cells == AUTO:
+            cells = auto_pixels_per_cell(shape, tuple(self.cells_per_block))
+        hog_geometry(shape, cells, self.cells_per_block)
 
     def transform(self, X) -> np.ndarray:
         # Resolved once per call, not per chunk: one torch lookup and at most one fallback note.
