@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -85,14 +84,13 @@ class _BadFiles:
                     raise DataError(f"{file}: {result}")
                 self.files.append(file)
 
-    def warn(self) -> None:
-        if self.files:
-            print(
-                f"warning: skipped {len(self.files)} unreadable or non-image file(s) under "
-                f"{self.root}, e.g. {self.files[0]} "
-                "(set dataset.on_bad_file: fail to stop instead)",
-                file=sys.stderr,
-            )
+    def warning(self) -> list[str]:
+        if not self.files:
+            return []
+        return [
+            f"warning: skipped {len(self.files)} unreadable or non-image file(s) under "
+            f"{self.root}, e.g. {self.files[0]} (set dataset.on_bad_file: fail to stop instead)"
+        ]
 
 
 def _stack(arrays: list[np.ndarray], rgb: bool) -> np.ndarray:
@@ -147,7 +145,7 @@ def read_folder(
         for i, result in zip(todo, decoded, strict=True):
             results[i] = result
     images = _assemble(root, layout, groups, results, color, choice, len(bad.files))
-    bad.warn()  # after _assemble, whose errors are the one line a failed read prints
+    images.notes += bad.warning()
     return images
 
 
@@ -187,9 +185,10 @@ def _assemble(
         "image_size": list(X[0].shape[1:3]),
         "skipped_files": n_skipped,
     }
+    notes = []
     if choice.crop or layout.test is not None:
-        notes = [s for s in (layout.split, layout.note, choice.policy) if s]
-        print(f"note: {root}: {'; '.join(notes)}", file=sys.stderr)
+        chosen = [s for s in (layout.split, layout.note, choice.policy) if s]
+        notes.append(f"note: {root}: {'; '.join(chosen)}")
     if len(parts) == 1:
-        return Images(X[0], parts[0][1], layout.classes, info=info)
-    return Images(X[0], parts[0][1], layout.classes, X[1], parts[1][1], info=info)
+        return Images(X[0], parts[0][1], layout.classes, info=info, notes=notes)
+    return Images(X[0], parts[0][1], layout.classes, X[1], parts[1][1], info=info, notes=notes)

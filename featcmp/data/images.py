@@ -23,6 +23,9 @@ class Images:
     y_test: np.ndarray | None = None
     # What the source chose on the user's behalf (layout, split, colour, size), for the record.
     info: dict[str, Any] = field(default_factory=dict)
+    # Lines for stderr ('note: ...', 'warning: ...'), printed once the dataset has loaded, so a
+    # load that fails later prints its one error line alone.
+    notes: list[str] = field(default_factory=list)
 
 
 def read_file(path: Path, expected: str, limit: int = -1) -> bytes:

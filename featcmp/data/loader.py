@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -168,6 +169,8 @@ def load_dataset(spec: DatasetConfig, seed: int = 0) -> Dataset:
     if X.ndim == 4 and X.shape[-1] == 1:
         X_train, X_test = X_train[..., 0], X_test[..., 0]
     name = spec.source if not spec.path else f"{spec.source}:{spec.path.rstrip('/').split('/')[-1]}"
+    for line in images.notes:
+        print(line, file=sys.stderr)
     return Dataset(
         name=name,
         X_train=np.ascontiguousarray(X_train),
