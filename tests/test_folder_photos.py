@@ -173,6 +173,7 @@ def test_color_auto_is_the_default(tmp_path: Path):
 
 def test_size_policy_picks_the_rounded_capped_median():
     assert choose_size([(12, 12)] * 3, None).size is None
+    assert choose_size([(400, 300)] * 3, None).size == (MAX_SIDE, MAX_SIDE)  # one large size
     assert choose_size([(40, 30), (70, 50), (90, 60)], None).size == (48, 48)
     assert choose_size([(400, 300), (300, 200), (256, 256)], None).size == (MAX_SIDE, MAX_SIDE)
     assert choose_size([(10, 14), (12, 12)], None).size == (11, 11)  # under 16: the median

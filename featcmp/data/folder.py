@@ -11,6 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
@@ -54,18 +55,24 @@ def _executor(n_files: int, parallel_min: int) -> Iterator[Executor | None]:
 def _map_chunks(
     fn: Callable[..., list], files: list[Path], arg: Any, pool: Executor | None, what: str
 ) -> list:
-    """`fn(chunk, *arg)` over chunks of `files`, flattened in file order, with a progress bar."""
+    """`fn(chunk, *arg)` over chunks of `files`, flattened in file order, with a progress bar.
+
+    A pool that cannot start or loses a worker leaves the remaining chunks to this process."""
     chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
     args = [arg] if arg is not None else []
     out: list = []
     with progress.bar(what, len(files)) as advance:
-        results = (
-            pool.map(fn, chunks, *(repeat(a) for a in args))
-            if pool is not None
-            else (fn(c, *args) for c in chunks)
-        )
-        for chunk, result in zip(chunks, results, strict=True):
-            out.extend(result)
+        done = 0
+        if pool is not None:
+            try:
+                for result in pool.map(fn, chunks, *(repeat(a) for a in args)):
+                    out.extend(result)
+                    advance(len(chunks[done]))
+                    done += 1
+            except (BrokenProcessPool, OSError):
+                pass
+        for chunk in chunks[done:]:
+            out.extend(fn(chunk, *args))
             advance(len(chunk))
     return out
 

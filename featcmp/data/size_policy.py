@@ -1,10 +1,10 @@
-"""The working size of a folder of mixed-size images when dataset.image_size is not set.
+"""The working size of a folder of images when dataset.image_size is not set.
 
-Policy: every image's shorter side is resized to one square side S and the image is
+Policy: images that all share one size, no side over MAX_SIDE, keep it. Otherwise (mixed sizes,
+or larger photos) every image's shorter side is resized to one square side S and the image is
 centre-cropped to S x S (no stretching). S is the median shorter side of the folder, rounded
 to a multiple of 16 and capped at MAX_SIDE pixels, because time and memory of every pipeline
 grow with the image area while photos rarely need more than that to tell classes apart.
-Folders whose images all have one size keep it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def choose_size(sizes: list[tuple[int, int]], image_size: tuple[int, int] | None
             image_size, False, f"dataset.image_size {image_size[0]}x{image_size[1]} (resized)"
         )
     distinct = set(sizes)
-    if len(distinct) <= 1:
+    if len(distinct) <= 1 and max(next(iter(distinct), (0, 0))) <= MAX_SIDE:
         w, h = next(iter(distinct), (0, 0))
         return SizeChoice(None, False, f"all images are {h}x{w}; kept")
     shorter = np.array([min(s) for s in sizes])
@@ -41,7 +41,7 @@ def choose_size(sizes: list[tuple[int, int]], image_size: tuple[int, int] | None
     return SizeChoice(
         (side, side),
         True,
-        f"{len(distinct)} image sizes (shorter side {shorter.min()}..{shorter.max()}, median "
+        f"{len(distinct)} image size(s) (shorter side {shorter.min()}..{shorter.max()}, median "
         f"{median}): shorter side resized to {side} and centre-cropped to {side}x{side} "
         f"(median rounded to a multiple of {STEP}, at most {MAX_SIDE}; "
         "set dataset.image_size to choose)",
