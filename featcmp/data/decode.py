@@ -136,7 +136,8 @@ def decode_file(path: Path, plan: DecodePlan) -> np.ndarray:
         if img.mode in ("RGBA", "LA", "La", "P", "PA", "RGBa") or "transparency" in img.info:
             img = _flatten_alpha(img)
         gray = plan.color == "gray" or (plan.color == "auto" and img.mode in GRAY_MODES)
-        img = _resize(img.convert("L" if gray else "RGB"), plan)
+        mode = "L" if gray else "RGB"
+        img = _resize(img if img.mode == mode else img.convert(mode), plan)
         arr = np.asarray(img, dtype=np.uint8)
         if plan.color == "auto" and arr.ndim == 3 and _channel_spread(arr) <= COLOUR_SPREAD:
             arr = np.asarray(img.convert("L"), dtype=np.uint8)

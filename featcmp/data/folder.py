@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,9 @@ def cpu_count() -> int:
 def _executor(n_files: int, parallel_min: int) -> Iterator[Executor | None]:
     """A process pool for large folders on several cores, else None (decode here)."""
     workers = min(cpu_count(), -(-n_files // CHUNK))
-    if n_files < parallel_min or workers < 2:
+    # A daemonic process (a sweep's pool worker) may not start processes; it reads sequentially,
+    # which also leaves the cores to the sweep's other jobs.
+    if n_files < parallel_min or workers < 2 or multiprocessing.current_process().daemon:
         yield None
         return
     # forkserver: workers fork from a clean process, never from one holding torch's threads.
@@ -52,16 +54,22 @@ def _executor(n_files: int, parallel_min: int) -> Iterator[Executor | None]:
         yield pool
 
 
+def _no_progress(n: int = 1, **_: Any) -> None:
+    pass
+
+
 def _map_chunks(
     fn: Callable[..., list], files: list[Path], arg: Any, pool: Executor | None, what: str
 ) -> list:
-    """`fn(chunk, *arg)` over chunks of `files`, flattened in file order, with a progress bar.
+    """`fn(chunk, *arg)` over chunks of `files`, flattened in file order; a progress bar on
+    large folders.
 
     A pool that cannot start or loses a worker leaves the remaining chunks to this process."""
     chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
     args = [arg] if arg is not None else []
     out: list = []
-    with progress.bar(what, len(files)) as advance:
+    large = len(files) >= PARALLEL_MIN
+    with progress.bar(what, len(files)) if large else nullcontext(_no_progress) as advance:
         done = 0
         if pool is not None:
             try:
