@@ -216,6 +216,20 @@ def test_jpeg_draft_decoding_matches_a_full_decode(tmp_path: Path):
     assert X.shape == (4, 96, 96, 3) and np.abs(X[0] - expected).mean() < 0.02
 
 
+def test_camera_rotation_is_applied(tmp_path: Path):
+    upright = np.zeros((40, 20), dtype=np.uint8)
+    upright[:4] = 255  # a white top edge, as the viewer shows it
+    stored = Image.fromarray(np.rot90(upright, 1))  # what a camera stores: 20 rows, 40 columns
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    for cls in ("a", "b"):
+        (tmp_path / "d" / cls).mkdir(parents=True)
+        stored.save(tmp_path / "d" / cls / "0.jpg", exif=exif, quality=95)
+    X = read_folder(tmp_path / "d", "gray", None, "fail").X
+    assert X.shape == (2, 40, 20)
+    assert X[0, :3].mean() > 0.9 and X[0, 8:].mean() < 0.1
+
+
 def test_parallel_read_equals_sequential_read(tmp_path: Path):
     for cls in ("a", "b"):
         for i in range(70):

@@ -15,6 +15,7 @@ import numpy as np
 # An RGB image counts as colour when some pixel's R-G or G-B differs by more than this (of 255):
 # gray content saved as RGB (JPEG included) stays within it, real colour does not.
 COLOUR_SPREAD = 8
+ORIENTATION = 0x0112  # the EXIF tag a camera sets instead of rotating the pixels
 HIGH_BIT_MODES = ("I;16", "I;16B", "I;16L", "I", "F")
 GRAY_MODES = ("1", "L", "LA", "La", *HIGH_BIT_MODES)
 
@@ -131,6 +132,10 @@ def decode_file(path: Path, plan: DecodePlan) -> np.ndarray:
                 target = (plan.size[0], plan.size[0]) if plan.crop else plan.size[::-1]
             img.draft(want, target)
         img.load()
+        if img.getexif().get(ORIENTATION, 1) != 1:  # a camera's rotation: show it upright
+            from PIL import ImageOps
+
+            img = ImageOps.exif_transpose(img)
         if img.mode in HIGH_BIT_MODES:
             return _high_bit(img, plan)
         if img.mode in ("RGBA", "LA", "La", "P", "PA", "RGBa") or "transparency" in img.info:
