@@ -50,8 +50,11 @@ def _executor(n_files: int, parallel_min: int) -> Iterator[Executor | None]:
     # forkserver: workers fork from a clean process, never from one holding torch's threads.
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["featcmp.data.decode"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    try:
         yield pool
+    finally:  # on an error or Ctrl-C, drop the chunks not yet started
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _no_progress(n: int = 1, **_: Any) -> None:
