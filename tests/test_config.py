@@ -141,7 +141,7 @@ def test_set_values_are_yaml(write_config):
         (
             "dataset: {source: folder, path: x, color: blue}\npipelines: [raw_svm]\n",
             [],
-            "dataset.color: must be 'gray' or 'rgb'",
+            "dataset.color: must be 'auto', 'gray' or 'rgb'",
         ),
     ],
 )

@@ -119,7 +119,7 @@ def test_folder_gray_matches_pil_luminance(png_folder):
     from PIL import Image
 
     root = png_folder(n_per_class=2, classes=("a", "b"), size=(5, 5))
-    ds = load_dataset(spec("folder", root, test_size=0.5), seed=0)
+    ds = load_dataset(spec("folder", root, color="gray", test_size=0.5), seed=0)
     expected = {
         (np.asarray(Image.open(p).convert("L"), dtype=np.float32) / np.float32(255)).tobytes()
         for p in sorted(root.rglob("*.png"))

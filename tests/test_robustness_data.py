@@ -160,12 +160,6 @@ CASES: list[tuple[str, Callable[[Path], dict], list, list[str]]] = [
         ["broken.png: not a readable image (UnidentifiedImageError)"],
     ),
     (
-        "folder-mixed-sizes",
-        folder_mixed_sizes,
-        ["raw_svm"],
-        ["images have different sizes (16x16, 20x24); set dataset.image_size"],
-    ),
-    (
         "folder-single-class",
         lambda t: noise_folder(t / "imgs", {"car": 6}) and folder(t),
         ["raw_svm"],
@@ -400,7 +394,8 @@ def test_each_image_mode_reads_as_the_same_values(tmp_path: Path, mode: str, col
         write_mode(tmp_path / cls / "img.png", mode)
     with Image.open(tmp_path / "a" / "img.png") as img:
         assert img.mode == mode
-    X, y, names = read_folder(tmp_path, color, None, "fail")
+    images = read_folder(tmp_path, color, None, "fail")
+    X, y, names = images.X, images.y, images.class_names
     expected = gray_ramp().astype(np.float32) / 255
     if color == "rgb":
         expected = np.repeat(expected[..., None], 3, axis=-1)
@@ -415,7 +410,7 @@ def test_transparent_pixels_become_white(tmp_path: Path):
     alpha[0, :] = 0
     for cls in ("a", "b"):
         save_png(tmp_path / cls / "img.png", np.dstack([g, g, g, alpha]))
-    X, _, _ = read_folder(tmp_path, "gray", None, "fail")
+    X = read_folder(tmp_path, "gray", None, "fail").X
     assert np.all(X[0, 0] == 1.0)
     np.testing.assert_allclose(X[0, 1:], g[1:] / 255, atol=1e-6)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,13 +14,18 @@ from featcmp.errors import DataError
 
 @dataclass
 class Images:
-    """What a source returns: images, integer labels, class names, and its own test split if any."""
+    """What a source returns: images, integer labels, class names, its own test split if any."""
 
     X: np.ndarray
     y: np.ndarray
     class_names: list[str]
     X_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
+    # What the source chose on the user's behalf (layout, split, colour, size), for the record.
+    info: dict[str, Any] = field(default_factory=dict)
+    # Lines for stderr ('note: ...', 'warning: ...'), printed once the dataset has loaded, so a
+    # load that fails later prints its one error line alone.
+    notes: list[str] = field(default_factory=list)
 
 
 def read_file(path: Path, expected: str, limit: int = -1) -> bytes:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -28,6 +29,8 @@ class Dataset:
     class_names: list[str]
     fingerprint: str
     own_test_split: bool
+    # The source's own account of what it chose (e.g. a folder's layout, split, colour, size).
+    source_info: dict = field(default_factory=dict)
 
     @property
     def image_shape(self) -> tuple[int, ...]:
@@ -48,6 +51,7 @@ class Dataset:
             "image_shape": list(self.image_shape),
             "class_names": self.class_names,
             "own_test_split": self.own_test_split,
+            **({"source_info": self.source_info} if self.source_info else {}),
         }
 
 
@@ -165,6 +169,8 @@ def load_dataset(spec: DatasetConfig, seed: int = 0) -> Dataset:
     if X.ndim == 4 and X.shape[-1] == 1:
         X_train, X_test = X_train[..., 0], X_test[..., 0]
     name = spec.source if not spec.path else f"{spec.source}:{spec.path.rstrip('/').split('/')[-1]}"
+    for line in images.notes:
+        print(line, file=sys.stderr)
     return Dataset(
         name=name,
         X_train=np.ascontiguousarray(X_train),
@@ -174,6 +180,7 @@ def load_dataset(spec: DatasetConfig, seed: int = 0) -> Dataset:
         class_names=images.class_names,
         fingerprint=fingerprint(X_train, y_train, X_test, y_test),
         own_test_split=own,
+        source_info=images.info,
     )
 
 
@@ -197,4 +204,5 @@ def subsample_train(ds: Dataset, size: int | float, seed: int) -> Dataset:
         ds.class_names,
         fingerprint(X, y, ds.X_test, ds.y_test),
         ds.own_test_split,
+        ds.source_info,
     )

@@ -143,13 +143,13 @@ def read_cifar10_source(path: str | None, options: NoOptions) -> Images:
 
 @dataclass
 class FolderOptions:
-    color: str = "gray"
+    color: str = "auto"  # auto: RGB when any image has colour, else gray
     image_size: int | list[int] | None = None
     on_bad_file: str = "skip"
 
     def __post_init__(self) -> None:
-        if self.color not in ("gray", "rgb"):
-            raise ConfigError(f"dataset.color: must be 'gray' or 'rgb', got '{self.color}'")
+        if self.color not in ("auto", "gray", "rgb"):
+            raise ConfigError(f"dataset.color: must be 'auto', 'gray' or 'rgb', got '{self.color}'")
         if self.on_bad_file not in ("skip", "fail"):
             raise ConfigError(
                 f"dataset.on_bad_file: must be 'skip' or 'fail', got '{self.on_bad_file}'"
@@ -171,13 +171,16 @@ class FolderOptions:
         return (self.image_size[0], self.image_size[1])
 
 
-@register_source("folder", FolderOptions, "your images: one sub-folder per class of PNG/JPEG files")
+@register_source(
+    "folder",
+    FolderOptions,
+    "your images: one sub-folder per class of PNG/JPEG files, or train/ with test/ or val/",
+)
 def read_folder_source(path: str | None, options: FolderOptions) -> Images:
     from featcmp.data.folder import read_folder
 
     root = require_path(path, "folder", "a folder with one sub-folder per class")
-    X, y, names = read_folder(root, options.color, options.size, options.on_bad_file)
-    return Images(X, y, names)
+    return read_folder(root, options.color, options.size, options.on_bad_file)
 
 
 @register_source("npz", NoOptions, "a NumPy .npz file with arrays X, y and optionally class_names")
