@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from featcmp.records import write_record
 from featcmp.report.write import write_report
-from featcmp.results import write_record
 from tests.browser import Browser, find_browser
 from tests.reportdata import learning_curve_records
 

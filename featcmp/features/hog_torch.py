@@ -17,7 +17,10 @@ import numpy as np
 import torch
 
 from featcmp.errors import ConfigError
-from featcmp.features.hog_batch import _EPS, _exact_bins, _work_dtype, hog_geometry, hog_n_features
+from featcmp.features.hog_geometry import EPS as _EPS
+from featcmp.features.hog_geometry import exact_bins as _exact_bins
+from featcmp.features.hog_geometry import hog_geometry, hog_n_features
+from featcmp.features.hog_geometry import work_dtype as _work_dtype
 
 
 def hog_batch_torch(

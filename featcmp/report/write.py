@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 
 from featcmp.errors import FeatcmpError
+from featcmp.files import atomic_write_bytes, atomic_write_text
+from featcmp.records import load_records
 from featcmp.report.html import headline_pairs, render_html
 from featcmp.report.plots import Plot, all_plots
 from featcmp.report.significance import (
@@ -17,7 +19,6 @@ from featcmp.report.significance import (
     significance_cells,
 )
 from featcmp.report.table import CSV_FIELDS, Row, build_rows, csv_rows, markdown_table
-from featcmp.results import atomic_write_bytes, atomic_write_text, load_records
 
 
 def significance_markdown(pairs: list[PairResult]) -> list[str]:
