@@ -70,9 +70,9 @@ def run_batch(
 
     jobs = load_jobs(configs, overrides)  # every config and grid point checked, expanded once
     check_out_dir(out)
-    if not remote:  # a remote cluster may hold data this host lacks: its workers check there
-        preflight(jobs)  # every pipeline against its images, before any fit
     plan = sw.plan(jobs, out, retry_failed=retry_failed, force=force)
+    if not remote:  # a remote cluster may hold data this host lacks: its workers check there
+        preflight(plan.todo)  # every pipeline to run against its images, before any fit
     note = f", {len(plan.done)} already ok" if plan.done else ""
     if plan.failed_before:
         note += f", {len(plan.failed_before)} failed before (skipped; --retry-failed re-runs them)"
