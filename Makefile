@@ -26,8 +26,9 @@ run: install ## Run the main comparison (configs/compare.yaml), then the report
 	$(FEATCMP) report $(RUNS)
 
 # One `featcmp sweep` per config, so make -j N runs N configs at once. Finished runs are
-# skipped (their records say ok); a config whose runs fail (exit 1, e.g. a dataset missing on
-# this machine) does not stop the others; bad input (2) or Ctrl-C (130) does.
+# skipped (their records say ok); a config whose runs fail (exit 1, e.g. a NaN loss) does not
+# stop the others; bad input (2: a bad config, a dataset missing on this machine) or Ctrl-C
+# (130) does: `make -k sweep` goes on past configs whose data this machine lacks.
 # SWEEP_FLAGS passes options on: make sweep SWEEP_FLAGS=--retry-failed
 SWEEP_CONFIGS := $(CONFIGS:configs/%.yaml=sweep-%)
 SWEEP_FLAGS ?=
@@ -91,7 +92,7 @@ paper: install ## Long, not CI: reproduce published MNIST / Fashion-MNIST tables
 	$(FEATCMP) run configs/paper/mnist.yaml --out $(PAPER_RUNS) --quiet \
 	  --set dataset.path=$(MNIST_DIR) $(MNIST_SET)
 	$(FEATCMP) run configs/paper/fashion-mnist.yaml --out $(PAPER_RUNS) --quiet $(FASHION_SET)
-	$(BIN)/python -m featcmp.paper $(PAPER_RUNS) --out $(PAPER_OUT)
+	$(FEATCMP) paper $(PAPER_RUNS) --out $(PAPER_OUT)
 
 clean: ## Remove runs, caches and build leftovers (keeps .venv)
 	rm -rf $(RUNS) $(CI_RUNS) $(CALIB_RUNS) .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

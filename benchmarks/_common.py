@@ -51,7 +51,7 @@ def describe_machine(threads: str) -> str:
     """One line: OS, CPU model and count, library versions, threads used, load average."""
     import numpy as np  # here, not at import: one_thread() must run before numpy loads
 
-    from featcmp.paper import cpu_model
+    from featcmp.provenance import cpu_model
 
     cpu = cpu_model()
     versions = [f"python {platform.python_version()}", f"numpy {np.__version__}"]

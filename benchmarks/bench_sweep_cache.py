@@ -16,7 +16,8 @@ from pathlib import Path
 import yaml
 from _common import describe_machine
 
-from featcmp import sweep as sw
+from featcmp.run import sweep as sw
+from featcmp.run.jobs import load_jobs
 
 CONFIG = {
     "name": "bench_cache",
@@ -33,7 +34,7 @@ def timed(
     configs: list[Path], out: Path, cache: Path | None, force: bool = False
 ) -> tuple[float, int]:
     start = time.perf_counter()
-    plan = sw.plan(sw.load_jobs(configs), out, force=force)
+    plan = sw.plan(load_jobs(configs), out, force=force)
     outcome = sw.run_sweep(plan.todo, out, feature_cache=cache)
     return time.perf_counter() - start, outcome.ran
 

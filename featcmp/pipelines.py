@@ -7,6 +7,7 @@ and take its parameters flat, `{epochs: 20, channels: [16, 32]}`.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from featcmp.config.typed import convert
 from featcmp.errors import ConfigError, did_you_mean, unknown_name
 from featcmp.features.bank import KernelBankFeatures
 from featcmp.features.edges import EdgeFeatures
@@ -114,33 +116,36 @@ def mlp() -> Pipeline:
     return Pipeline([("mlp", MLPClassifier())])
 
 
-def _check_type(value: Any, default: Any, where: str) -> Any:
-    """YAML values against the type of the parameter's default; lists become tuples."""
+def parameter_types(estimator: BaseEstimator) -> dict[str, Any]:
+    """The declared type of each constructor parameter, for `featcmp.config.typed.convert`.
+
+    The annotations of `__init__` where there are some; a parameter without one (scikit-learn's
+    own estimators, parameters taken through **kwargs) is typed by its default value.
+    """
+    try:
+        hints = typing.get_type_hints(type(estimator).__init__)
+    except (NameError, TypeError):  # an annotation that does not resolve: fall back to defaults
+        hints = {}
+    return {
+        name: hints.get(name, _type_of_default(default))
+        for name, default in estimator.get_params(deep=False).items()
+    }
+
+
+def _type_of_default(default: Any) -> Any:
     if default is None:
-        return value
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif isinstance(default, float):
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-    elif isinstance(default, str):
-        # Some string parameters also take numbers (SVC's gamma: 'scale' or a float).
-        ok = isinstance(value, str | int | float) and not isinstance(value, bool)
-    elif isinstance(default, tuple | list):
-        ok = isinstance(value, list | tuple)
-        if ok and default and all(isinstance(d, int) for d in default):
-            ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-        value = tuple(value) if ok else value
-    else:
-        ok = True
-    if not ok:
-        raise ConfigError(f"{where}: expected a value like {default!r}, got {value!r}")
-    return value
+        return Any
+    if isinstance(default, tuple | list):
+        ints = default and all(isinstance(d, int) and not isinstance(d, bool) for d in default)
+        return tuple[int, ...] if ints else tuple[Any, ...]
+    if isinstance(default, bool | int | float | str):
+        return type(default)
+    return Any
 
 
 def _step_params(spec: PipelineSpec, pipe: Pipeline, params: dict[str, Any], where: str) -> dict:
-    """Flatten YAML params into `step__param` keys, checking every name and type."""
+    """Flatten YAML params into `step__param` keys, checking every name and type (one
+    mechanism for config sections and estimator parameters: `convert` against the type)."""
     if not isinstance(params, dict):
         raise ConfigError(f"{where}.params: expected a mapping, got {type(params).__name__}")
     steps = dict(pipe.steps)
@@ -155,21 +160,23 @@ def _step_params(spec: PipelineSpec, pipe: Pipeline, params: dict[str, Any], whe
         prefix = where + ".params" + ("" if spec.flat else f".{step_name}")
         if not isinstance(values, dict):
             raise ConfigError(f"{prefix}: expected a mapping of parameters, got {values!r}")
-        defaults = steps[step_name].get_params(deep=False)
+        types = parameter_types(steps[step_name])
         for key, value in values.items():
-            if key not in defaults:
+            if key not in types:
                 raise ConfigError(
-                    f"unknown key '{prefix}.{key}'{did_you_mean(str(key), defaults)}; "
-                    f"valid: {', '.join(sorted(defaults))}"
+                    f"unknown key '{prefix}.{key}'{did_you_mean(str(key), types)}; "
+                    f"valid: {', '.join(sorted(types))}"
                 )
-            flat[f"{step_name}__{key}"] = _check_type(value, defaults[key], f"{prefix}.{key}")
+            flat[f"{step_name}__{key}"] = convert(value, types[key], f"{prefix}.{key}")
     return flat
 
 
 def build_pipeline(
     name: str, params: dict[str, Any] | None = None, where: str = "pipeline"
 ) -> Pipeline:
-    """A fresh, validated Pipeline for a registry name and its YAML params."""
+    """A fresh Pipeline for a registry name and its YAML params, validated once, here: every
+    name and type (`_step_params`), then every step's values (its `check`, or scikit-learn's
+    own `_validate_params` for its estimators). Errors carry the key path."""
     if name not in PIPELINES:
         raise ConfigError(f"{where}: {unknown_name('pipeline', name, PIPELINES)}")
     spec = PIPELINES[name]

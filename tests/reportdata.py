@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from featcmp.artifacts import png_base64
-from featcmp.results import SCHEMA_VERSION, classification_metrics
+from featcmp.records import SCHEMA_VERSION
+from featcmp.run.artifacts import png_base64
+from featcmp.run.metrics import classification_metrics
 
 CLASSES = ["car", "bus", "monument", "flower"]
 

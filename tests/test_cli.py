@@ -294,7 +294,7 @@ def test_run_hog_config_then_report(tmp_path):
     out = tmp_path / "runs"
     # The shipped config as a user runs it, on fewer generated scenes to stay quick.
     small = ("--set", "dataset.n_per_class=30")
-    result = run_cli("run", str(ROOT / "configs" / "hog.yaml"), "--out", str(out), "-q", *small)
+    result = run_cli("run", str(ROOT / "configs" / "hog.yaml"), "--out", str(out), *small)
     assert result.exit_code == 0, result.output
     assert "hog_svm" in result.stdout  # the table
     files = list((out / "hog").glob("hog_svm-*.json"))

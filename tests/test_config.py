@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from featcmp.config import Config, DatasetConfig, PipelineConfig, load_config
+from featcmp.config import Config, DatasetConfig, PipelineConfig
 from featcmp.errors import ConfigError
+from featcmp.run.jobs import load_config
 from tests.helpers import ROOT
 
 SHIPPED = sorted((ROOT / "configs").glob("*.yaml"))

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from featcmp.cli import app
-from featcmp.config import load_config
 from featcmp.data.idx import write_idx
 from featcmp.data.loader import load_dataset
+from featcmp.run.jobs import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted(

@@ -7,9 +7,10 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from featcmp.cli import app
-from featcmp.config import DatasetConfig, parse_dataset
+from featcmp.config import DatasetConfig
 from featcmp.data.export import all_images
 from featcmp.data.loader import load_dataset
+from featcmp.run.jobs import parse_dataset
 
 runner = CliRunner()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from featcmp.results import load_records
+from featcmp.records import load_records
 from tests.robustness_helpers import TINY, invoke, write_config
 
 # Every pipeline of the registry, small enough to fit in about a second each on CPU.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from featcmp.cli import app
-from featcmp.explain import estimator_facts
 from featcmp.models.nets import CNNClassifier, MLPClassifier
+from featcmp.run.explain import estimator_facts
 
 runner = CliRunner()
 

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from featcmp.config import load_config, parse_config
 from featcmp.data.idx import IDX_DTYPES, parse_idx, write_idx
 from featcmp.data.npz import read_npz_arrays
 from featcmp.errors import DataError, FeatcmpError
+from featcmp.run.jobs import load_config, parse_config
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

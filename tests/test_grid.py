@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from featcmp.config import load_config, parse_config
+from featcmp.config.grid import expand_grid
 from featcmp.errors import ConfigError
-from featcmp.grid import expand_grid
-from featcmp.runner import expand_jobs
+from featcmp.run.jobs import expand_jobs, load_jobs, parse_config
 
 BASE = {
     "name": "g",
@@ -100,11 +99,11 @@ def test_ids_are_stable_and_distinct():
         ([1, 2], "grid: expected a mapping"),
     ],
 )
-def test_bad_grids_fail_at_load_naming_the_file_and_key(tmp_path, grid, message):
+def test_bad_grids_fail_before_any_job_naming_the_file_and_key(tmp_path, grid, message):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(config(grid)))
     with pytest.raises(ConfigError) as info:
-        load_config(path)
+        load_jobs([path])
     text = str(info.value)
     assert str(path) in text and message in text
     assert "\n" not in text

@@ -78,7 +78,7 @@ def test_bad_cell_settings_are_config_errors(value) -> None:
 def test_auto_cells_keep_hog_a_stateless_extractor_for_the_cache() -> None:
     # The feature cache keys an extractor that learns in fit by its training data; choosing
     # cells from the image size must not make HOG one of them.
-    from featcmp.cache import learns_in_fit
+    from featcmp.run.cache import learns_in_fit
 
     assert not learns_in_fit(HOGFeatures(pixels_per_cell=AUTO))
     with pytest.raises(AttributeError):

@@ -16,10 +16,10 @@ import textwrap
 import time
 from pathlib import Path
 
-from featcmp.cleanup import remove_stale_temps, stale_temps
-from featcmp.config import load_config
-from featcmp.results import load_records, read_record
-from featcmp.runner import expand_jobs, run_jobs
+from featcmp.files import remove_stale_temps, stale_temps
+from featcmp.records import load_records, read_record
+from featcmp.run.jobs import expand_jobs, load_config
+from featcmp.run.sweep import run_jobs
 from tests.robustness_helpers import ROOT, run_module, write_config
 
 # Many cheap records: raw pixels of 40 digits, one record per seed.
@@ -35,7 +35,7 @@ MANY = {
 PAUSE_IN_WRITE = textwrap.dedent(
     """
     import os, sys, time
-    import featcmp.results as results
+    import featcmp.files as results
     from featcmp.cli import main
 
     marker, nth = sys.argv[1], int(sys.argv[2])
@@ -138,7 +138,7 @@ def test_report_ignores_temporary_files(tmp_path: Path):
 
 
 def test_sweep_removes_stale_temporary_files_too(tmp_path: Path):
-    from featcmp.sweep import run_sweep
+    from featcmp.run.sweep import run_sweep
 
     cfg = load_config(write_config(tmp_path / "few.yaml", {**MANY, "seeds": [0, 1]}))
     folder = tmp_path / "runs" / "many"

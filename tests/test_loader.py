@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from featcmp.config import DatasetConfig, load_config
+from featcmp.config import DatasetConfig
 from featcmp.data.idx import read_idx_pair
 from featcmp.data.loader import Dataset, fingerprint, load_dataset
-from featcmp.runner import expand_jobs, run_jobs
+from featcmp.run.jobs import expand_jobs, load_config
+from featcmp.run.sweep import run_jobs
 from tests.helpers import pattern_images
 
 MNIST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

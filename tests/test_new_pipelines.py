@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from featcmp.config import load_config
 from featcmp.data.scenes import generate_scenes
 from featcmp.pipelines import HAND_CRAFTED, PIPELINES, build_pipeline
-from featcmp.runner import expand_jobs, run_jobs
+from featcmp.run.jobs import expand_jobs, load_config
+from featcmp.run.sweep import run_jobs
 
 SMALL = {
     "sift_bovw_svm": {"sift": {"vocabulary_size": 16, "patch_size": 8, "step": 4}},

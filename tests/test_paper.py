@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from featcmp.paper import PUBLISHED, main, results_markdown
-from featcmp.results import SCHEMA_VERSION, write_record
+from typer.testing import CliRunner
+
+from featcmp.cli import app
+from featcmp.records import SCHEMA_VERSION, write_record
+from featcmp.report.paper import PUBLISHED, results_markdown
 
 
 def write(folder: Path, config: str, row: str, acc: float, n_train: int, own: bool) -> None:
@@ -55,17 +58,20 @@ def test_a_re_split_is_flagged_as_not_the_published_protocol(tmp_path):
     assert "a re-split of the 10k test set" in text and "MNIST (LeCun et al. 1998)" in text
 
 
-def test_main_writes_the_file_and_refuses_foreign_records(tmp_path, capsys):
+def test_paper_command_writes_the_file_and_refuses_foreign_records(tmp_path):
     write(tmp_path / "runs", "paper-mnist", "rbf_svc", 0.97, 8_000, own=False)
     write(tmp_path / "other", "compare", "raw_svm", 0.5, 100, own=False)
-    assert main([str(tmp_path / "runs"), "--out", str(tmp_path / "r.md")]) == 0
+    runner = CliRunner()
+    ok = runner.invoke(app, ["paper", str(tmp_path / "runs"), "--out", str(tmp_path / "r.md")])
+    assert ok.exit_code == 0
     assert "| rbf_svc | 0.986 | 0.970 |" in (tmp_path / "r.md").read_text()
-    assert main([str(tmp_path / "other"), "--out", str(tmp_path / "x.md")]) == 2
-    assert "no records of paper-" in capsys.readouterr().err and not (tmp_path / "x.md").exists()
+    bad = runner.invoke(app, ["paper", str(tmp_path / "other"), "--out", str(tmp_path / "x.md")])
+    assert bad.exit_code == 2
+    assert "no records of paper-" in bad.output and not (tmp_path / "x.md").exists()
 
 
 def test_published_rows_exist_in_the_paper_configs():
-    from featcmp.config import load_config
+    from featcmp.run.jobs import load_config
 
     root = Path(__file__).resolve().parents[1] / "configs" / "paper"
     for name, rows in PUBLISHED.items():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from featcmp.config import DatasetConfig, PipelineConfig, parse_config
+from featcmp.config import DatasetConfig, PipelineConfig
 from featcmp.data.loader import load_dataset
 from featcmp.errors import ConfigError
 from featcmp.features.edges import EdgeFeatures
@@ -18,7 +18,8 @@ from featcmp.pipelines import (
     feature_dim,
     learned_params,
 )
-from featcmp.runner import Job, run_job
+from featcmp.run.executor import run_job
+from featcmp.run.jobs import Job, parse_config
 
 # Tiny settings for learned pipelines so the suite stays fast on two shared cores.
 TINY = {

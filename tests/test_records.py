@@ -10,16 +10,11 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
-from featcmp.config import parse_config
-from featcmp.results import (
-    atomic_write_bytes,
-    atomic_write_text,
-    classification_metrics,
-    load_records,
-    read_record,
-    write_record,
-)
-from featcmp.runner import expand_jobs, run_jobs
+from featcmp.files import atomic_write_bytes, atomic_write_text
+from featcmp.records import load_records, read_record, write_record
+from featcmp.run.jobs import expand_jobs, parse_config
+from featcmp.run.metrics import classification_metrics
+from featcmp.run.sweep import run_jobs
 
 TOP_KEYS = {
     "pipeline",

@@ -13,7 +13,8 @@ import yaml
 from typer.testing import CliRunner
 
 from featcmp.cli import app
-from featcmp.regression import (
+from featcmp.records import SCHEMA_VERSION, write_record
+from featcmp.report.regression import (
     band,
     binomial_std,
     check_against,
@@ -21,7 +22,6 @@ from featcmp.regression import (
     read_baseline,
     write_baseline,
 )
-from featcmp.results import SCHEMA_VERSION, write_record
 
 runner = CliRunner()
 
@@ -213,7 +213,7 @@ def test_missing_runs_folder_and_empty_baseline_source_are_user_errors(tmp_path,
 
 def test_regression_module_imports_neither_sklearn_nor_torch():
     code = (
-        "import sys, featcmp.regression; "
+        "import sys, featcmp.report.regression; "
         "print([m for m in sys.modules if m.split('.')[0] in ('sklearn', 'torch')])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

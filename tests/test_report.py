@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from featcmp.records import SCHEMA_VERSION, write_record
 from featcmp.report.console import print_rows
 from featcmp.report.table import HEADERS, build_rows, markdown_table
 from featcmp.report.write import write_report
-from featcmp.results import SCHEMA_VERSION, write_record
 from tests.helpers import ROOT
 
 _counter = iter(range(10_000))
@@ -173,7 +173,7 @@ def test_reporter_imports_neither_sklearn_nor_torch(record_dir):
     code = textwrap.dedent(
         f"""
         import sys
-        import featcmp.report.write, featcmp.results, featcmp.report.console
+        import featcmp.report.write, featcmp.records, featcmp.report.console
         from featcmp.cli import app
         from featcmp.report.write import write_report
         write_report({str(record_dir)!r})

@@ -6,11 +6,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from featcmp.records import write_record
 from featcmp.report.settings import compared_on_test_set, label_settings
 from featcmp.report.significance import compare_pipelines
 from featcmp.report.table import build_rows
 from featcmp.report.write import write_report
-from featcmp.results import write_record
 from tests.reportdata import make_record
 
 Y = [0, 1, 2, 3] * 10  # 40 test images

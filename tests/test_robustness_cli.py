@@ -119,7 +119,7 @@ def test_unexpected_exception_is_one_line_exit_3_and_traceback_with_debug(tmp_pa
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("featcmp.config.load_config", broken)
+    monkeypatch.setattr("featcmp.run.jobs.load_jobs", broken)
     result = invoke("run", tmp_path / "c.yaml")
     line = assert_one_line_error(result, None, "internal error ZeroDivisionError", code=3)
     assert "rerun with --debug" in line
@@ -130,5 +130,5 @@ def test_interrupt_is_one_line_exit_130(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("featcmp.config.load_config", interrupted)
+    monkeypatch.setattr("featcmp.run.jobs.load_jobs", interrupted)
     assert_one_line_error(invoke("run", tmp_path / "c.yaml"), None, "interrupted", code=130)

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from featcmp.config import check_name, load_config
+from featcmp.config import check_name
 from featcmp.errors import ConfigError, DataError
-from featcmp.runner import expand_jobs
+from featcmp.run.jobs import expand_jobs, load_config
 from tests.robustness_helpers import ROOT, TINY, assert_one_line_error, invoke, write_config
 
 SOURCES = sorted((ROOT / "featcmp").rglob("*.py"))
@@ -61,7 +61,17 @@ def imports():
 
 def test_the_source_walk_sees_the_package():
     assert len(SOURCES) > 20
-    assert any(name == "yaml.safe_load" for _, name, _ in all_calls())
+    assert any(name == "StrictLoader" for _, name, _ in all_calls())
+
+
+def test_the_config_loader_is_a_safe_loader():
+    import yaml
+
+    from featcmp.config.load import StrictLoader
+
+    # Configs are read by a subclass of the safe loader (YAML 1.2 floats, no duplicate keys).
+    assert issubclass(StrictLoader, yaml.SafeLoader)
+    assert not issubclass(StrictLoader, yaml.FullLoader | yaml.UnsafeLoader)
 
 
 def test_yaml_only_through_the_safe_loader():

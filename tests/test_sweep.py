@@ -11,15 +11,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from featcmp import cache as feature_cache
-from featcmp import sweep as sw
 from featcmp.cli import app
 from featcmp.data.loader import load_dataset
 from featcmp.errors import RunError
 from featcmp.features.hog import HOGFeatures
 from featcmp.models.svm import SVM, ScaleWarning
-from featcmp.results import load_records
-from featcmp.sweep_progress import SweepProgress
+from featcmp.records import load_records
+from featcmp.run import cache as feature_cache
+from featcmp.run import sweep as sw
+from featcmp.run.jobs import load_jobs
+from featcmp.run.progress import SweepProgress
 
 DIGITS = {"source": "digits", "test_size": 0.5, "max_train": 300, "max_test": 200}
 HOG = {"name": "hog_svm", "params": {"hog": {"pixels_per_cell": [2, 2]}}}
@@ -62,7 +63,7 @@ def extractions(monkeypatch):
 
 def sweep(configs, out, **kwargs):
     plan_kw = {k: kwargs.pop(k) for k in ("retry_failed", "force") if k in kwargs}
-    plan = sw.plan(sw.load_jobs(configs), out, **plan_kw)
+    plan = sw.plan(load_jobs(configs), out, **plan_kw)
     return plan, sw.run_sweep(plan.todo, out, **kwargs)
 
 
@@ -261,7 +262,9 @@ def test_cli_exit_codes(tmp_path):
         )
     )
     result = runner.invoke(app, ["sweep", str(missing), "--out", out])
-    assert result.exit_code == 1 and "FAILED  m/raw_svm" in result.output
+    # Data that is not there is bad input, as under `run`: exit 2 before any fit, no record.
+    assert result.exit_code == 2 and "/nope: dataset folder not found" in result.output
+    assert not (Path(out) / "m").exists()
 
 
 def test_extractor_that_learns_in_fit_is_keyed_by_its_training_data(tmp_path):

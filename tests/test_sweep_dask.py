@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from featcmp import sweep as sw
-from featcmp.results import load_records
+from featcmp.records import load_records
+from featcmp.run import sweep as sw
+from featcmp.run.dask import run_on_dask
+from featcmp.run.jobs import load_jobs
 
 distributed = pytest.importorskip("distributed")
 
@@ -40,7 +42,7 @@ def essentials(out: Path) -> list[tuple]:
 
 
 def test_local_cluster_gives_the_same_records(tmp_path):
-    jobs = sw.load_jobs([write_config(tmp_path)])
+    jobs = load_jobs([write_config(tmp_path)])
     local = sw.run_sweep(jobs, tmp_path / "local", feature_cache=tmp_path / "cache-local")
     with distributed.LocalCluster(
         n_workers=1,
@@ -51,7 +53,7 @@ def test_local_cluster_gives_the_same_records(tmp_path):
         dashboard_address=None,
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        executor = sw.run_on_dask(scheduler=cluster.scheduler_address)
+        executor = run_on_dask(scheduler=cluster.scheduler_address)
         remote = sw.run_sweep(jobs, tmp_path / "dask", executor, tmp_path / "cache-dask")
     assert local.ran == remote.ran == len(jobs) == 8 and remote.failed == 0
     assert essentials(tmp_path / "dask") == essentials(tmp_path / "local")

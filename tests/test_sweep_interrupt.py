@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from featcmp.results import read_record
+from featcmp.records import read_record
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = [0, 1, 2, 3]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from featcmp.config import DatasetConfig, parse_config
+from featcmp.config import DatasetConfig
 from featcmp.data.loader import load_dataset, subsample_train
-from featcmp.runner import expand_jobs
+from featcmp.run.jobs import expand_jobs, parse_config
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from featcmp.config import DatasetConfig
 from featcmp.data.images import png_bytes
 from featcmp.data.loader import Dataset, load_dataset
 from featcmp.errors import FeatcmpError
-from featcmp.results import atomic_write_bytes
+from featcmp.files import atomic_write_bytes
 
 
 def all_images(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from featcmp.data.images import read_file
 from featcmp.errors import DataError
-from featcmp.results import atomic_write_bytes
+from featcmp.files import atomic_write_bytes
 
 # Type codes of the IDX format and the numpy dtype each one stores.
 IDX_DTYPES = {

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from featcmp.config import DatasetConfig
+from featcmp.config.typed import from_dict
 from featcmp.data.images import Images, check_images, to_unit_float
 from featcmp.data.sources import SOURCES
 from featcmp.errors import DataError
-from featcmp.typed import from_dict
 
 
 @dataclass

@@ -95,7 +95,7 @@ class HOGFeatures(ImageTransformer):
             raise ConfigError("hog.pixels_per_cell and hog.cells_per_block must be positive")
 
     # No fit override: the cache treats an overridden fit as learning from the data (see
-    # `featcmp.cache.learns_in_fit`), and choosing cells learns nothing but the image size.
+    # `featcmp.run.cache.learns_in_fit`), and choosing cells learns nothing but the image size.
     @property
     def pixels_per_cell_(self) -> tuple[int, int]:
         """The cell size in use: as given, or for 'auto' chosen from the fitted image size."""

@@ -44,9 +44,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from featcmp.errors import ConfigError, DataError, unknown_name
+from featcmp.features.hog_geometry import (
+    BLOCK_NORMS,
+    EPS,
+    exact_bins,
+    hog_geometry,
+    hog_n_features,
+    pair,
+    work_dtype,
+)
 
-BLOCK_NORMS: tuple[str, ...] = ("L1", "L1-sqrt", "L2", "L2-Hys")
-_EPS = 1e-5
 # Pixels per internal NumPy chunk: 2**16 pixels keeps each float64 scratch array at 512 KB, so
 # the dozen passes over a chunk mostly hit the caches, while the ~80 NumPy calls per chunk stay
 # cheap per image (measured best of 2**15 .. 2**19).  ``batch_size`` can only lower this.
@@ -55,62 +62,6 @@ _CHUNK_PIXELS = 1 << 16
 # is not trusted and the pixel is re-binned in float64: float32 atan2 is good to a few ulp
 # (~1e-6 bins at most), so 1e-4 leaves two orders of magnitude of margin.
 _TOLERANCE = 1e-4
-
-
-def _pair(value: int | Sequence[int], name: str) -> tuple[int, int]:
-    pair = (int(value), int(value)) if np.isscalar(value) else tuple(int(v) for v in value)
-    if len(pair) != 2 or min(pair) < 1:
-        raise DataError(f"HOG {name} must be two positive integers, got {value!r}")
-    return pair[0], pair[1]
-
-
-def hog_geometry(
-    image_shape: Sequence[int],
-    pixels_per_cell: int | Sequence[int] = (8, 8),
-    cells_per_block: int | Sequence[int] = (3, 3),
-) -> tuple[int, int, int, int]:
-    """Cells and blocks of one image, raising `DataError` when the image is too small.
-
-    Parameters
-    ----------
-    image_shape : sequence of int
-        ``(H, W)`` (a trailing channel axis, if any, is ignored).
-    pixels_per_cell, cells_per_block : (int, int)
-        As in `hog_batch`.
-
-    Returns
-    -------
-    n_cells_row, n_cells_col, n_blocks_row, n_blocks_col : int
-    """
-    height, width = int(image_shape[0]), int(image_shape[1])
-    ppc = _pair(pixels_per_cell, "pixels_per_cell")
-    cpb = _pair(cells_per_block, "cells_per_block")
-    n_cells_row, n_cells_col = height // ppc[0], width // ppc[1]
-    n_blocks_row, n_blocks_col = n_cells_row - cpb[0] + 1, n_cells_col - cpb[1] + 1
-    if n_blocks_row <= 0 or n_blocks_col <= 0:
-        need = f"{ppc[0] * cpb[0]}x{ppc[1] * cpb[1]}"
-        raise DataError(
-            f"images of {height}x{width} are too small for HOG with pixels_per_cell={ppc} and "
-            f"cells_per_block={cpb}: need at least {need}; use smaller cells or blocks"
-        )
-    return n_cells_row, n_cells_col, n_blocks_row, n_blocks_col
-
-
-def hog_n_features(
-    image_shape: Sequence[int],
-    orientations: int = 9,
-    pixels_per_cell: int | Sequence[int] = (8, 8),
-    cells_per_block: int | Sequence[int] = (3, 3),
-) -> int:
-    """Length of the HOG vector: ``n_blocks_row * n_blocks_col * by * bx * orientations``."""
-    _, _, n_blocks_row, n_blocks_col = hog_geometry(image_shape, pixels_per_cell, cells_per_block)
-    by, bx = _pair(cells_per_block, "cells_per_block")
-    return n_blocks_row * n_blocks_col * by * bx * int(orientations)
-
-
-def _work_dtype(dtype: np.dtype) -> type[np.floating]:
-    """skimage's ``_supported_float_type``: float16/float32 stay float32, the rest go float64."""
-    return np.float32 if dtype in (np.float16, np.float32) else np.float64
 
 
 def _as_channels_last(images: np.ndarray, channel_axis: int | None) -> np.ndarray:
@@ -205,8 +156,8 @@ def hog_batch(
         raise DataError(f"HOG orientations must be a positive integer, got {orientations}")
     if int(batch_size) < 1:
         raise DataError(f"HOG batch_size must be a positive integer, got {batch_size}")
-    ppc = _pair(pixels_per_cell, "pixels_per_cell")
-    cpb = _pair(cells_per_block, "cells_per_block")
+    ppc = pair(pixels_per_cell, "pixels_per_cell")
+    cpb = pair(cells_per_block, "cells_per_block")
     n_feat = hog_n_features(images.shape[1:3], orientations, ppc, cpb)
     params = dict(
         orientations=orientations,
@@ -240,10 +191,10 @@ def hog_batch(
 def _gradient_dtype(images: np.ndarray, transform_sqrt: bool) -> type[np.floating]:
     """dtype in which the image and its gradient are held.
 
-    skimage's (`_work_dtype`), except for integer images up to 16 bits without
+    skimage's (`work_dtype`), except for integer images up to 16 bits without
     ``transform_sqrt``: their differences are integers below 2**17, exact in float32 too.
     """
-    work = _work_dtype(images.dtype)
+    work = work_dtype(images.dtype)
     small_ints = images.dtype.kind in "biu" and images.dtype.itemsize <= 2
     return np.float32 if small_ints and not transform_sqrt else work
 
@@ -380,7 +331,7 @@ def _hog_chunk(images: np.ndarray, out: np.ndarray, plan: _Plan) -> None:
     of its cell's ``O + 1`` slots, one ``np.bincount`` sums the magnitudes and slot ``O`` is
     added to bin 0.  Pixels whose ``p`` lies within ``_TOLERANCE`` of an integer - where
     float32 rounding might put them on the other side of a bin edge than skimage's float64 -
-    are re-binned exactly the skimage way (`_exact_bins`); ``g_row == 0`` always means bin 0
+    are re-binned exactly the skimage way (`exact_bins`); ``g_row == 0`` always means bin 0
     (angle 0 or 180) and needs no check.
     """
     n = images.shape[0]
@@ -445,7 +396,7 @@ def _hog_chunk(images: np.ndarray, out: np.ndarray, plan: _Plan) -> None:
     mask &= nonzero
     fix = np.flatnonzero(mask)
     if fix.size:
-        bins = _exact_bins(g_row.reshape(-1)[fix], g_col.reshape(-1)[fix], n_bins)
+        bins = exact_bins(g_row.reshape(-1)[fix], g_col.reshape(-1)[fix], n_bins)
         nobin = bins < 0
         slot.reshape(-1)[fix] = base.reshape(-1)[fix] + np.where(nobin, 0, bins)
         magnitude.reshape(-1)[fix[nobin]] = 0.0
@@ -455,26 +406,6 @@ def _hog_chunk(images: np.ndarray, out: np.ndarray, plan: _Plan) -> None:
     ).reshape(n, plan.n_cells + 1, plan.slots)[:, : plan.n_cells]
     votes[..., 0] += votes[..., n_bins]
     _normalize_blocks(votes.reshape(n, *plan.cells, plan.slots)[..., :n_bins], plan, out)
-
-
-def _exact_bins(g_row: np.ndarray, g_col: np.ndarray, orientations: int) -> np.ndarray:
-    """skimage's bin of each gradient (float64 arithmetic, its exact edges); -1 for none.
-
-    skimage computes ``o = rad2deg(arctan2(g_row, g_col)) % 180`` and puts a pixel in bin i
-    when ``w*i <= o < w*(i+1)``, ``w = 180 / orientations`` (the edges rounded as ``fl(w*i)``);
-    an angle that rounds to exactly 180 (``-tiny % 180``) falls in no bin.  Same ufuncs here,
-    on contiguous float64 arrays like skimage's.
-    """
-    g_row = np.ascontiguousarray(g_row, dtype=np.float64)
-    g_col = np.ascontiguousarray(g_col, dtype=np.float64)
-    angle = np.rad2deg(np.arctan2(g_row, g_col)) % 180
-    width = 180.0 / orientations
-    # floor(angle / w) can be off by one within an ulp of an edge: correct it against fl(w*i).
-    bins = np.minimum(np.floor(angle * (orientations / 180.0)), orientations)
-    bins -= angle < bins * width
-    bins += angle >= (bins + 1.0) * width
-    bins[bins >= orientations] = -1
-    return bins.astype(np.intp)
 
 
 def _normalize_blocks(sums: np.ndarray, plan: _Plan, out: np.ndarray) -> None:
@@ -497,7 +428,7 @@ def _normalize_blocks(sums: np.ndarray, plan: _Plan, out: np.ndarray) -> None:
     np.copyto(view, _block_windows(sums, (by, bx)), casting="same_kind")
     blocks = blocks.reshape(n, n_blocks, -1)
     norm = plan.buffer("norm", (n, n_blocks, 1), dt)
-    eps = _EPS * plan.cell_area
+    eps = EPS * plan.cell_area
     method = plan.block_norm
     if method in ("L1", "L1-sqrt"):
         np.sum(blocks, axis=-1, out=norm[..., 0])
@@ -511,7 +442,7 @@ def _normalize_blocks(sums: np.ndarray, plan: _Plan, out: np.ndarray) -> None:
         if method == "L2-Hys":
             # np.minimum has no fast path for a scalar operand: an array of 0.2 is 3x faster.
             np.minimum(blocks, plan.filled("clip", blocks.shape, dt, 0.2), out=blocks)
-            _scale_by_l2(blocks, norm, _EPS)
+            _scale_by_l2(blocks, norm, EPS)
     if not direct:
         np.copyto(out, blocks.reshape(n, -1), casting="unsafe")
 

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from featcmp.errors import ConfigError
-from featcmp.features.hog_batch import _EPS, _exact_bins, _work_dtype, hog_geometry, hog_n_features
+from featcmp.features.hog_geometry import EPS, exact_bins, hog_geometry, hog_n_features, work_dtype
 
 # Half-width, in bins, of the band around a bin edge where a device atan2 (a few ulp, i.e.
 # ~1e-13 bins for up to 180 orientations) might disagree with NumPy's: far wider than that
@@ -94,7 +94,7 @@ def _torch_ready(chunk: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(chunk)
     if chunk.dtype == np.bool_:
         return np.ascontiguousarray(chunk, dtype=np.uint8)
-    return np.ascontiguousarray(chunk, dtype=_work_dtype(chunk.dtype))
+    return np.ascontiguousarray(chunk, dtype=work_dtype(chunk.dtype))
 
 
 def hog_torch(
@@ -220,7 +220,7 @@ def _orientation_bins(g_row: torch.Tensor, g_col: torch.Tensor, orientations: in
     near = ((q - q.round()).abs() < _EDGE_BAND) & ~settled
     if bool(near.any()):  # the one host sync; moves a handful of pixels at most
         idx = near.nonzero(as_tuple=True)
-        exact = _exact_bins(g_row[idx].cpu().numpy(), g_col[idx].cpu().numpy(), orientations)
+        exact = exact_bins(g_row[idx].cpu().numpy(), g_col[idx].cpu().numpy(), orientations)
         bins[idx] = torch.from_numpy(exact).to(bins)
     return bins
 
@@ -232,18 +232,18 @@ def _tie_bins(orientations: int) -> tuple[torch.Tensor, np.ndarray]:
     g_col = np.array([1.0, -1.0, 1.0, -1.0, 0.0, 0.0])
     q = (np.rad2deg(np.arctan2(g_row, g_col)) % 180) * (orientations / 180.0)
     on_edge = np.abs(q - np.rint(q)) < _EDGE_BAND
-    return torch.from_numpy(_exact_bins(g_row, g_col, orientations).astype(np.int64)), on_edge
+    return torch.from_numpy(exact_bins(g_row, g_col, orientations).astype(np.int64)), on_edge
 
 
 def _normalize(blocks: torch.Tensor, block_norm: str) -> torch.Tensor:
     """skimage's block normalisation of (n, blocks, by*bx*O) float64 histograms."""
     if block_norm in ("L1", "L1-sqrt"):
-        blocks = blocks / (blocks.sum(dim=-1, keepdim=True) + _EPS)
+        blocks = blocks / (blocks.sum(dim=-1, keepdim=True) + EPS)
         return blocks.sqrt() if block_norm == "L1-sqrt" else blocks
-    blocks = blocks / torch.sqrt((blocks * blocks).sum(dim=-1, keepdim=True) + _EPS**2)
+    blocks = blocks / torch.sqrt((blocks * blocks).sum(dim=-1, keepdim=True) + EPS**2)
     if block_norm == "L2-Hys":
         blocks = blocks.clamp(max=0.2)
-        blocks = blocks / torch.sqrt((blocks * blocks).sum(dim=-1, keepdim=True) + _EPS**2)
+        blocks = blocks / torch.sqrt((blocks * blocks).sum(dim=-1, keepdim=True) + EPS**2)
     return blocks
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from featcmp.errors import FeatcmpError
-from featcmp.results import REQUIRED_KEYS, SCHEMA_VERSION, iter_record_files
+from featcmp.records import READABLE_VERSIONS, REQUIRED_KEYS, iter_record_files
 
 MISSING = "-"
 
@@ -111,8 +111,9 @@ def read_one(path: Path) -> dict[str, Any] | Unreadable | None:
         return Unreadable(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
     if not isinstance(data, dict) or "schema" not in data:
         return None  # some other JSON file in the folder, not a run record
-    if data["schema"] != SCHEMA_VERSION:
-        return Unreadable(path, f"schema {data['schema']!r}, this featcmp reads {SCHEMA_VERSION!r}")
+    if data["schema"] not in READABLE_VERSIONS:
+        versions = ", ".join(map(str, READABLE_VERSIONS))
+        return Unreadable(path, f"schema {data['schema']!r}, this featcmp reads {versions}")
     missing = [k for k in REQUIRED_KEYS if k not in data]
     if missing:
         return Unreadable(path, "missing " + ", ".join(missing))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from featcmp.errors import FeatcmpError
+from featcmp.files import atomic_write_bytes, atomic_write_text
 from featcmp.report.cd_diagram import Friedman, across_datasets, cd_figure
 from featcmp.report.html import headline_pairs, render_html
 from featcmp.report.plots import Plot, all_plots, pipeline_colours, to_png
@@ -23,7 +24,6 @@ from featcmp.report.significance import (
 )
 from featcmp.report.table import CSV_FIELDS, Row, build_rows, csv_rows, markdown_table
 from featcmp.report.verdict import verdict_html, verdict_lines, verdict_markdown
-from featcmp.results import atomic_write_bytes, atomic_write_text
 
 SHOWN_UNREADABLE = 20  # named one per line; beyond that, a count
 INTERVAL_NOTE = (

@@ -1,10 +1,10 @@
-"""Sweeps: many configs (and their grids) as one resumable batch of runs.
+"""Running a batch of jobs, resumably: what `featcmp run` and `featcmp sweep` both do.
 
-The sweep plans every run up front (so a bad config fails before any run starts), skips runs
-whose record says ok, and hands the rest to an executor: in this process, a pool of local
-processes (`--jobs N`), or a Dask cluster (`--scheduler` / `--workers`). Executors only compute
-records; this process writes each one atomically as it arrives, so workers need no shared
-filesystem and an interrupted sweep leaves only whole records.
+`plan` skips jobs whose record says ok; the rest go to an executor: in this process, a pool of
+local processes (`--jobs N`), or a Dask cluster (`featcmp.run.dask`). Every executor calls the
+one job function, `featcmp.run.executor.execute`, and only computes records; this process
+writes each one atomically as it arrives, so workers need no shared filesystem and an
+interrupted batch leaves only whole records.
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from featcmp.cleanup import remove_stale_temps
-from featcmp.config import load_config
-from featcmp.errors import FeatcmpError
-from featcmp.results import read_record, write_record
-from featcmp.runner import Job, SplitCache, expand_jobs, failed_record, run_job
+from featcmp.files import remove_stale_temps
+from featcmp.records import read_record, write_record
+from featcmp.run.executor import INTERNAL_FAILURE, execute, preflight
+from featcmp.run.jobs import Job
 
 
 @dataclass
@@ -32,21 +31,11 @@ class Plan:
     todo: list[Job]
     done: list[Job] = field(default_factory=list)
     failed_before: list[Job] = field(default_factory=list)
+    done_records: list[dict[str, Any]] = field(default_factory=list)  # of `done`, for the table
 
     @property
     def total(self) -> int:
         return len(self.todo) + len(self.done) + len(self.failed_before)
-
-
-def load_jobs(configs: list[Path], overrides: list[str] | None = None) -> list[Job]:
-    """Every run of every config (grids expanded), validated; equal runs appear once."""
-    jobs: dict[tuple[str, str], Job] = {}
-    for path in configs:
-        for job in expand_jobs(load_config(path, overrides or [])):
-            # Same config name, row and id: the same computation and the same record file.
-            jobs.setdefault((job.config.name, job.record_path(Path()).name), job)
-    # Runs on the same split side by side, so each worker loads a split once (stable sort).
-    return sorted(jobs.values(), key=lambda j: (repr(j.config.dataset.as_dict()), j.seed))
 
 
 def plan(jobs: list[Job], out_dir: Path, retry_failed: bool = False, force: bool = False) -> Plan:
@@ -57,35 +46,12 @@ def plan(jobs: list[Job], out_dir: Path, retry_failed: bool = False, force: bool
         status = record.get("status") if record else None
         if status == "ok":
             result.done.append(job)
+            result.done_records.append(record)
         elif status == "failed" and not retry_failed:
             result.failed_before.append(job)
         else:
             result.todo.append(job)
     return result
-
-
-# --- what a worker does -----------------------------------------------------------------------
-
-_splits = SplitCache()  # per process: the runs of one split load it once
-
-
-def execute(job: Job, feature_cache: str | None = None) -> dict[str, Any]:
-    """Run one job and return its record; every failure becomes a failed record.
-
-    This is what workers run: it writes no record itself (the sweep process does).
-    """
-    from featcmp.data.loader import subsample_train
-
-    data = None
-    try:
-        data = _splits.get(job.config.dataset, job.seed)
-        if job.train_size is not None:
-            data = subsample_train(data, job.train_size, job.seed)
-        return run_job(job, data, Path(feature_cache) if feature_cache else None)
-    except FeatcmpError as exc:
-        return failed_record(job, data, exc)
-    except Exception as exc:  # a sweep goes on past one broken run; the record says what broke
-        return failed_record(job, data, RuntimeError(f"{type(exc).__name__}: {exc}"))
 
 
 # --- executors: yield (job, record) as runs finish ----------------------------------------------
@@ -132,13 +98,6 @@ def run_in_pool(n: int) -> Executor:
     return executor
 
 
-def run_on_dask(scheduler: str | None = None, workers: int | None = None) -> Executor:
-    """An executor on a Dask cluster: an existing one at `scheduler`, or `workers` local ones."""
-    from featcmp.dask_cluster import dask_executor
-
-    return dask_executor(scheduler, workers)
-
-
 # --- the sweep ------------------------------------------------------------------------------
 
 
@@ -146,7 +105,9 @@ def run_on_dask(scheduler: str | None = None, workers: int | None = None) -> Exe
 class Outcome:
     ran: int = 0
     failed: int = 0
-    stopped: bool = False  # --fail-fast stopped the sweep early
+    internal: int = 0  # failed by a bug in featcmp (exit 3), not by the job's own data/settings
+    stopped: bool = False  # --fail-fast stopped the batch early
+    records: list[dict[str, Any]] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -174,7 +135,8 @@ def run_sweep(
     fail_fast: bool = False,
     on_record: Callable[[Job, dict[str, Any]], None] | None = None,
 ) -> Outcome:
-    """Run `jobs`, writing each record under `out_dir` as soon as it arrives."""
+    """Run `jobs` (already checked by `executor.preflight`), writing each record under
+    `out_dir` as soon as it arrives."""
     outcome = Outcome()
     if not jobs:
         return outcome  # nothing to run: start no pool or cluster
@@ -188,6 +150,8 @@ def run_sweep(
                 write_record(job.record_path(out_dir), record)
                 outcome.ran += 1
                 outcome.failed += record["status"] != "ok"
+                outcome.internal += record.get("error_kind") == INTERNAL_FAILURE
+                outcome.records.append(record)
                 if on_record is not None:
                     on_record(job, record)
                 if fail_fast and record["status"] != "ok":
@@ -198,3 +162,18 @@ def run_sweep(
             if close is not None:
                 close()  # stops pools and clusters, also on Ctrl-C
     return outcome
+
+
+def run_jobs(
+    jobs: list[Job],
+    out_dir: Path,
+    feature_cache: Path | None = None,
+    on_record: Callable[[Job, dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Check and run `jobs` in this process, every one (no resuming); return their records.
+
+    The library form of `featcmp run --force`: `preflight` first, so bad input raises before
+    anything is fitted or written.
+    """
+    preflight(jobs)
+    return run_sweep(jobs, out_dir, run_here, feature_cache, on_record=on_record).records

@@ -18,11 +18,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import inspect
 import json
 import os
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +29,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from featcmp.data.loader import hash_array
 from featcmp.errors import FeatcmpError
-from featcmp.results import atomic_file, package_versions
+from featcmp.files import atomic_file, remove_stale_temps
+from featcmp.provenance import code_digest, package_versions
 
 ENV_DIR, ENV_MAX = "FEATCMP_CACHE", "FEATCMP_CACHE_MAX"
 DEFAULT_MAX = "2G"
 KEY_PACKAGES = ("numpy", "scipy", "scikit-image", "scikit-learn")
-STALE_TMP_S = 3600  # temporaries older than this belong to a killed process
 UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
@@ -70,18 +68,6 @@ def _versions() -> dict[str, str]:
     return package_versions(KEY_PACKAGES)
 
 
-@functools.cache
-def _code_digest(cls: type) -> str:
-    """Hash of the source files of `cls` and its featcmp base classes."""
-    h = hashlib.blake2b(digest_size=16)
-    for klass in cls.__mro__:
-        if klass.__module__.split(".")[0] != "featcmp":
-            continue
-        with contextlib.suppress(OSError, TypeError):
-            h.update(Path(inspect.getfile(klass)).read_bytes())
-    return h.hexdigest()
-
-
 def array_digest(X: np.ndarray) -> str:
     """A hash of an array's dtype, shape and bytes."""
     h = hashlib.blake2b(digest_size=20)
@@ -105,7 +91,7 @@ def feature_key(extractor: BaseEstimator, X: np.ndarray, fitted_on: str | None =
         "fitted_on": fitted_on,
         "extractor": f"{cls.__module__}.{cls.__qualname__}",
         "params": extractor.get_params(deep=False),
-        "code": _code_digest(cls),
+        "code": code_digest(cls),
         "versions": _versions(),
         "data": array_digest(X),
     }
@@ -233,17 +219,13 @@ def usage(cache_dir: Path) -> tuple[int, int]:
 def prune(cache_dir: Path | None, max_bytes: int | None = None) -> int:
     """Delete least recently used files until the cache fits `max_bytes`; return bytes freed.
 
-    Also removes temporaries left by killed processes (older than an hour, so a concurrent
-    writer's file in flight is never touched).
+    Also removes temporaries left by killed processes (`featcmp.files.remove_stale_temps`:
+    a concurrent writer's file in flight is never touched).
     """
     if cache_dir is None or not cache_dir.is_dir():
         return 0
     limit = max_cache_bytes() if max_bytes is None else max_bytes
-    now = time.time()
-    for tmp in cache_dir.glob("*/.*.tmp"):
-        with contextlib.suppress(OSError):
-            if now - tmp.stat().st_mtime > STALE_TMP_S:
-                tmp.unlink()
+    remove_stale_temps(cache_dir, pattern="*/.*.tmp")
     entries = []
     for p in cache_files(cache_dir):
         with contextlib.suppress(OSError):

@@ -1,7 +1,7 @@
 """Parameter grids: a config's `grid:` section expanded to the cartesian product of configs.
 
 Keys use the `--set` syntax (`pipelines.hog_svm.params.svm.C`, `dataset.difficulty`, `seed`),
-values are lists. Every grid point is a full config, validated like a config file, so a bad
+values are lists. Every grid point is a full config, checked like a config file, so a bad
 value shows before any run starts. Points differ in their pipelines' row labels
 (`hog_svm.C-10`) so the report keeps them apart; seeds and training sizes are left out of the
 label because the report already aggregates over seeds and splits rows by training size.
@@ -15,7 +15,8 @@ import itertools
 import re
 from typing import Any
 
-from featcmp.config import Config, parse_config, set_path
+from featcmp.config.load import set_path
+from featcmp.config.schema import Config, parse_config
 from featcmp.errors import ConfigError
 
 # Keys the report already tells apart (or averages over): they never change a row label.
@@ -76,7 +77,13 @@ def _label(row: str, suffix: str) -> str:
 
 
 def expand_grid(cfg: Config) -> list[Config]:
-    """Every grid point of `cfg` as a validated Config (just `[cfg]` without a grid).
+    """Every grid point of `cfg` as a Config (just `[cfg]` without a grid)."""
+    return [point for _, point in grid_points(cfg)]
+
+
+def grid_points(cfg: Config) -> list[tuple[str, Config]]:
+    """Every grid point of `cfg` as (where, Config), `where` naming its values for messages
+    ('' without a grid). Each point's structure is checked as a config file's is.
 
     Raises
     ------
@@ -84,7 +91,7 @@ def expand_grid(cfg: Config) -> list[Config]:
         Naming the grid point and the key path, when a point is not a valid config.
     """
     if not cfg.grid:
-        return [cfg]
+        return [("", cfg)]
     grid = check_grid(cfg.grid)
     keys = list(grid)
     base = cfg.as_dict()  # without `grid`: each point is a plain config
@@ -102,7 +109,7 @@ def expand_grid(cfg: Config) -> list[Config]:
             if suffix:
                 p["label"] = _label(row, suffix)
         try:
-            configs.append(parse_config(raw, default_name=cfg.name))
+            configs.append((where, parse_config(raw, default_name=cfg.name)))
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
     return configs

@@ -1,4 +1,4 @@
-"""Running a sweep's jobs on Dask distributed (the optional extra `featcmp[dask]`).
+"""Running jobs on Dask distributed (the optional extra `featcmp[dask]`).
 
 Workers compute records and send them back; the sweep process writes them. So only the sweep
 host needs the output folder; each worker needs featcmp installed, the datasets at the paths
@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from featcmp.errors import FeatcmpError
-
-if TYPE_CHECKING:
-    from featcmp.runner import Job
+from featcmp.run.executor import INTERNAL_FAILURE, execute, failed_record
+from featcmp.run.jobs import Job
 
 CONNECT_TIMEOUT = "10s"
 
@@ -51,15 +49,13 @@ def connect(scheduler: str | None, workers: int | None):
     return distributed.Client(cluster), cluster
 
 
-def dask_executor(scheduler: str | None, workers: int | None):
-    """An executor (see featcmp.sweep) submitting one task per job, records back as they finish."""
+def run_on_dask(scheduler: str | None = None, workers: int | None = None):
+    """An executor (see featcmp.run.sweep) on a Dask cluster: an existing one at `scheduler`, or
+    `workers` local ones. One task per job, records back as they finish."""
     _import_distributed()
 
     def executor(jobs: list[Job], feature_cache: str | None) -> Iterator[tuple[Job, dict]]:
         from distributed import as_completed
-
-        from featcmp.runner import failed_record
-        from featcmp.sweep import execute
 
         client, cluster = connect(scheduler, workers)
         futures = {}
@@ -73,7 +69,8 @@ def dask_executor(scheduler: str | None, workers: int | None):
                 try:
                     record = fut.result()
                 except Exception as exc:  # a worker died or the task could not run
-                    record = failed_record(job, None, RuntimeError(f"dask: {exc}"))
+                    error = RuntimeError(f"dask: {exc}")
+                    record = failed_record(job, None, error, INTERNAL_FAILURE)
                 yield job, record
         finally:
             client.cancel(list(futures))

@@ -1,11 +1,14 @@
-"""Strict conversion of plain YAML data into typed dataclasses.
+"""Strict conversion of plain YAML data to declared types: the one type check of featcmp.
 
-Every unknown key is an error naming its key path and the closest valid name; every value is
-checked against its annotation. Kept generic so each config section is just a dataclass.
+Config sections are dataclasses (`from_dict`); estimator parameters are checked with the same
+`convert` against their declared types when a pipeline is built (`featcmp.pipelines`). Every
+unknown key is an error naming its key path and the closest valid name; every value is checked
+against its annotation; YAML lists become tuples where a tuple or sequence is declared.
 """
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import types
 import typing
@@ -23,11 +26,19 @@ def describe(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+def _got(value: Any) -> str:
+    """The type of a value, with the value itself when it is a short scalar: a string 'nine'."""
+    text = repr(value)
+    if isinstance(value, str | int | float) and len(text) <= 40:
+        return f"{describe(value)} {text}"
+    return describe(value)
+
+
 def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
         return " or ".join(_type_name(a) for a in typing.get_args(tp))
-    if origin in (list, tuple):
+    if origin in (list, tuple, collections.abc.Sequence):
         return "a list"
     if origin is dict:
         return "a mapping"
@@ -57,38 +68,38 @@ def convert(value: Any, tp: Any, where: str) -> Any:
                 errors.append(exc)
         if len(errors) == 1:
             raise errors[0]
-        raise ConfigError(f"{where}: expected {_type_name(tp)}, got {describe(value)}")
-    if origin in (list, tuple):
+        raise ConfigError(f"{where}: expected {_type_name(tp)}, got {_got(value)}")
+    if origin in (list, tuple, collections.abc.Sequence):
         if not isinstance(value, list | tuple):
-            raise ConfigError(f"{where}: expected {_type_name(tp)}, got {describe(value)}")
+            raise ConfigError(f"{where}: expected {_type_name(tp)}, got {_got(value)}")
         args = typing.get_args(tp)
         item_tp = args[0] if args else Any
         items = [convert(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
-        return tuple(items) if origin is tuple else items
+        return items if origin is list else tuple(items)
     if origin is dict:
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {describe(value)}")
+            raise ConfigError(f"{where}: expected a mapping, got {_got(value)}")
         return {str(k): v for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         return from_dict(tp, value, where)
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected a boolean, got {describe(value)}")
+            raise ConfigError(f"{where}: expected a boolean, got {_got(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected an integer, got {describe(value)}")
+            raise ConfigError(f"{where}: expected an integer, got {_got(value)}")
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where}: expected a number, got {describe(value)}")
+            raise ConfigError(f"{where}: expected a number, got {_got(value)}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {describe(value)}")
+            raise ConfigError(f"{where}: expected a string, got {_got(value)}")
         return value
     if isinstance(tp, type) and not isinstance(value, tp):
-        raise ConfigError(f"{where}: expected {_type_name(tp)}, got {describe(value)}")
+        raise ConfigError(f"{where}: expected {_type_name(tp)}, got {_got(value)}")
     return value
 
 

@@ -19,11 +19,12 @@ from typing import Any
 
 import yaml
 
-from featcmp.config import read_yaml
+from featcmp.config.load import read_yaml
+from featcmp.config.typed import describe, from_dict
 from featcmp.errors import ConfigError, FeatcmpError
+from featcmp.files import atomic_write_text
+from featcmp.records import load_records
 from featcmp.report.table import group_records, succeeded
-from featcmp.results import atomic_write_text, load_records
-from featcmp.typed import describe, from_dict
 
 BASELINE_VERSION = 1
 DEFAULT_TOLERANCE = 0.02

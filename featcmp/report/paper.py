@@ -1,17 +1,13 @@
 """docs/results.md: our accuracies next to published ones, with settings, time and machine.
 
-`make paper` runs configs/paper/*.yaml and then `python -m featcmp.paper RUNS --out FILE`.
+`make paper` runs configs/paper/*.yaml and then `featcmp paper RUNS --out FILE`.
 Published figures live here, with their source and protocol, keyed by config name and row.
 Reads records only: no scikit-learn, no torch.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
-import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from featcmp.errors import FeatcmpError
+from featcmp.files import atomic_write_text
+from featcmp.provenance import machine
+from featcmp.records import load_records
 from featcmp.report.table import build_rows
-from featcmp.results import atomic_write_text, load_records
 
 
 @dataclass(frozen=True)
@@ -62,33 +60,6 @@ TITLES = {
     "paper-mnist": "MNIST (LeCun et al. 1998)",
 }
 STARTED_FILE = ".started"  # `make paper` writes the start time here (seconds since the epoch)
-
-
-def cpu_model() -> str:
-    """The CPU's model name (from /proc/cpuinfo where there is one)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def machine() -> str:
-    """CPU model, cores, memory and OS of the machine writing the report (the one that ran)."""
-    cpu = cpu_model()
-    try:
-        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
-        memory = f", {pages * size / 1024**3:.0f} GiB RAM"
-    except (ValueError, OSError, AttributeError):
-        memory = ""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:  # shared machines: other jobs stretch the times below
-        load = f"; 5-min load average {os.getloadavg()[1]:.1f} when this page was written"
-    except (OSError, AttributeError):
-        load = ""
-    return f"{cpu}, {cores} cores{memory}; {platform.system()} {platform.release()}{load}"
 
 
 def settings_text(record: dict[str, Any]) -> str:
@@ -178,7 +149,7 @@ def results_markdown(directory: str | Path, wall_seconds: float | None = None) -
     lines = [
         "# Published results next to ours",
         "",
-        "Written by `make paper` (configs/paper/*.yaml, then `python -m featcmp.paper`). "
+        "Written by `make paper` (configs/paper/*.yaml, then `featcmp paper`). "
         "Accuracy on the test split; `published` is the figure reported in the source named in "
         "the last column. Time is our fit + predict seconds summed over seeds. Our HOG SVM "
         "rows standardise every feature (a StandardScaler fitted on the training split) before "
@@ -199,29 +170,16 @@ def results_markdown(directory: str | Path, wall_seconds: float | None = None) -
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m featcmp.paper", description=__doc__)
-    parser.add_argument("directory", type=Path, help="records of configs/paper/*.yaml")
-    parser.add_argument("--out", type=Path, default=Path("docs/results.md"))
-    args = parser.parse_args(argv)
-    started = args.directory / STARTED_FILE
+def write_paper(directory: Path, out: Path) -> Path:
+    """Write the results page for the records under `directory` to `out`."""
+    started = directory / STARTED_FILE
     wall = None
     if started.is_file():
         # From the start stamp to the last record written: the same when regenerated later.
-        last = max((p.stat().st_mtime for p in args.directory.rglob("*.json")), default=None)
+        last = max((p.stat().st_mtime for p in directory.rglob("*.json")), default=None)
         try:
             wall = (last or time.time()) - float(started.read_text().strip())
         except ValueError:
             wall = None
-    try:
-        text = results_markdown(args.directory, wall)
-    except FeatcmpError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    atomic_write_text(args.out, text)
-    print(f"wrote {args.out}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    atomic_write_text(out, results_markdown(directory, wall))
+    return out

@@ -1,0 +1,68 @@
+"""`featcmp list`, `featcmp explain` and `featcmp datasets show|export`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from featcmp.cli.run_commands import SetOption
+
+SourceArg = Annotated[str, typer.Argument(help="A source name (scenes, digits, ...) or a config.")]
+PathOption = Annotated[str | None, typer.Option("--path", help="The source's dataset.path.")]
+DataSetOption = Annotated[
+    list[str] | None, typer.Option("--set", help="A source option: --set n_per_class=50")
+]
+
+
+def list_() -> None:
+    """The pipelines and dataset sources, one line each."""
+    from featcmp.data.sources import SOURCES
+    from featcmp.pipelines import PIPELINES
+
+    for spec in PIPELINES.values():
+        typer.echo(f"pipeline  {spec.name:<14} {spec.family:<13} {spec.summary}")
+    for src in SOURCES.values():
+        typer.echo(f"source    {src.name:<14} {'dataset':<13} {src.summary}")
+
+
+def explain(
+    config: Annotated[Path, typer.Argument(help="A YAML config with a cnn or mlp pipeline.")],
+    set_: SetOption = None,
+) -> None:
+    """Per layer of each CNN and MLP: parameters, connections, weight sharing, receptive field."""
+    from featcmp.run.explain import config_facts, print_facts
+    from featcmp.run.jobs import load_config
+
+    print_facts(config_facts(load_config(config, set_ or []), where=str(config)))
+
+
+def datasets_show(
+    source: SourceArg,
+    out: Annotated[Path | None, typer.Option("--out", help="PNG to write.")] = None,
+    path: PathOption = None,
+    set_: DataSetOption = None,
+    per_class: Annotated[int, typer.Option(min=1, max=64, help="Examples per class.")] = 8,
+) -> None:
+    """Write a montage of SOURCE: one labelled row per class."""
+    from featcmp.data.export import write_montage
+    from featcmp.run.jobs import dataset_from_cli
+
+    spec = dataset_from_cli(source, path, set_ or [])
+    out = out or Path(f"{spec.source}-montage.png")
+    typer.echo(f"wrote {write_montage(spec, out, per_class)}", err=True)
+
+
+def datasets_export(
+    source: SourceArg,
+    directory: Annotated[Path, typer.Argument(help="New folder for <class>/<index>.png files.")],
+    path: PathOption = None,
+    set_: DataSetOption = None,
+) -> None:
+    """Write SOURCE as class-per-folder PNGs, which the `folder` source reads back."""
+    from featcmp.data.export import export_folder
+    from featcmp.run.jobs import dataset_from_cli
+
+    n = export_folder(dataset_from_cli(source, path, set_ or []), directory)
+    typer.echo(f"wrote {n} images under {directory}", err=True)

@@ -1,0 +1,235 @@
+"""`featcmp run`, `featcmp sweep` and `featcmp cache`: one path from configs to records.
+
+`run` is a sweep of one config in this process. Both check every config, grid point and
+pipeline against its images before any fit (exit 2, nothing written), skip jobs whose record
+says ok unless --force, write one record per job, and print the table unless --quiet.
+Heavy imports stay inside the functions so `featcmp --help` and `featcmp report` stay fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from featcmp import progress as bars
+from featcmp.cli.errors import INTERNAL_ERROR, JOB_FAILED
+from featcmp.errors import FeatcmpError
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a config field: --set seed=3 --set dataset.source=faces"),
+]
+OutOption = Annotated[Path, typer.Option("--out", help="Folder for the run records.")]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        help="Feature cache folder (default: $FEATCMP_CACHE, else OUT/.cache/features).",
+    ),
+]
+ForceOption = Annotated[bool, typer.Option("--force", help="Re-run every job, even ok ones.")]
+RetryOption = Annotated[
+    bool, typer.Option("--retry-failed", help="Re-run jobs whose record says failed.")
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Only failures and the summary; no table.")
+]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not cache features.")]
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
+def run_batch(
+    label: str,
+    configs: list[Path],
+    out: Path,
+    overrides: list[str],
+    *,
+    executor=None,
+    remote: bool = False,
+    force: bool = False,
+    retry_failed: bool = False,
+    fail_fast: bool = False,
+    cache: Path | None = None,
+    no_cache: bool = False,
+    quiet: bool = False,
+) -> None:
+    """Check, plan, execute and report a batch of jobs: the whole of `run` and `sweep`."""
+    from featcmp.run import cache as feature_cache
+    from featcmp.run import sweep as sw
+    from featcmp.run.executor import check_out_dir, preflight
+    from featcmp.run.jobs import load_jobs
+    from featcmp.run.progress import SweepProgress, clock, run_line
+
+    jobs = load_jobs(configs, overrides)  # every config and grid point checked, expanded once
+    check_out_dir(out)
+    plan = sw.plan(jobs, out, retry_failed=retry_failed, force=force)
+    if not remote:  # a remote cluster may hold data this host lacks: its workers check there
+        preflight(plan.todo)  # every pipeline to run against its images, before any fit
+    note = f", {len(plan.done)} already ok" if plan.done else ""
+    if plan.failed_before:
+        note += f", {len(plan.failed_before)} failed before (skipped; --retry-failed re-runs them)"
+    typer.echo(f"{label}: {plan.total} runs, {len(plan.todo)} to run{note}", err=True)
+    cache_dir = feature_cache.resolve_cache_dir(cache, out, enabled=not no_cache)
+    rich = not quiet and sys.stderr.isatty()
+    # One live rich display at a time: in this process the bars of feature extraction and
+    # training epochs; with workers the batch's own bar.
+    bars.enable(rich and executor is None)
+    progress = SweepProgress(len(plan.todo), label, rich=rich and executor is not None)
+
+    def on_record(job, record) -> None:
+        if not quiet:
+            progress.update(record)
+        elif record["status"] != "ok":
+            typer.echo(run_line(record), err=True)
+
+    with warnings.catch_warnings(), progress:
+        warnings.showwarning = _show_warning
+        outcome = sw.run_sweep(
+            plan.todo, out, executor or sw.run_here, cache_dir, fail_fast, on_record
+        )
+    feature_cache.prune(cache_dir)
+    if not quiet:
+        _print_table(plan.done_records + outcome.records, configs)
+    took = clock(time.monotonic() - progress.start)
+    stop = " (stopped at the first failure: --fail-fast)" if outcome.stopped else ""
+    typer.echo(
+        f"{label}: ran {outcome.ran} in {took}, {outcome.failed} failed{stop}; records in {out}",
+        err=True,
+    )
+    if outcome.internal:
+        raise typer.Exit(INTERNAL_ERROR)
+    if outcome.failed:
+        raise typer.Exit(JOB_FAILED)
+
+
+def _print_table(records: list[dict], configs: list[Path]) -> None:
+    from featcmp.report.console import print_rows
+    from featcmp.report.table import build_rows
+
+    if not records:
+        return
+    names = sorted({r["config_name"] for r in records})
+    datasets = sorted({r["dataset"]["name"] for r in records})
+    print_rows(build_rows(records), title=f"{', '.join(names)} on {', '.join(datasets)}")
+
+
+def run(
+    config: Annotated[Path, typer.Argument(help="A YAML config, e.g. configs/hog.yaml.")],
+    out: OutOption = Path("runs"),
+    set_: SetOption = None,
+    force: ForceOption = False,
+    retry_failed: RetryOption = False,
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Run every pipeline of CONFIG on the same split; one record each; print the table.
+
+    Jobs whose record says ok are kept (--force re-runs them). Exit status: 0 all ok, 1 some
+    jobs failed, 2 bad input, 3 internal error, 130 interrupted.
+    """
+    run_batch(
+        "run",
+        [config],
+        out,
+        set_ or [],
+        force=force,
+        retry_failed=retry_failed,
+        cache=cache,
+        no_cache=no_cache,
+        quiet=quiet,
+    )
+
+
+def sweep(
+    configs: Annotated[list[Path], typer.Argument(help="YAML configs, e.g. configs/*.yaml.")],
+    out: OutOption = Path("runs"),
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local worker processes.")] = 1,
+    retry_failed: RetryOption = False,
+    force: ForceOption = False,
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", help="Stop at the first failed job.")
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Start a local Dask cluster of N workers.")
+    ] = None,
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a field in every config: --set seed=3."),
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Run every job of CONFIG... (grids expanded), skipping those already finished.
+
+    Exit status: 0 all ran ok, 1 some jobs failed, 2 bad input, 3 internal error,
+    130 interrupted.
+    """
+    from featcmp.run import sweep as sw
+
+    if jobs < 1 or (workers is not None and workers < 1):
+        raise FeatcmpError("--jobs and --workers must be at least 1")
+    if scheduler and workers:
+        raise FeatcmpError("give --scheduler (an existing cluster) or --workers, not both")
+    if (scheduler or workers) and jobs > 1:
+        raise FeatcmpError("--jobs is for local processes; on Dask the cluster sets parallelism")
+    executor = None
+    if scheduler or workers:
+        from featcmp.run.dask import run_on_dask
+
+        executor = run_on_dask(scheduler, workers)
+    elif jobs > 1:
+        executor = sw.run_in_pool(jobs)
+    run_batch(
+        "sweep",
+        configs,
+        out,
+        set_ or [],
+        executor=executor,
+        remote=bool(scheduler),
+        force=force,
+        retry_failed=retry_failed,
+        fail_fast=fail_fast,
+        cache=cache,
+        no_cache=no_cache,
+        quiet=quiet,
+    )
+
+
+def cache(
+    out: Annotated[Path, typer.Option("--out", help="The runs folder of the cache.")] = Path(
+        "runs"
+    ),
+    cache: CacheOption = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Delete every cached file.")] = False,
+    max_size: Annotated[
+        str | None,
+        typer.Option("--max-size", help="Drop least recently used files beyond this (2G)."),
+    ] = None,
+) -> None:
+    """Show the feature cache's size; prune it to --max-size, or --clear it."""
+    from featcmp.run import cache as feature_cache
+
+    path = feature_cache.resolve_cache_dir(cache, out)
+    if path is None:
+        raise FeatcmpError("the feature cache is off (FEATCMP_CACHE=off)")
+    if clear:
+        typer.echo(f"removed {feature_cache.clear(path)} files from {path}", err=True)
+    elif max_size is not None:
+        freed = feature_cache.prune(path, feature_cache.parse_size(max_size))
+        typer.echo(f"freed {freed / 2**20:.1f} MiB in {path}", err=True)
+    files, size = feature_cache.usage(path)
+    sys.stdout.write(f"{path}: {files} files, {size / 2**20:.1f} MiB\n")

@@ -1,0 +1,141 @@
+"""Reading a config: strict YAML (1.2 numbers, no duplicate keys), `--set` overrides, schema.
+
+`--set key.path=value` addresses any field; pipelines are addressed by their name or label:
+`--set pipelines.hog_svm.params.svm.C=10`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+
+from featcmp.config.schema import Config, _normalise_pipelines, parse_config
+from featcmp.config.typed import describe
+from featcmp.errors import ConfigError, did_you_mean
+
+# YAML 1.1 (PyYAML's default) reads `1e-3` and `1e30` as strings: a float needs a dot there.
+# YAML 1.2's core schema reads them as floats, as every other YAML and JSON reader does.
+_FLOAT_12 = re.compile(
+    r"""^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.VERBOSE,
+)
+
+
+class StrictLoader(yaml.SafeLoader):
+    """The safe loader with YAML 1.2 floats, rejecting a key given twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict):
+                continue  # unhashable: the base class reports it
+            if key in seen:
+                raise ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:float"]
+    for first, resolvers in StrictLoader.yaml_implicit_resolvers.items()
+}
+StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text as plain data (the safe loader: no objects, 1.2 floats, unique keys)."""
+    loader = StrictLoader(text)  # a SafeLoader: plain data only, never Python objects
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: Path) -> Any:
+    """Read a YAML file; a syntax error or a duplicate key names the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    try:
+        return parse_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise ConfigError(f"{path}: invalid YAML{at}: {problem}") from None
+
+
+def split_assignment(text: str) -> tuple[list[str], Any]:
+    """`a.b=value` -> (['a', 'b'], value parsed as YAML; text that is not YAML stays text)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set '{text}': expected KEY=VALUE, e.g. --set seed=3")
+    try:
+        parsed = parse_yaml(value) if value.strip() else ""
+    except yaml.YAMLError:
+        parsed = value
+    return key.strip().split("."), parsed
+
+
+def set_path(raw: dict[str, Any], keys: list[str], value: Any, origin: str) -> None:
+    """Set `a.b.c` in nested plain data; list items of `pipelines` are addressed by name."""
+    node: Any = raw
+    for i, key in enumerate(keys):
+        last = i == len(keys) - 1
+        if isinstance(node, list):
+            match = [
+                p for p in node if isinstance(p, dict) and key in (p.get("label"), p.get("name"))
+            ]
+            if not match:
+                names = [str(p.get("label") or p.get("name")) for p in node if isinstance(p, dict)]
+                raise ConfigError(
+                    f"{origin}: no pipeline named '{key}' in this config{did_you_mean(key, names)}"
+                )
+            if last:
+                raise ConfigError(f"{origin}: cannot replace a whole pipeline; set one of its keys")
+            node = match[0]
+            continue
+        if not isinstance(node, dict):
+            raise ConfigError(f"{origin}: '{'.'.join(keys[:i])}' is not a mapping")
+        if last:
+            node[key] = value
+        else:
+            node = node.setdefault(key, {})
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply `--set key.path=value` overrides (values parsed as YAML) to a raw config."""
+    raw = copy.deepcopy(raw)
+    if "pipelines" in raw:
+        raw["pipelines"] = _normalise_pipelines(raw["pipelines"])
+    for text in overrides:
+        keys, value = split_assignment(text)
+        set_path(raw, keys, value, f"--set {text}")
+    return raw
+
+
+def read_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Load a YAML config file, apply overrides and check its structure (not its registry
+    names: `featcmp.run.jobs.load_config` does that); errors name the file."""
+    path = Path(path)
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {describe(raw)}")
+    raw = apply_overrides(raw, overrides or [])
+    try:
+        return parse_config(raw, default_name=path.stem)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

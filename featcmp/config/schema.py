@@ -1,0 +1,164 @@
+"""The config schema: typed dataclasses for an experiment, converted strictly from plain data.
+
+Only the structure is checked here (keys, types, ranges, names). What needs the registries (is
+`hog_svm` a pipeline, does the `scenes` source take `difficulty`) is checked one layer up, in
+`featcmp.run.jobs`, so this package imports nothing from run, report, models, features or data.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from featcmp.config.typed import convert, describe, from_dict
+from featcmp.errors import ConfigError, did_you_mean
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def check_name(value: str, where: str) -> str:
+    """Names become file names: keep them to one safe path component."""
+    if not NAME_PATTERN.match(value) or value in (".", ".."):
+        raise ConfigError(
+            f"{where}: '{value}' is not a valid name; use letters, digits, '.', '_' and '-' "
+            "(no '/', no leading '.')"
+        )
+    return value
+
+
+@dataclass
+class DatasetConfig:
+    """Where the images come from and how they are split. Source options sit beside these keys."""
+
+    source: str = "digits"
+    path: str | None = None
+    test_size: float = 0.25
+    max_train: int | None = None
+    max_test: int | None = None
+    # How to get the data when `path` is missing (shown in the error); does not affect results.
+    hint: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.test_size < 1.0:
+            raise ConfigError(f"dataset.test_size: must be between 0 and 1, got {self.test_size}")
+        for key in ("max_train", "max_test"):
+            value = getattr(self, key)
+            if value is not None and value < 1:
+                raise ConfigError(f"dataset.{key}: must be at least 1, got {value}")
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {
+            k: getattr(self, k) for k in ("source", "path", "test_size", "max_train", "max_test")
+        }
+        out.update(self.options)
+        return out
+
+
+@dataclass
+class PipelineConfig:
+    """One pipeline: a registry name, an optional row label, and its parameters per step."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    label: str | None = None
+
+    @property
+    def row(self) -> str:
+        return self.label or self.name
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "params": copy.deepcopy(self.params)}
+        if self.label:
+            out["label"] = self.label
+        return out
+
+
+@dataclass
+class Config:
+    """A whole experiment: one dataset, several pipelines, one or more seeds and train sizes."""
+
+    name: str
+    dataset: DatasetConfig
+    pipelines: list[PipelineConfig]
+    seed: int = 0
+    seeds: list[int] | None = None
+    train_sizes: list[int | float] | None = None
+    grid: dict[str, list[Any]] | None = None  # expanded by featcmp.config.grid; docs/sweeps.md
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "seeds": self.seeds,
+            "train_sizes": self.train_sizes,
+            "dataset": self.dataset.as_dict(),
+            "pipelines": [p.as_dict() for p in self.pipelines],
+        }
+
+
+def _normalise_pipelines(raw: Any) -> Any:
+    """Accept `[hog_svm, {name: cnn, params: ...}]`: bare names become `{name: ...}` mappings."""
+    if isinstance(raw, list):
+        return [{"name": p} if isinstance(p, str) else p for p in raw]
+    return raw
+
+
+DATASET_KEYS = ("source", "path", "test_size", "max_train", "max_test", "hint")
+
+
+def parse_dataset(raw: Any) -> DatasetConfig:
+    """The common dataset keys, typed; any other key is kept as a source option, which
+    `featcmp.run.jobs` checks against the named source's own options."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"dataset: expected a mapping, got {describe(raw)}")
+    source = raw.get("source", "digits")
+    if not isinstance(source, str):
+        raise ConfigError(f"dataset.source: expected a string, got {describe(source)}")
+    base = from_dict(DatasetConfig, {k: v for k, v in raw.items() if k in DATASET_KEYS}, "dataset")
+    base.options = {str(k): v for k, v in raw.items() if k not in DATASET_KEYS}
+    return base
+
+
+def parse_config(raw: Any, default_name: str = "experiment") -> Config:
+    """Convert a plain mapping (as loaded from YAML) into a `Config`, checking its structure."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config: expected a mapping at the top level, got {describe(raw)}")
+    raw = dict(raw)
+    raw.setdefault("name", default_name)
+    # Unknown top-level keys first, so a misspelt `pipelnes` is named, not reported as missing.
+    known = [f.name for f in dataclasses.fields(Config)]
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"unknown key '{key}'{did_you_mean(str(key), known)}")
+    dataset = parse_dataset(raw.pop("dataset", {}))
+    if "pipelines" not in raw:
+        raise ConfigError("missing key 'pipelines': list the pipelines to run, e.g. [hog_svm, cnn]")
+    raw["pipelines"] = _normalise_pipelines(raw["pipelines"])
+    pipelines = convert(raw.pop("pipelines"), list[PipelineConfig], "pipelines")
+    if not pipelines:
+        raise ConfigError("pipelines: the list is empty; name at least one pipeline")
+    cfg = from_dict(Config, {**raw, "dataset": {}, "pipelines": []})
+    cfg.dataset, cfg.pipelines = dataset, pipelines
+    check_name(cfg.name, "name")
+    rows: set[str] = set()
+    for i, p in enumerate(pipelines):
+        where = f"pipelines[{i}]"
+        if p.label is not None:
+            check_name(p.label, f"{where}.label")
+        if p.row in rows:
+            raise ConfigError(
+                f"{where}: duplicate pipeline '{p.row}'; give one of them a distinct 'label'"
+            )
+        rows.add(p.row)
+    if cfg.seeds is not None and not cfg.seeds:
+        raise ConfigError("seeds: the list is empty; give at least one seed or drop the key")
+    for i, size in enumerate(cfg.train_sizes or []):
+        if size <= 0 or (isinstance(size, float) and size > 1.0):
+            raise ConfigError(
+                f"train_sizes[{i}]: {size} is neither a count >= 1 nor a fraction in (0, 1]"
+            )
+    return cfg

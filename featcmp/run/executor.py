@@ -1,0 +1,218 @@
+"""The one job executor: what `run`, `sweep`, the local process pool and Dask workers all call.
+
+`preflight` checks every job before any fit (the output folder, each dataset's images against
+each pipeline's geometry and memory needs); a failure there is bad input: exit 2, nothing
+fitted, nothing written. `execute` runs one job and always returns its record: a job that fails
+at run time (NaN loss, out of memory) gives a `failed` record and the other jobs go on.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from featcmp.config.schema import Config, DatasetConfig, PipelineConfig
+from featcmp.data.loader import Dataset, load_dataset, subsample_train
+from featcmp.errors import FeatcmpError, RunError
+from featcmp.models.guards import check_svc_kernel
+from featcmp.models.svm import SVM
+from featcmp.pipelines import PIPELINES, build_pipeline, feature_dim, learned_params
+from featcmp.provenance import run_versions
+from featcmp.records import SCHEMA_VERSION
+from featcmp.run.artifacts import collect_artifacts
+from featcmp.run.jobs import Job
+from featcmp.run.metrics import classification_metrics
+
+# A failed record's `error_kind`: the job failed in a way the user can act on, or by a bug.
+RUN_FAILURE, INTERNAL_FAILURE = "run", "internal"
+
+
+class SplitCache:
+    """The last (dataset, seed) split loaded, shared by every job on it: grid points, configs
+    and pipelines alike. One split stays in memory; thread-safe for Dask's worker threads."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str, int] | None = None
+        self._data: Dataset | None = None
+        self._lock = threading.Lock()
+
+    def get(self, spec: DatasetConfig, seed: int) -> Dataset:
+        key = (repr(spec.as_dict()), seed)
+        with self._lock:
+            if key == self._key and self._data is not None:
+                return self._data
+        data = load_dataset(spec, seed)
+        with self._lock:
+            self._key, self._data = key, data
+        return data
+
+
+_splits = SplitCache()  # per process: the jobs of one split load it once
+
+
+# --- before any fit -------------------------------------------------------------------------
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """The output folder must be a folder we can write to; say so before any work is done."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FeatcmpError(f"{out_dir}: output path is a file, not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".featcmp-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise FeatcmpError(
+            f"{out_dir}: cannot write results here ({exc.strerror or exc})"
+        ) from None
+
+
+def check_geometry(cfg: Config, data: Dataset) -> None:
+    """Fail when a pipeline cannot take these images (HOG cells, CNN depth) or would not fit
+    in memory (network weights, SVC kernel matrix)."""
+    for i, p in enumerate(cfg.pipelines):
+        check_pipeline_geometry(p, f"pipelines[{i}]", data)
+
+
+def check_pipeline_geometry(p: PipelineConfig, where: str, data: Dataset) -> None:
+    for _, step in build_pipeline(p.name, p.params, where).steps:
+        try:
+            if hasattr(step, "_validate_geometry"):
+                step._validate_geometry(data.image_shape)
+            if isinstance(step, SVM) and step.fits_exact_kernel(len(data.y_train)):
+                check_svc_kernel(data.y_train, step.kernel, "svm")  # must fit in memory
+        except FeatcmpError as exc:
+            raise type(exc)(f"{where} ({p.row}): {exc}") from None
+
+
+def preflight(jobs: list[Job]) -> None:
+    """Every job's pipeline against its dataset's images, before anything is fitted: a bad
+    HOG cell size fails `run` and `sweep` alike, with exit 2 and no record.
+
+    The image shape does not depend on the seed, so each dataset loads once (one seed).
+    """
+    seeds: dict[str, int] = {}  # per dataset: the seed of its first job (loaded once)
+    checked: set[tuple[str, str, str]] = set()
+    for job in jobs:
+        dataset = repr(job.config.dataset.as_dict())
+        seed = seeds.setdefault(dataset, job.seed)
+        key = (dataset, job.pipeline.name, repr(job.pipeline.params))
+        if key not in checked:
+            checked.add(key)
+            data = _splits.get(job.config.dataset, seed)
+            check_pipeline_geometry(job.pipeline, job.where, data)
+
+
+# --- one job --------------------------------------------------------------------------------
+
+
+def _params_with_seed(p: PipelineConfig, seed: int) -> dict[str, Any]:
+    """Every seeded step (network weights, k-means vocabulary) takes the job's seed unless the
+    config sets one: a new seed means a new split and a new initialisation."""
+    params = copy.deepcopy(p.params)
+    if PIPELINES[p.name].flat:
+        params.setdefault("seed", seed)
+        return params
+    for step_name, step in PIPELINES[p.name].build().steps:
+        if "seed" in step.get_params(deep=False):
+            params.setdefault(step_name, {}).setdefault("seed", seed)
+    return params
+
+
+def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> dict[str, Any]:
+    """Fit and evaluate one pipeline on `data`; return its record (raises on failure).
+
+    With `feature_cache`, a hand-crafted pipeline's extracted features are cached there.
+    """
+    from featcmp.run.cache import unwrap_feature_step, wrap_feature_step
+
+    pipe = build_pipeline(job.pipeline.name, _params_with_seed(job.pipeline, job.seed), job.where)
+    wrap_feature_step(pipe, feature_cache)
+    start = time.perf_counter()
+    try:
+        pipe.fit(data.X_train, data.y_train)
+        fit_s = time.perf_counter() - start
+        start = time.perf_counter()
+        pred = pipe.predict(data.X_test)
+        predict_s = time.perf_counter() - start
+    except MemoryError:
+        raise RunError(
+            f"{job.pipeline.row}: ran out of memory; use fewer images (dataset.max_train)"
+        ) from None
+    except RuntimeError as exc:  # torch reports a failed allocation as a RuntimeError
+        if "allocate" not in str(exc):
+            raise
+        raise RunError(
+            f"{job.pipeline.row}: ran out of memory ({str(exc).splitlines()[0][:160]}); "
+            "use fewer images, channels or a smaller batch_size"
+        ) from None
+    unwrap_feature_step(pipe)  # what reads the fitted pipeline sees the extractor itself
+    metrics = classification_metrics(data.y_test, pred, len(data.class_names))
+    last = pipe.steps[-1][1]
+    return {
+        **base_record(job, data),
+        "status": "ok",
+        "error": None,
+        **metrics,
+        "feature_dim": feature_dim(pipe),
+        "learned_params": learned_params(pipe),
+        "solver": getattr(last, "solver_", type(last).__name__),
+        # The fixed kernels a feature step applied ({name: matrix}; kernels_svm), for the report.
+        "kernels": getattr(pipe.steps[0][1], "kernels_", None),
+        "fit_seconds": round(fit_s, 4),
+        "predict_seconds": round(predict_s, 4),
+        "predictions": [int(v) for v in pred],
+        "y_true": [int(v) for v in data.y_test],
+        "artifacts": collect_artifacts(pipe, data, pred),
+    }
+
+
+def base_record(job: Job, data: Dataset | None) -> dict[str, Any]:
+    spec = PIPELINES.get(job.pipeline.name)
+    return {
+        "schema": SCHEMA_VERSION,
+        "id": job.id,
+        "config_name": job.config.name,
+        "pipeline": job.pipeline.row,
+        "registry_name": job.pipeline.name,
+        "family": spec.family if spec else None,
+        "seed": job.seed,
+        "train_size": job.train_size,
+        "dataset": data.summary() if data is not None else {"name": job.config.dataset.source},
+        "config": job.resolved(),
+        "versions": dict(run_versions()),
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "accuracy": None,
+    }
+
+
+def failed_record(
+    job: Job, data: Dataset | None, error: BaseException, kind: str = RUN_FAILURE
+) -> dict[str, Any]:
+    return {**base_record(job, data), "status": "failed", "error": str(error), "error_kind": kind}
+
+
+def execute(job: Job, feature_cache: str | None = None) -> dict[str, Any]:
+    """Run one job and return its record; every failure becomes a failed record.
+
+    The one job function of every executor (here, a process pool, Dask): it writes nothing
+    itself; the process that plans the jobs writes each record as it arrives.
+    """
+    data = None
+    try:
+        data = _splits.get(job.config.dataset, job.seed)
+        # The pre-check again, here where the data is: on a remote Dask cluster it is the first.
+        check_pipeline_geometry(job.pipeline, job.where, data)
+        if job.train_size is not None:
+            data = subsample_train(data, job.train_size, job.seed)
+        return run_job(job, data, Path(feature_cache) if feature_cache else None)
+    except FeatcmpError as exc:  # NaN loss, memory: the user can act on it
+        return failed_record(job, data, exc)
+    except Exception as exc:  # a bug: recorded too, so the other jobs go on (exit 3 at the end)
+        error = RuntimeError(f"{type(exc).__name__}: {exc}")
+        return failed_record(job, data, error, INTERNAL_FAILURE)

@@ -1,0 +1,165 @@
+"""Jobs from configs: the one place where a config meets the registries.
+
+`featcmp.config` checks a config's structure; here its names are checked against the pipeline
+and source registries, its grid is expanded once, and what comes out is the list of jobs. A job
+is one pipeline at one seed and one training-set size; its id is a hash of everything that
+decides its result, so equal jobs share a record file and different ones never collide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from featcmp.config import schema
+from featcmp.config.grid import grid_points
+from featcmp.config.load import read_config, read_yaml, set_path, split_assignment
+from featcmp.config.schema import Config, DatasetConfig, PipelineConfig
+from featcmp.config.typed import from_dict
+from featcmp.data.sources import SOURCES
+from featcmp.errors import ConfigError, did_you_mean
+from featcmp.pipelines import build_pipeline
+
+
+@dataclass(frozen=True)
+class Job:
+    """One pipeline, one seed, one training-set size (None: the whole training split)."""
+
+    config: Config
+    pipeline: PipelineConfig
+    seed: int
+    train_size: int | float | None = None
+
+    def resolved(self) -> dict[str, Any]:
+        """The config as this job ran it: the dataset, this pipeline, this seed and size."""
+        return {
+            "name": self.config.name,
+            "seed": self.seed,
+            "train_size": self.train_size,
+            "dataset": self.config.dataset.as_dict(),
+            "pipeline": self.pipeline.as_dict(),
+        }
+
+    @property
+    def id(self) -> str:
+        identity = self.resolved()
+        del identity["name"]  # renaming a config does not change what it computes
+        text = json.dumps(identity, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    @property
+    def where(self) -> str:
+        """The pipeline's key path in the config, for messages."""
+        return f"pipelines[{self.config.pipelines.index(self.pipeline)}]"
+
+    def record_path(self, out_dir: Path) -> Path:
+        return out_dir / self.config.name / f"{self.pipeline.row}-{self.id}.json"
+
+
+# --- names against the registries -----------------------------------------------------------
+
+
+def check_dataset(spec: DatasetConfig) -> DatasetConfig:
+    """The source exists and takes these options; options come back converted (lists to
+    tuples where the source wants them)."""
+    if spec.source not in SOURCES:
+        raise ConfigError(
+            f"dataset.source: unknown source '{spec.source}'{did_you_mean(spec.source, SOURCES)}; "
+            f"choose from: {', '.join(sorted(SOURCES))}"
+        )
+    options_cls = SOURCES[spec.source].options
+    option_names = set(options_cls.__dataclass_fields__)
+    for key in spec.options:
+        if key not in option_names:
+            valid = sorted(set(schema.DATASET_KEYS) | option_names)
+            raise ConfigError(
+                f"unknown key 'dataset.{key}'{did_you_mean(key, valid)} "
+                f"for source '{spec.source}'; valid keys: {', '.join(valid)}"
+            )
+    options = from_dict(options_cls, spec.options, "dataset")
+    spec.options = {k: v for k, v in vars(options).items() if k in spec.options}
+    return spec
+
+
+def parse_dataset(raw: Any) -> DatasetConfig:
+    """A plain `dataset:` mapping as a DatasetConfig, its source and options checked."""
+    return check_dataset(schema.parse_dataset(raw))
+
+
+def check_config(cfg: Config) -> Config:
+    """Every registry name and parameter of one config (no grid); raises ConfigError."""
+    check_dataset(cfg.dataset)
+    for i, p in enumerate(cfg.pipelines):
+        build_pipeline(p.name, p.params, f"pipelines[{i}]")  # names, types and values
+    return cfg
+
+
+def parse_config(raw: Any, default_name: str = "experiment") -> Config:
+    """A plain mapping as a `Config`, its structure and its registry names checked."""
+    return check_config(schema.parse_config(raw, default_name))
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """A config file (with `--set` overrides), its names checked; the grid is left unexpanded
+    (`expand_jobs` checks every grid point as it expands it)."""
+    cfg = read_config(path, overrides)
+    try:
+        return check_config(cfg)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def dataset_from_cli(source: str, path: str | None, overrides: list[str]) -> DatasetConfig:
+    """A dataset spec from a source name or a config file's `dataset:`, plus `key=value` options."""
+    if source.endswith((".yaml", ".yml")):
+        raw = read_yaml(Path(source))
+        if not isinstance(raw, dict) or not isinstance(raw.get("dataset", {}), dict):
+            raise ConfigError(f"{source}: expected a config with a 'dataset:' mapping")
+        data = dict(raw.get("dataset", {}))
+    else:
+        data = {"source": source}
+    if path is not None:
+        data["path"] = path
+    for text in overrides:
+        keys, value = split_assignment(text)
+        set_path(data, keys[1:] if keys[0] == "dataset" else keys, value, f"--set {text}")
+    return parse_dataset(data)
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+def expand_jobs(cfg: Config) -> list[Job]:
+    """Every (grid point, seed, train size, pipeline), each grid point checked against the
+    registries as it is expanded; seeds outermost so a split loads once."""
+    jobs: dict[tuple[str, str], Job] = {}  # a run equal at several grid points runs once
+    for where, point in grid_points(cfg):
+        try:
+            check_config(point)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}" if where else str(exc)) from None
+        seeds = point.seeds or [point.seed]
+        sizes = point.train_sizes or [None]
+        for job in (Job(point, p, s, t) for s in seeds for t in sizes for p in point.pipelines):
+            jobs.setdefault((job.pipeline.row, job.id), job)
+    return list(jobs.values())
+
+
+def load_jobs(configs: list[Path], overrides: list[str] | None = None) -> list[Job]:
+    """Every job of every config file (grids expanded once, every point checked); equal jobs
+    appear once. Raises ConfigError naming the file before any job runs."""
+    jobs: dict[tuple[str, str], Job] = {}
+    for path in configs:
+        cfg = read_config(path, overrides)
+        try:
+            expanded = expand_jobs(cfg)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+        for job in expanded:
+            # Same config name, row and id: the same computation and the same record file.
+            jobs.setdefault((job.config.name, job.record_path(Path()).name), job)
+    # Jobs on the same split side by side, so each worker loads a split once (stable sort).
+    return sorted(jobs.values(), key=lambda j: (repr(j.config.dataset.as_dict()), j.seed))
