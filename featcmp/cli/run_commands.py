@@ -73,6 +73,8 @@ def run_batch(
     plan = sw.plan(jobs, out, retry_failed=retry_failed, force=force)
     if not remote:  # a remote cluster may hold data this host lacks: its workers check there
         preflight(plan.todo)  # every pipeline to run against its images, before any fit
+    for bad in plan.unreadable:
+        typer.echo(bad.line("its job runs again"), err=True)
     note = f", {len(plan.done)} already ok" if plan.done else ""
     if plan.failed_before:
         note += f", {len(plan.failed_before)} failed before (skipped; --retry-failed re-runs them)"
@@ -112,13 +114,16 @@ def run_batch(
 
 def _print_table(records: list[dict], configs: list[Path]) -> None:
     from featcmp.report.console import print_rows
+    from featcmp.report.settings import label_settings
     from featcmp.report.table import build_rows
 
     if not records:
         return
     names = sorted({r["config_name"] for r in records})
     datasets = sorted({r["dataset"]["name"] for r in records})
-    print_rows(build_rows(records), title=f"{', '.join(names)} on {', '.join(datasets)}")
+    # Two settings of one pipeline (a grid, two configs) are two rows, as in the report.
+    rows = build_rows(label_settings(records))
+    print_rows(rows, title=f"{', '.join(names)} on {', '.join(datasets)}")
 
 
 def run(

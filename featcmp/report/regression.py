@@ -23,7 +23,8 @@ from featcmp.config.load import read_yaml
 from featcmp.config.typed import describe, from_dict
 from featcmp.errors import ConfigError, FeatcmpError
 from featcmp.files import atomic_write_text
-from featcmp.records import load_records
+from featcmp.records import Unreadable, read_records
+from featcmp.report.settings import label_settings
 from featcmp.report.table import group_records, succeeded
 
 BASELINE_VERSION = 1
@@ -102,9 +103,18 @@ class CheckRow:
 
 
 def current_rows(directory: str | Path) -> dict[tuple[str, str], CurrentRow]:
-    """The accuracy table of every record under `directory`, keyed by (dataset, pipeline)."""
+    """The accuracy table of every readable record under `directory`, keyed by (dataset,
+    pipeline); a pipeline run with several settings gives one row per setting, as in the
+    report (`hog_svm [C=10]`), so settings never pool."""
+    return table_rows(directory, read_records(directory)[0])
+
+
+def table_rows(
+    directory: str | Path, records: list[dict[str, Any]]
+) -> dict[tuple[str, str], CurrentRow]:
     rows: dict[tuple[str, str], CurrentRow] = {}
-    for (dataset, pipeline, n_train), rs in sorted(group_records(load_records(directory)).items()):
+    grouped = group_records(label_settings(records))
+    for (dataset, pipeline, n_train), rs in sorted(grouped.items()):
         if (dataset, pipeline) in rows:
             sizes = sorted({n_train, rows[(dataset, pipeline)].n_train})
             raise FeatcmpError(
@@ -252,7 +262,8 @@ def check_against(
     """Compare the table under `directory` with `baseline`; `tolerance` overrides every band."""
     if tolerance is not None and tolerance < 0:
         raise ConfigError(f"--tolerance: must be >= 0, got {tolerance}")
-    current = current_rows(directory)
+    records, unreadable = read_records(directory)
+    current = table_rows(directory, records)
     out = []
     for row in baseline.rows:
         tol = tolerance if tolerance is not None else row.tolerance
@@ -290,7 +301,19 @@ def check_against(
                     "not in baseline",
                 )
             )
+    out.extend(unreadable_row(bad, directory) for bad in unreadable)
     return out
+
+
+def unreadable_row(bad: Unreadable, directory: str | Path) -> CheckRow:
+    """An unreadable record counts as a missing row: the check fails and names the file (its
+    dataset is unknown; the path says which config and pipeline it belonged to)."""
+    try:
+        name = str(bad.path.relative_to(directory))
+    except ValueError:
+        name = str(bad.path)
+    note = f"unreadable record ({bad.reason})"
+    return CheckRow("?", name, math.nan, None, math.nan, "MISSING", note)
 
 
 HEADERS = ("dataset", "pipeline", "baseline", "now", "difference", "tolerance", "status", "note")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from featcmp.errors import FeatcmpError
-from featcmp.records import READABLE_VERSIONS, REQUIRED_KEYS, iter_record_files
+# The one record reader lives in featcmp.records; re-exported for the report's modules.
+from featcmp.records import Unreadable as Unreadable
+from featcmp.records import read_records as read_records
 
 MISSING = "-"
 
@@ -86,52 +85,3 @@ def fingerprint_table(records: list[dict[str, Any]]) -> list[tuple[str, str, str
         for r in records
     }
     return sorted(rows, key=lambda t: (t[0], int(t[1]), int(t[2] or 0), t[3]))
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A record file the report could not use, and why, so a lost run does not go unnoticed."""
-
-    path: Path
-    reason: str
-
-    def line(self) -> str:
-        return f"{self.path}: unreadable record ({self.reason}); left out of the report"
-
-
-def read_one(path: Path) -> dict[str, Any] | Unreadable | None:
-    """A record; Unreadable for a broken or foreign-version record; None for other JSON files."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        return Unreadable(path, exc.strerror or type(exc).__name__)
-    except UnicodeDecodeError:
-        return Unreadable(path, "not UTF-8 text")
-    except json.JSONDecodeError as exc:
-        return Unreadable(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
-    if not isinstance(data, dict) or "schema" not in data:
-        return None  # some other JSON file in the folder, not a run record
-    if data["schema"] not in READABLE_VERSIONS:
-        versions = ", ".join(map(str, READABLE_VERSIONS))
-        return Unreadable(path, f"schema {data['schema']!r}, this featcmp reads {versions}")
-    missing = [k for k in REQUIRED_KEYS if k not in data]
-    if missing:
-        return Unreadable(path, "missing " + ", ".join(missing))
-    return data
-
-
-def read_records(root: str | Path) -> tuple[list[dict[str, Any]], list[Unreadable]]:
-    """Every record under `root` (recursively), and the record files that could not be read."""
-    root = Path(root)
-    if not root.exists():
-        raise FeatcmpError(f"{root}: no such results folder")
-    if not root.is_dir():
-        raise FeatcmpError(f"{root}: is a file; expected a folder of run records")
-    records, unreadable = [], []
-    for path in iter_record_files(root):
-        got = read_one(path)
-        if isinstance(got, Unreadable):
-            unreadable.append(got)
-        elif got is not None:
-            records.append(got)
-    return records, unreadable

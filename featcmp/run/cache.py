@@ -3,10 +3,12 @@
 One `.npy` file per (input array, extractor, parameters, code, package versions, and for an
 extractor whose fit learns, such as a SIFT vocabulary, the data it was fitted on; its fit still
 runs, only the transform is served from the cache). The key hashes
-the array's bytes, so it can never serve features of other data; it also hashes the extractor's
-source files, so editing an extractor invalidates its entries without a version bump. Files are
-written to a temporary name and renamed, so a reader sees a whole file or none; a file that
-fails to load is treated as a miss and replaced. Nothing is ever pickled.
+the array's bytes, so it can never serve features of other data; it also hashes the source of
+every featcmp module the extractor's code can reach (its module and base classes, and what they
+import within featcmp, at any depth, lazy imports in functions included), so editing any code
+on the path (features/hog_batch.py for HOG) invalidates its entries without a version bump.
+Files are written to a temporary name and renamed, so a reader sees a whole file or none; a
+file that fails to load is treated as a miss and replaced. Nothing is ever pickled.
 
 The cache is bounded: `prune` drops the least recently used files beyond a size limit
 (`FEATCMP_CACHE_MAX`, default 2G) at the end of every run and sweep; `featcmp cache` shows and
@@ -15,6 +17,7 @@ clears it.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import hashlib
@@ -27,10 +30,11 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+import featcmp
 from featcmp.data.loader import hash_array
 from featcmp.errors import FeatcmpError
 from featcmp.files import atomic_file, remove_stale_temps
-from featcmp.provenance import code_digest, package_versions
+from featcmp.provenance import package_versions
 
 ENV_DIR, ENV_MAX = "FEATCMP_CACHE", "FEATCMP_CACHE_MAX"
 DEFAULT_MAX = "2G"
@@ -68,6 +72,84 @@ def _versions() -> dict[str, str]:
     return package_versions(KEY_PACKAGES)
 
 
+PACKAGE = "featcmp"
+PACKAGE_ROOT = Path(featcmp.__file__).resolve().parent
+
+
+def module_file(name: str, root: Path = PACKAGE_ROOT) -> Path | None:
+    """The source file of featcmp module `name` under `root` (a package's __init__.py)."""
+    parts = name.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    base = root.joinpath(*parts[1:])
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def imported_modules(name: str, source: str, is_package: bool = False) -> set[str]:
+    """The featcmp modules `source` (of module `name`) imports anywhere, functions included.
+    `from featcmp.features import hog_batch` may name a module or an attribute: both names are
+    returned, and `code_closure` keeps those that are modules."""
+    package = name.split(".") if is_package else name.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == PACKAGE)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: from . import x, from ..y import z
+                base = package[: len(package) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != PACKAGE:
+                continue
+            found.add(target)
+            found.update(f"{target}.{a.name}" for a in node.names)
+    return found
+
+
+def code_closure(module: str, root: Path = PACKAGE_ROOT) -> dict[str, Path]:
+    """Every featcmp module reachable from `module` by imports within the package (and the
+    packages that hold them, whose __init__ runs on import): {module name: source file}."""
+    seen: dict[str, Path] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        path = module_file(name, root)
+        if path is None:  # an attribute named in a from-import, not a module
+            continue
+        seen[name] = path
+        parents = [".".join(name.split(".")[:i]) for i in range(1, len(name.split(".")))]
+        todo.extend(parents)
+        source = path.read_text(encoding="utf-8")
+        todo.extend(imported_modules(name, source, path.name == "__init__.py"))
+    return seen
+
+
+def code_digest(modules: list[str], root: Path = PACKAGE_ROOT) -> str:
+    """A hash of the source of every featcmp module the given modules reach (names and bytes,
+    in name order, so a moved module changes it too)."""
+    closure: dict[str, Path] = {}
+    for module in modules:
+        closure.update(code_closure(module, root))
+    h = hashlib.blake2b(digest_size=16)
+    for name in sorted(closure):
+        h.update(name.encode() + b"\0" + closure[name].read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@functools.cache
+def extractor_code_digest(cls: type) -> str:
+    """The code key of an extractor class: its module and its featcmp base classes' modules,
+    with everything they import within featcmp."""
+    modules = sorted({k.__module__ for k in cls.__mro__ if k.__module__.split(".")[0] == PACKAGE})
+    return code_digest(modules)
+
+
 def array_digest(X: np.ndarray) -> str:
     """A hash of an array's dtype, shape and bytes."""
     h = hashlib.blake2b(digest_size=20)
@@ -91,7 +173,7 @@ def feature_key(extractor: BaseEstimator, X: np.ndarray, fitted_on: str | None =
         "fitted_on": fitted_on,
         "extractor": f"{cls.__module__}.{cls.__qualname__}",
         "params": extractor.get_params(deep=False),
-        "code": code_digest(cls),
+        "code": extractor_code_digest(cls),
         "versions": _versions(),
         "data": array_digest(X),
     }

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from featcmp.files import remove_stale_temps
-from featcmp.records import read_record, write_record
+from featcmp.records import Unreadable, read_one, write_record
 from featcmp.run.executor import INTERNAL_FAILURE, execute, preflight
 from featcmp.run.jobs import Job
 
@@ -32,6 +32,7 @@ class Plan:
     done: list[Job] = field(default_factory=list)
     failed_before: list[Job] = field(default_factory=list)
     done_records: list[dict[str, Any]] = field(default_factory=list)  # of `done`, for the table
+    unreadable: list[Unreadable] = field(default_factory=list)  # their jobs are in `todo`
 
     @property
     def total(self) -> int:
@@ -39,10 +40,14 @@ class Plan:
 
 
 def plan(jobs: list[Job], out_dir: Path, retry_failed: bool = False, force: bool = False) -> Plan:
-    """Split jobs by their record: ok ones are done, failed ones wait for --retry-failed."""
+    """Split jobs by their record: ok ones are done, failed ones wait for --retry-failed; a job
+    whose record is unreadable (truncated, a foreign version) runs again and is named."""
     result = Plan(todo=[])
     for job in jobs:
-        record = None if force else read_record(job.record_path(out_dir))
+        record = None if force else read_one(job.record_path(out_dir))
+        if isinstance(record, Unreadable):
+            result.unreadable.append(record)
+            record = None
         status = record.get("status") if record else None
         if status == "ok":
             result.done.append(job)
