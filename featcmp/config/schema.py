@@ -58,13 +58,73 @@ class DatasetConfig:
         return out
 
 
+SEARCHES = ("grid", "halving")
+
+
+@dataclass
+class SelectConfig:
+    """Choose a pipeline's hyperparameters on the training split only, then score the chosen
+    setting once on the test set. `grid` maps parameter paths as in `params` (`svm.C` for a
+    step's parameter, `epochs` for a network) to the values to try; candidates are scored by
+    stratified k-fold cross-validation (`cv`, the default 3) or on one stratified validation
+    split carved from the training split (`validation`, a fraction), never on the test set."""
+
+    grid: dict[str, list[Any]]
+    cv: int | None = None
+    validation: float | None = None
+    search: str = "grid"  # grid: every candidate; halving: successive halving over samples
+
+    def check(self, where: str) -> None:
+        if not self.grid:
+            raise ConfigError(f"{where}.grid: empty; map parameter paths to lists of values")
+        for key, values in self.grid.items():
+            if not key or any(not part for part in key.split(".")):
+                raise ConfigError(f"{where}.grid: '{key}' is not a parameter path like svm.C")
+            if not isinstance(values, list) or not values:
+                raise ConfigError(
+                    f"{where}.grid.{key}: expected a non-empty list of values, got {values!r}"
+                )
+        if self.cv is not None and self.validation is not None:
+            raise ConfigError(
+                f"{where}: give cv (k-fold cross-validation) or validation (one split), not both"
+            )
+        if self.cv is not None and self.cv < 2:
+            raise ConfigError(f"{where}.cv: needs at least 2 folds, got {self.cv}")
+        if self.validation is not None and not 0.0 < self.validation < 1.0:
+            raise ConfigError(
+                f"{where}.validation: a fraction of the training split in (0, 1), "
+                f"got {self.validation}"
+            )
+        if self.search not in SEARCHES:
+            raise ConfigError(
+                f"{where}.search: unknown search '{self.search}'"
+                f"{did_you_mean(self.search, SEARCHES)}; choose from: {', '.join(SEARCHES)}"
+            )
+        if self.search == "halving" and self.validation is not None:
+            raise ConfigError(f"{where}.search: halving needs cv folds, not one validation split")
+
+    @property
+    def folds(self) -> int:
+        return 3 if self.cv is None and self.validation is None else (self.cv or 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"grid": copy.deepcopy(self.grid), "search": self.search}
+        if self.validation is not None:
+            out["validation"] = self.validation
+        else:
+            out["cv"] = self.folds
+        return out
+
+
 @dataclass
 class PipelineConfig:
-    """One pipeline: a registry name, an optional row label, and its parameters per step."""
+    """One pipeline: a registry name, an optional row label, its parameters per step, and
+    optionally the parameters to choose on the training split (`select`)."""
 
     name: str
     params: dict[str, Any] = field(default_factory=dict)
     label: str | None = None
+    select: SelectConfig | None = None
 
     @property
     def row(self) -> str:
@@ -74,6 +134,8 @@ class PipelineConfig:
         out: dict[str, Any] = {"name": self.name, "params": copy.deepcopy(self.params)}
         if self.label:
             out["label"] = self.label
+        if self.select is not None:
+            out["select"] = self.select.as_dict()
         return out
 
 
@@ -149,6 +211,8 @@ def parse_config(raw: Any, default_name: str = "experiment") -> Config:
         where = f"pipelines[{i}]"
         if p.label is not None:
             check_name(p.label, f"{where}.label")
+        if p.select is not None:
+            p.select.check(f"{where}.select")
         if p.row in rows:
             raise ConfigError(
                 f"{where}: duplicate pipeline '{p.row}'; give one of them a distinct 'label'"

@@ -130,12 +130,21 @@ def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> dict[
     With `feature_cache`, a hand-crafted pipeline's extracted features are cached there.
     """
     from featcmp.run.cache import unwrap_feature_step, wrap_feature_step
+    from featcmp.run.selection import select_and_fit
 
-    pipe = build_pipeline(job.pipeline.name, _params_with_seed(job.pipeline, job.seed), job.where)
+    params = _params_with_seed(job.pipeline, job.seed)
+    pipe = build_pipeline(job.pipeline.name, params, job.where)
     wrap_feature_step(pipe, feature_cache)
+    selection = None
     start = time.perf_counter()
     try:
-        pipe.fit(data.X_train, data.y_train)
+        if job.pipeline.select is not None:  # choose on the training split alone, then refit
+            pipe, selection = select_and_fit(
+                pipe, job.pipeline.name, params, job.pipeline.select,
+                data.X_train, data.y_train, job.seed, job.where,
+            )  # fmt: skip
+        else:
+            pipe.fit(data.X_train, data.y_train)
         fit_s = time.perf_counter() - start
         start = time.perf_counter()
         pred = pipe.predict(data.X_test)
@@ -169,6 +178,8 @@ def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> dict[
         "predictions": [int(v) for v in pred],
         "y_true": [int(v) for v in data.y_test],
         "artifacts": collect_artifacts(pipe, data, pred),
+        # Candidates, validation scores and the choice; absent when nothing was selected.
+        **({"selection": selection} if selection is not None else {}),
     }
 
 

@@ -22,6 +22,7 @@ from featcmp.config.typed import from_dict
 from featcmp.data.sources import SOURCES
 from featcmp.errors import ConfigError, did_you_mean
 from featcmp.pipelines import build_pipeline
+from featcmp.run.selection import check_select
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ def check_config(cfg: Config) -> Config:
     check_dataset(cfg.dataset)
     for i, p in enumerate(cfg.pipelines):
         build_pipeline(p.name, p.params, f"pipelines[{i}]")  # names, types and values
+        if p.select is not None:  # every candidate of the selection grid, likewise
+            check_select(p.name, p.params, p.select, f"pipelines[{i}]")
     return cfg
 
 
