@@ -103,3 +103,19 @@ def test_resume_reruns_a_job_whose_record_is_unreadable(tmp_path):
     result = runner.invoke(app, ["run", str(config), "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     assert "unreadable record" in result.output and read_one(path)["status"] == "ok"
+
+
+def test_run_table_shows_two_settings_of_a_pipeline_as_two_rows(tmp_path):
+    configs = []
+    for C in (0.01, 10):
+        path = tmp_path / f"c{C}.yaml"
+        raw = {
+            "name": f"c{C}".replace(".", "_"),
+            "dataset": {"source": "digits", "max_train": 200, "max_test": 100},
+            "pipelines": [{"name": "raw_svm", "params": {"svm": {"C": C}}}],
+        }
+        path.write_text(yaml.safe_dump(raw))
+        configs.append(str(path))
+    result = runner.invoke(app, ["sweep", *configs, "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 0, result.output
+    assert "raw_svm [C=0.01]" in result.output and "raw_svm [C=10]" in result.output
