@@ -134,3 +134,18 @@ def test_bad_select_is_named_by_key_path(select, message):
     with pytest.raises(ConfigError) as err:
         parse_config(config(select))
     assert message in str(err.value)
+
+
+def test_halving_search_chooses_on_the_training_split():
+    raw = config({"grid": {"svm.C": [0.001, 0.01, 1, 10]}, "cv": 3, "search": "halving"})
+    raw["pipelines"][0] = {"name": "raw_svm", "select": raw["pipelines"][0]["select"]}
+    cfg = parse_config(raw)
+    (job,) = expand_jobs(cfg)
+    data = load_dataset(cfg.dataset, job.seed)
+    sel = run_job(job, data)["selection"]
+    assert sel["search"] == "halving" and len(sel["candidates"]) == 4
+    # Successive halving: the survivors were scored on more training images than the rest.
+    sizes = {c["params"]["svm.C"]: c["n_samples"] for c in sel["candidates"]}
+    assert max(sizes.values()) <= len(data.y_train)
+    assert sizes[sel["chosen"]["svm.C"]] == max(sizes.values())
+    assert sel["chosen"]["svm.C"] in (1, 10)
