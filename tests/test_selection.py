@@ -149,3 +149,16 @@ def test_halving_search_chooses_on_the_training_split():
     assert max(sizes.values()) <= len(data.y_train)
     assert sizes[sel["chosen"]["svm.C"]] == max(sizes.values())
     assert sel["chosen"]["svm.C"] in (1, 10)
+
+
+def test_a_candidate_that_does_not_fit_the_images_stops_the_run_before_any_fit(tmp_path):
+    from typer.testing import CliRunner
+
+    from featcmp.cli import app
+
+    path = tmp_path / "sel.yaml"
+    path.write_text(yaml.safe_dump(config({"grid": {"hog.pixels_per_cell": [[2, 2], [16, 16]]}})))
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2
+    assert "pipelines[0] (hog_svm)" in result.output
+    assert not list((tmp_path / "runs").rglob("*.json"))

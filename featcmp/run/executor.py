@@ -80,7 +80,15 @@ def check_geometry(cfg: Config, data: Dataset) -> None:
 
 
 def check_pipeline_geometry(p: PipelineConfig, where: str, data: Dataset) -> None:
-    for _, step in build_pipeline(p.name, p.params, where).steps:
+    from featcmp.run.selection import candidate_params
+
+    # A selection's candidates too: a HOG cell size in `select.grid` must fit the images.
+    for params in [p.params, *(candidate_params(p.params, p.select) if p.select else [])]:
+        _check_geometry(p, params, where, data)
+
+
+def _check_geometry(p: PipelineConfig, params: dict[str, Any], where: str, data: Dataset) -> None:
+    for _, step in build_pipeline(p.name, params, where).steps:
         try:
             if hasattr(step, "_validate_geometry"):
                 step._validate_geometry(data.image_shape)
@@ -101,7 +109,7 @@ def preflight(jobs: list[Job]) -> None:
     for job in jobs:
         dataset = repr(job.config.dataset.as_dict())
         seed = seeds.setdefault(dataset, job.seed)
-        key = (dataset, job.pipeline.name, repr(job.pipeline.params))
+        key = (dataset, job.pipeline.name, repr(job.pipeline.as_dict()))  # select included
         if key not in checked:
             checked.add(key)
             data = _splits.get(job.config.dataset, seed)
