@@ -29,7 +29,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from featcmp.models.nets import CNNClassifier
-from featcmp.models.training import available_cores
+from featcmp.models.torch_state import available_cores
 
 CONFIG = ROOT / "configs" / "scale" / "fashion-mnist-cnn.yaml"
 
