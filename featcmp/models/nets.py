@@ -1,9 +1,10 @@
 """The two networks of the lecture: a CNN (sparse, shared weights) and a dense MLP.
 
 Both are size-aware, so a folder of large photos does not give them millions of parameters:
-the CNN ends in global average pooling and uses only as many of its conv blocks as the image
-size needs; the MLP sees images averaged down to a bounded area. What each chose for the
-data it was fitted on is kept as fitted attributes (`input_size_`, `n_blocks_`, ...).
+the CNN ends in average pooling to a fixed grid (1x1: global average pooling) and uses only
+as many of its conv blocks as the image size needs; the MLP sees images averaged down to a
+bounded area. What each chose for the data it was fitted on is kept as fitted attributes
+(`input_size_`, `downsample_`, `n_blocks_`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from featcmp.models.training import TorchClassifier, _is_int
 
 # Sane upper bounds: far above any useful network here, far below what exhausts memory.
 MAX_CHANNELS, MAX_UNITS, MAX_WINDOW = 4096, 65_536, 64
-HEADS = ("gap", "flatten")
+HEADS = ("pool", "flatten")
 
 
 def downsample_factor(h: int, w: int, max_side: int = 0, max_area: int = 0) -> int:
@@ -55,10 +56,14 @@ class CNNClassifier(TorchClassifier):
         Max-pool window after each block (skipped once the map is smaller than the window).
     batch_norm : bool
         Batch normalisation after each conv.
-    head : {'gap', 'flatten'}
-        'gap': global average pooling, so the parameter count does not grow with the image
-        area; 'flatten': every position of the last map feeds the dense layers (the lecture's
-        textbook CNN, whose dense layer grows with the image).
+    head : {'pool', 'flatten'}
+        'pool': the last map is averaged down to at most `grid` x `grid` cells, so the parameter
+        count does not grow with the image area; 'flatten': every position of the last map
+        feeds the dense layers (the lecture's textbook CNN, whose dense layer grows with it).
+    grid : int
+        Cells per side of the pooled head: 1 is global average pooling, which keeps what is in
+        the image but not where; 4 (the default) keeps a coarse layout, which position-defined
+        classes need (global pooling scored 0.50 where 4x4 scored 1.00 on bars at four places).
     hidden : int
         Units of the dense layer before the output (0 for none).
     dropout : float
@@ -77,7 +82,8 @@ class CNNClassifier(TorchClassifier):
         padding=None,
         pool=2,
         batch_norm=True,
-        head="gap",
+        head="pool",
+        grid=4,
         hidden=128,
         dropout=0.25,
         max_size=64,
@@ -106,6 +112,7 @@ class CNNClassifier(TorchClassifier):
         self.pool = pool
         self.batch_norm = batch_norm
         self.head = head
+        self.grid = grid
         self.hidden = hidden
         self.dropout = dropout
         self.max_size = max_size
@@ -140,6 +147,8 @@ class CNNClassifier(TorchClassifier):
             raise ConfigError(f"convs_per_block must be 1..8, got {self.convs_per_block!r}")
         if not _is_int(self.max_size) or self.max_size < 0:
             raise ConfigError(f"max_size must be 0 (no limit) or positive, got {self.max_size!r}")
+        if not _is_int(self.grid) or not 1 <= self.grid <= 16:
+            raise ConfigError(f"grid must be 1..16, got {self.grid!r}")
         if self.head not in HEADS:
             raise ConfigError(f"head: unknown '{self.head}'; choose from {', '.join(HEADS)}")
         for name in ("kernel_size", "stride", "pool"):
@@ -209,9 +218,10 @@ class CNNClassifier(TorchClassifier):
             if self.pool > 1 and min(h, w) >= self.pool:
                 layers.append(nn.MaxPool2d(self.pool))
                 h, w = h // self.pool, w // self.pool
-        if self.head == "gap":
-            layers.append(nn.AdaptiveAvgPool2d(1))
-            h = w = 1
+        if self.head == "pool":
+            g = min(self.grid, h, w)
+            layers.append(nn.AdaptiveAvgPool2d(g))
+            h = w = g
         layers += [nn.Flatten(), nn.Dropout(self.dropout)]
         features = c * h * w
         if self.hidden:
