@@ -265,9 +265,9 @@ def main() -> None:
     if args.cifar10:
         cifar = config_params(CIFAR_CONFIG, args.cifar_row)
         print(f"CIFAR-10 {args.cifar_row} ({CIFAR_CONFIG.name}, one seed): {cifar}")
-        time_to_accuracy(
-            cifar, load("cifar10", args.cifar10), 1, lines, f"cifar10_{args.cifar_row}"
-        )
+        data = load("cifar10", args.cifar10, args.max_train)
+        key = f"cifar10_{args.cifar_row.replace('-', '_')}"
+        time_to_accuracy(with_epochs(cifar, args.epochs), data, 1, lines, key)
     print_results(lines)
 
 
