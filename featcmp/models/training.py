@@ -4,8 +4,8 @@ The whole training set lives on the training device as one tensor (when it fits)
 batch is a slice by a random permutation: no per-sample Dataset or PIL path, which would cost
 far more than the network. The loop never waits for the device inside an epoch: the loss is
 summed on the device and read back once per epoch (which is also when a non-finite loss is
-noticed), augmentation runs on the device with a device-side generator, conv nets run in
-channels-last layout, and on CUDA under bf16 autocast (weights stay float32).
+noticed), augmentation runs on the device with a device-side generator, on CUDA conv nets
+run in channels-last layout under bf16 autocast (weights stay float32).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     'auto': 64 on the CPU, 512 on a GPU with lr scaled by sqrt(batch / 64)), lr, optimizer,
     weight_decay, norm_lr_scale (learning-rate factor for batch-norm parameters), schedule,
     label_smoothing, augment, shift (pixels, None: about width / 12), flip, precision ('auto':
-    bf16 autocast on CUDA, float32 on the CPU), layout ('auto': channels-last for conv nets),
+    bf16 autocast on CUDA, float32 on the CPU), layout ('auto': channels-last on CUDA),
     compile (torch.compile the network), device, seed.
     """
 
@@ -190,9 +190,12 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return torch.autocast(self.device_.type, dtype=torch.bfloat16, enabled=bf16)
 
     def _memory_format(self, ndim_maps: bool) -> torch.memory_format:
-        # Channels-last was faster for these nets on CUDA (bf16 tensor cores) and on CPU oneDNN
-        # too (benchmarks/bench_cnn.py measures both layouts).
-        last = self.layout in ("auto", "channels_last")
+        # Channels-last on CUDA (bf16 tensor cores). On the CPU, 2-thread runs of
+        # benchmarks/bench_cnn.py found it slower (x0.5-0.8) while 1-thread runs found it faster;
+        # the CPU keeps the contiguous layout until a quiet machine settles it.
+        last = self.layout == "channels_last" or (
+            self.layout == "auto" and self.device_.type == "cuda"
+        )
         return torch.channels_last if last and ndim_maps else torch.contiguous_format
 
     # -- training --------------------------------------------------------------------------
