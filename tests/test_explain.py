@@ -12,7 +12,7 @@ runner = CliRunner()
 
 
 def test_lecture_4x4_example_conv_against_dense():
-    """The lecture's example (its textbook CNN flattens the last map): a 4x4 image, 1 channel.
+    """The lecture's example (its textbook CNN flattens the last map): 4x4 images, 10 classes.
 
     CNN: one 2x2 kernel with stride 2, no padding, no pooling, no hidden dense layer, bias on.
     - The kernel lands at 4 places ((4 - 2) / 2 + 1 = 2 per axis): output 1x2x2. h11 sees
