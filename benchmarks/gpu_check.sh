@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The GPU checks in one run (H200-class GPU; about 3 minutes, at most 7 by the step limits): CUDA tests, the CNN loop against
-# a bare bf16 loop, Fashion-MNIST time to accuracy (3 seeds), the CIFAR-10 CNN recipe (one
-# seed). Installs nothing; run from the repository root:
+# The GPU checks in one run (H200-class GPU; about 3 minutes, at most 7 by the step limits):
+# CUDA tests, the CNN loop against a bare bf16 loop, Fashion-MNIST time to accuracy (3 seeds),
+# the CIFAR-10 CNN recipe (one seed). Installs nothing; run from the repository root:
 #     bash benchmarks/gpu_check.sh
 # Data from the git-ignored gpudata/ (or FASHION_DIR, CIFAR_TAR): the four Fashion-MNIST IDX
 # .gz files, and cifar-10-binary.tar.gz. A missing dataset skips its step.
@@ -11,8 +11,11 @@ set -u
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 PY="${PYTHON:-python3}"
-FASHION_DIR="${FASHION_DIR:-gpudata/fashion-mnist}"
-[ -d "$FASHION_DIR" ] || FASHION_DIR=gpudata
+# The IDX files in gpudata/fashion-mnist/ or straight in gpudata/.
+if [ -z "${FASHION_DIR:-}" ]; then
+    FASHION_DIR=gpudata/fashion-mnist
+    [ -d "$FASHION_DIR" ] || FASHION_DIR=gpudata
+fi
 CIFAR_TAR="${CIFAR_TAR:-gpudata/cifar-10-binary.tar.gz}"
 LOGS="${LOGS:-gpudata/logs}"
 mkdir -p "$LOGS"
@@ -40,7 +43,7 @@ have_fashion() { ls "$FASHION_DIR"/train-images-idx3-ubyte* > /dev/null 2>&1; }
 
 "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
 
-step cuda-tests 120 "$PY" -m pytest -q -p no:cacheprovider tests/test_devices.py tests/test_nets.py tests/test_cnn_determinism.py
+step cuda-tests 120 "$PY" -m pytest -o addopts= -q -rs -p no:cacheprovider tests/test_devices.py tests/test_nets.py tests/test_cnn_determinism.py
 step cnn-speed 90 "$PY" benchmarks/bench_cnn.py --skip-cpu --gpu-n 60000
 if have_fashion; then
     step fashion-tta 90 "$PY" benchmarks/bench_cnn.py --skip-cpu --gpu-n 0 --time-to-accuracy --fashion "$FASHION_DIR"
