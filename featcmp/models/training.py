@@ -131,7 +131,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         if self.shift is not None and (not _is_int(self.shift) or not 0 <= self.shift <= 64):
             raise ConfigError(f"shift: expected null or a whole number 0..64, got {self.shift!r}")
         if self.batch_size != "auto" and (not _is_int(self.batch_size) or self.batch_size < 1):
-            raise ConfigError(f"batch_size must be 'auto' or at least 1, got {self.batch_size!r}")
+            raise ConfigError(f"batch_size must be at least 1 (or 'auto'), got {self.batch_size!r}")
         for name in ("lr", "norm_lr_scale"):
             value = getattr(self, name)
             if not value > 0 or not math.isfinite(value):
