@@ -43,9 +43,10 @@ class CNNClassifier(TorchClassifier):
     Parameters
     ----------
     channels : list of int
-        Output channels of each conv block: the deepest the network may be. A block is used
-        only while the map entering it is at least twice the pool window (an 8x8 digit uses
-        two blocks of three, a 32x32 photo all three); `n_blocks_` says how many were used.
+        Output channels of each conv block: the deepest the network may be. With size-keeping
+        convs (padding None, stride 1) a block is used only while the map entering it is at
+        least twice the pool window (an 8x8 digit uses two blocks of three, a 32x32 photo all
+        three); `n_blocks_` says how many were used.
     convs_per_block : int
         Conv layers per block (all with the block's channels).
     kernel_size, stride : int
@@ -171,7 +172,9 @@ class CNNClassifier(TorchClassifier):
         factor = downsample_factor(h, w, max_side=self.max_size)
         h, w = h // factor, w // factor
         blocks = len(self.channels)
-        if self.pool > 1:
+        # Depth follows the size for size-keeping convs; a geometry set by hand (padding,
+        # stride) is taken as written, and refused if it shrinks the images to nothing.
+        if self.pool > 1 and self.padding is None and self.stride == 1:
             side, blocks = min(h, w), 0
             while blocks < len(self.channels):
                 if blocks and side < 2 * self.pool:
