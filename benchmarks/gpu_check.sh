@@ -50,17 +50,19 @@ if have_fashion; then
 else
     ROWS+=("$(printf '%-22s %-9s' fashion-tta "skipped: no IDX files in $FASHION_DIR")")
 fi
-if [ -f "$CIFAR_TAR" ]; then
+if [ -e "$CIFAR_TAR" ]; then  # the archive, or a folder of its extracted batches
     step cifar10-cnn 120 "$PY" benchmarks/bench_cnn.py --skip-cpu --gpu-n 0 --cifar10 "$CIFAR_TAR"
 else
     ROWS+=("$(printf '%-22s %-9s' cifar10-cnn "skipped: no $CIFAR_TAR")")
 fi
+step hog-gpu 150 bash benchmarks/gpu_hog_check.sh
 
 figures() {
     echo "cnn b128:  featcmp $(figure cnn-speed cnn_gpu_b128_images_per_s) img/s, bare $(figure cnn-speed cnn_gpu_b128_bare_images_per_s), ratio $(figure cnn-speed cnn_gpu_b128_ratio_vs_bare) (target >= 0.77)"
     echo "cnn b1024: featcmp $(figure cnn-speed cnn_gpu_b1024_images_per_s) img/s, bare $(figure cnn-speed cnn_gpu_b1024_bare_images_per_s), ratio $(figure cnn-speed cnn_gpu_b1024_ratio_vs_bare) (target >= 0.77)"
     echo "fashion-mnist 3 seeds: acc $(figure fashion-tta fashion_cuda_test_acc) in $(figure fashion-tta fashion_cuda_train_s) s (target 0.93 within 5 s)"
     echo "cifar10 cnn: acc $(figure cifar10-cnn cifar10_cnn_cuda_test_acc) in $(figure cifar10-cnn cifar10_cnn_cuda_train_s) s (target 0.93 within 60 s)"
+    sed -n '/== GPU HOG summary/,$p' "$LOGS/hog-gpu.log"
     echo "cuda tests: $(grep -E '[0-9]+ (passed|failed)' "$LOGS/cuda-tests.log" | tail -n1)"
 }
 
@@ -68,3 +70,4 @@ echo
 echo "== summary (logs in $LOGS/)"
 printf '%s\n' "${ROWS[@]}"
 figures
+if [ -n "${OUT:-}" ]; then tar czf "$OUT/gpu-logs.tgz" -C "$LOGS" .; fi
