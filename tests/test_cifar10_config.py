@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from featcmp.cli import app
-from featcmp.config import load_config
+from featcmp.run.jobs import load_config
 from featcmp.pipelines import build_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
