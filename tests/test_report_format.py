@@ -22,7 +22,7 @@ Y = [0, 1, 2, 3] * 5
 def runs(tmp_path: Path) -> Path:
     out = tmp_path / "runs"
     for seed in (0, 1):
-        hog = make_record("hog_svm", seed, Y, Y[:-1] + [0])
+        hog = make_record("hog_svm", seed, Y, [*Y[:-1], 0])
         cnn = make_record("cnn", seed, Y, [0] * len(Y), family="learned")
         for record in (hog, cnn):
             write_record(out / "fixed" / f"{record['pipeline']}-{seed}.json", record)
