@@ -157,3 +157,14 @@ def test_a_plugin_that_replaces_or_fails_is_left_out(monkeypatch, capsys):
     assert registry.problems == [
         line.removeprefix("warning: ").removesuffix("; left out") for line in lines
     ]
+
+
+@pytest.mark.slow
+def test_an_installed_featcmp_runs_its_bundled_configs(plugin_env: Path, tmp_path: Path):
+    python = plugin_env / "python"
+    code = "import featcmp.config.load as m; print(m.bundled_configs_dir())"
+    where = sh(python, "-c", code, cwd=tmp_path)
+    assert where.stdout.strip().endswith("site-packages/featcmp/configs")  # not the checkout
+    small = ["--set", "dataset.n_per_class=10", "--set", "pipelines=[raw_svm]"]
+    sh(plugin_env / "featcmp", "run", "compare", "--out", "runs", "-q", *small, cwd=tmp_path)
+    assert len(list((tmp_path / "runs" / "compare").glob("raw_svm-*.json"))) == 1
