@@ -72,8 +72,9 @@ def folder_config(root: Path) -> str:
     """A commented config for an image folder, from what its files say."""
     from featcmp.data.survey import survey_folder
 
+    root = root.expanduser()
     s = survey_folder(root)
-    root = root.expanduser().resolve()
+    root = root.resolve()
     h, w = s.working_size
     counts = ", ".join(f"{c} {n}" for c, n in zip(s.classes, s.train_counts, strict=True))
     lines = [
@@ -123,6 +124,8 @@ def init(
     from featcmp.files import atomic_write_text
     from featcmp.run.jobs import parse_config
 
+    if out is not None and out.exists() and not force:  # before reading a large folder
+        raise FeatcmpError(f"{out}: already exists; choose another --out, or --force to replace it")
     text = scenes_config() if folder is None else folder_config(folder)
     raw = parse_yaml(text)
     out = out or Path(f"{raw['name']}.yaml")
