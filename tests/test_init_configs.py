@@ -152,3 +152,13 @@ def test_bundled_compare_runs_by_name_on_a_small_setting(tmp_path: Path):
     result = invoke("run", "compare", "--out", runs, "-q", *small)
     assert result.exit_code == 0, result.output
     assert [r["config_name"] for r in load_records(runs)] == ["compare"]
+
+
+def test_a_description_is_the_first_sentence_of_the_opening_comment(tmp_path: Path):
+    from featcmp.config.load import first_comment
+
+    path = tmp_path / "c.yaml"
+    path.write_text("# Data (Xiao et al. 2017): images. More\n# here.\nname: c\n", encoding="utf-8")
+    assert first_comment(path) == "Data (Xiao et al. 2017): images."
+    path.write_text("# " + "word " * 40 + "\nname: c\n", encoding="utf-8")
+    assert first_comment(path).endswith("word...") and len(first_comment(path)) <= 100

@@ -74,14 +74,23 @@ def bundled_configs() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
 
 
-def first_comment(path: Path) -> str:
-    """A config's first comment line: its one-line description."""
+def first_comment(path: Path, width: int = 100) -> str:
+    """A config's one-line description: the first sentence of its opening comment, cut at a
+    word to `width` characters."""
+    lines = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#"):
-            return line.lstrip("#").strip()
-        if line.strip():
+        if not line.startswith("#"):
             break
-    return ""
+        lines.append(line.lstrip("#").strip())
+    text = " ".join(lines)
+    for end in re.finditer(r"[.?!](?=\s|$)", text):  # not inside "(Xiao et al. 2017)"
+        head = text[: end.end()]
+        if head.count("(") == head.count(")"):
+            text = head
+            break
+    if len(text) > width:
+        text = text[: width - 3].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+    return text
 
 
 def is_bare_name(text: str) -> bool:
