@@ -21,7 +21,7 @@ from featcmp.config.typed import convert
 from featcmp.errors import ConfigError, did_you_mean, unknown_name
 from featcmp.features.bank import KernelBankFeatures
 from featcmp.features.edges import EdgeFeatures
-from featcmp.features.hog import HOGFeatures
+from featcmp.features.hog import AUTO, HOGFeatures
 from featcmp.features.raw import RawPixels
 from featcmp.features.sift import SIFTBagOfWords
 from featcmp.models.svm import SVM
@@ -79,9 +79,12 @@ def edges_svm() -> Pipeline:
     return svm_pipeline("edges", EdgeFeatures(), standardise=False)
 
 
+# HOG's cells follow the working image size unless the config sets them ('auto': 4 px cells
+# below 64 px, as featcmp always used on digits and CIFAR, then doubling with the shorter
+# side), so a folder of large photos gets a descriptor of bounded width, not 4 px cells.
 @register_pipeline("hog_svm", HAND_CRAFTED, "histogram of oriented gradients -> scaler -> SVM")
 def hog_svm() -> Pipeline:
-    return svm_pipeline("hog", HOGFeatures())
+    return svm_pipeline("hog", HOGFeatures(pixels_per_cell=AUTO))
 
 
 @register_pipeline(
