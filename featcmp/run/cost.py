@@ -1,0 +1,199 @@
+"""Expected fit time and peak memory of a job, before it runs: the preflight's one line each.
+
+A small cost model per kind of pipeline, from the sizes that drive the work:
+
+- hand-crafted: extracting features touches every pixel of every training image
+  (`n * H * W * C`, one coefficient per extractor); an exact kernel SVC evaluates kernels over
+  pairs of training images (`n^2 * d`; libsvm caches the rows it reuses); a linear or
+  approximated SVM is linear in `n * d`.
+- networks: one multiply-add per weight use, forward and backward, per image per epoch
+  (`epochs * n * MACs`, MACs counted on the network built for these images), plus a fixed cost
+  per epoch (batches, augmentation, the optimizer).
+
+Memory: the process itself (Python, NumPy, scikit-learn; torch when a network runs), the
+split as float32, the feature matrices (libsvm works on float64), libsvm's kernel cache, and a
+network's weights with their gradients and Adam moments plus one batch of activations.
+
+The coefficients are seconds per unit of work on the reference machine class (2 shared
+x86-64 cores, OpenBLAS/torch on both), fitted by least squares with
+`python benchmarks/calibrate_cost.py` on the generated photo folder of
+`benchmarks/make_photo_folder.py` (300 and 900 training images, 32, 64 and 96 px RGB; networks
+2 and 6 epochs), measured while other jobs shared the machine (load average about 4 on 2
+cores). They are meant to be right within about 2x, which is what a preflight needs to tell
+seconds from hours.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+# --- calibrated constants (see the module docstring) --------------------------------------
+EXTRACT_S_PER_PIXEL = {  # feature extraction, seconds per image pixel (x channels)
+    "RawPixels": 2.0e-10,
+    "EdgeFeatures": 6.0e-9,
+    "HOGFeatures": 2.5e-8,
+}
+EXTRACT_S_PER_PIXEL_OTHER = 1.0e-7  # extractors not calibrated (SIFT, kernel bank): a guess
+SVC_S_PER_PAIR_DIM = 1.0e-10  # exact kernel SVC: seconds per (n^2 * d)
+LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC / Nystroem + linear solver: seconds per (n * d)
+NET_S_PER_MAC = {"CNNClassifier": 1.0e-10, "MLPClassifier": 1.0e-9}  # per image-epoch MAC
+NET_S_PER_EPOCH = {"CNNClassifier": 0.2, "MLPClassifier": 0.05}  # batches, augmentation, ...
+BASE_BYTES = 250 * 2**20  # Python with NumPy, scikit-learn and the data layer loaded
+TORCH_BYTES = 350 * 2**20  # what importing torch and its CPU kernels adds
+LIBSVM_CACHE_BYTES = 200 * 2**20  # SVC's default cache_size
+ACTIVATION_FACTOR = 3  # forward activations kept for backward, their gradients, workspace
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Expected fit seconds and peak bytes of one job, and what they were computed from."""
+
+    fit_s: float
+    work_bytes: int  # what the job itself allocates: the figure the memory limit applies to
+    base_bytes: int  # the process it runs in (interpreter and libraries)
+    feature_dim: int | None
+
+    @property
+    def peak_bytes(self) -> int:
+        return self.work_bytes + self.base_bytes
+
+    def line(self) -> str:
+        return f"fit ~{seconds(self.fit_s)}, peak memory ~{megabytes(self.peak_bytes)}"
+
+
+def check_memory(where: str, estimate: Estimate) -> None:
+    """Refuse, with the figure, a job whose own memory would exceed the limit."""
+    from featcmp.errors import ConfigError
+    from featcmp.models.guards import LIMIT_ENV, gb, memory_limit_bytes
+
+    limit = memory_limit_bytes()
+    if estimate.work_bytes > limit:
+        raise ConfigError(
+            f"{where}: expected to need {gb(estimate.work_bytes)} of memory (data, features "
+            f"and model), over the {gb(limit)} limit; set dataset.max_train or a smaller "
+            f"dataset.image_size, or raise {LIMIT_ENV}"
+        )
+
+
+def seconds(s: float) -> str:
+    if s < 1:
+        return "<1 s"
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
+def megabytes(b: float) -> str:
+    if b >= 2**30:
+        return f"{b / 2**30:.1f} GiB"
+    return f"{b / 2**20:.0f} MiB"
+
+
+def _pixels(image_shape: tuple[int, ...]) -> int:
+    return int(math.prod(image_shape))
+
+
+def _in_shape(image_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    if len(image_shape) == 3:
+        return (int(image_shape[2]), int(image_shape[0]), int(image_shape[1]))
+    return (1, int(image_shape[0]), int(image_shape[1]))
+
+
+def network_size(
+    estimator: Any, image_shape: tuple[int, ...], n_classes: int
+) -> tuple[int, int, int]:
+    """(MACs per image, weights, activation floats per image) of a torch classifier's network
+    built for these images: counted on the module itself, so any architecture is costed."""
+    import torch
+    from torch import nn
+
+    in_shape = _in_shape(image_shape)
+    module = estimator.build_module(in_shape, n_classes).eval()
+    macs, activations = 0, 0
+
+    def count(m: nn.Module, inputs: Any, out: torch.Tensor) -> None:
+        nonlocal macs, activations
+        activations += out[0].numel()
+        if isinstance(m, nn.Conv2d):
+            k = m.kernel_size[0] * m.kernel_size[1] * m.in_channels // m.groups
+            macs += out[0].numel() * k
+        elif isinstance(m, nn.Linear):
+            macs += m.in_features * m.out_features
+
+    hooks = [m.register_forward_hook(count) for m in module.modules() if not list(m.children())]
+    try:
+        with torch.no_grad():
+            module(torch.zeros(1, *in_shape))
+    finally:
+        for h in hooks:
+            h.remove()
+    weights = sum(p.numel() for p in module.parameters())
+    return macs, weights, activations
+
+
+def _batch_size(estimator: Any, n: int) -> int:
+    size = getattr(estimator, "batch_size", 64)
+    return min(n, size if isinstance(size, int) else 256)
+
+
+def estimate_network(
+    estimator: Any, n_train: int, image_shape: tuple[int, ...], n_classes: int
+) -> Estimate:
+    kind = type(estimator).__name__
+    macs, weights, activations = network_size(estimator, image_shape, n_classes)
+    epochs = int(getattr(estimator, "epochs", 1))
+    # Forward and backward: about three times the forward multiply-adds.
+    fit_s = epochs * (
+        3 * n_train * macs * NET_S_PER_MAC.get(kind, 1e-9) + NET_S_PER_EPOCH.get(kind, 0.2)
+    )
+    data = n_train * _pixels(image_shape) * 4 * 2  # the split and its training tensor
+    batch = _batch_size(estimator, n_train) * activations * 4 * ACTIVATION_FACTOR
+    return Estimate(fit_s, int(data + 16 * weights + batch), BASE_BYTES + TORCH_BYTES, None)
+
+
+def estimate_hand_crafted(
+    pipe: Any, n_train: int, n_test: int, image_shape: tuple[int, ...], dim: int
+) -> Estimate:
+    extractor = pipe.steps[0][1]
+    extractor = getattr(extractor, "extractor", extractor)  # a feature-cache wrapper
+    svm = pipe.steps[-1][1]
+    per_pixel = EXTRACT_S_PER_PIXEL.get(type(extractor).__name__, EXTRACT_S_PER_PIXEL_OTHER)
+    fit_s = per_pixel * n_train * _pixels(image_shape)
+    exact = getattr(svm, "fits_exact_kernel", lambda n: True)(n_train)
+    if exact:
+        fit_s += SVC_S_PER_PAIR_DIM * n_train**2 * dim
+        svm_bytes = 8 * n_train * dim + min(LIBSVM_CACHE_BYTES, 4 * n_train**2)
+    else:  # linear SVM, or Nystroem + a linear solver
+        width = dim if getattr(svm, "kernel", "rbf") == "linear" else svm.n_components
+        fit_s += LINEAR_S_PER_SAMPLE_DIM * n_train * (dim + width)
+        svm_bytes = 8 * n_train * (dim + width)
+    data = (n_train + n_test) * _pixels(image_shape) * 4
+    # Train features (float32), scaled copy, libsvm's float64 copy and cache.
+    work = data + 2 * 4 * n_train * dim + svm_bytes
+    return Estimate(fit_s, int(work), BASE_BYTES, dim)
+
+
+def feature_width(pipe: Any, X: Any) -> int:
+    """Width of the features the first step makes of images like X (on one image; extractors
+    that learn in fit, such as a visual vocabulary, are sized from their parameters)."""
+    step = pipe.steps[0][1]
+    words = getattr(step, "vocabulary_size", None)
+    if words is not None and hasattr(step, "levels"):  # a pyramid of L x L word histograms
+        return int(words * sum(level * level for level in step.levels))
+    from sklearn.base import clone
+
+    probe = clone(step).fit(X[:1])
+    return int(probe.transform(X[:1]).shape[1])
+
+
+def estimate_job(pipe: Any, n_train: int, n_test: int, X: Any, n_classes: int) -> Estimate:
+    """The estimate for an unfitted pipeline on training images like X (n_train of them)."""
+    image_shape = tuple(X.shape[1:])
+    last = pipe.steps[-1][1]
+    if hasattr(last, "build_module"):
+        return estimate_network(last, n_train, image_shape, n_classes)
+    return estimate_hand_crafted(pipe, n_train, n_test, image_shape, feature_width(pipe, X))
