@@ -25,10 +25,10 @@ from scipy.optimize import nnls
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from featcmp.config.schema import DatasetConfig  # noqa: E402
-from featcmp.data.loader import load_dataset  # noqa: E402
-from featcmp.pipelines import build_pipeline  # noqa: E402
-from featcmp.run import cost  # noqa: E402
+from featcmp.config.schema import DatasetConfig
+from featcmp.data.loader import load_dataset
+from featcmp.pipelines import build_pipeline
+from featcmp.run import cost
 
 HAND_CRAFTED = ("raw_svm", "edges_svm", "hog_svm")
 NETWORKS = ("cnn", "mlp")
@@ -81,7 +81,7 @@ def main() -> None:
         coef, _ = nnls(A / scale, b)
         coef = coef / scale
         print(f"\n{name}: coefficients {coef.tolist()}")
-        for (u, s, label), fitted in zip(points, A @ coef, strict=True):
+        for (_, s, label), fitted in zip(points, A @ coef, strict=True):
             print(f"  {label:<40} measured {s:7.2f} s  model {fitted:7.2f} s")
         if name in HAND_CRAFTED:
             svm_pairs.append(coef[1])

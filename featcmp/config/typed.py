@@ -90,9 +90,8 @@ def convert(value: Any, tp: Any, where: str) -> Any:
                 raise ConfigError(
                     f"{where}: expected a list of {len(args)} items, got {len(value)}: {value!r}"
                 )
-            return tuple(
-                convert(v, t, f"{where}[{i}]") for i, (v, t) in enumerate(zip(value, args))
-            )
+            pairs = enumerate(zip(value, args, strict=True))
+            return tuple(convert(v, t, f"{where}[{i}]") for i, (v, t) in pairs)
         item_tp = args[0] if args else Any
         items = [convert(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
         return items if origin is list else tuple(items)
