@@ -48,6 +48,12 @@ def step_choices(step: Any, image_shape: tuple[int, ...]) -> dict[str, Any]:
         except AttributeError:  # 'auto', not fitted yet: the rule on these images
             cells = auto_pixels_per_cell(image_shape, tuple(step.cells_per_block))
         out["pixels_per_cell"] = list(cells)
+    if hasattr(step, "downsample_for"):  # raw pixels and edges: averaged down past max_size
+        try:
+            out["downsample"] = int(step.downsample_)
+        except AttributeError:
+            out["downsample"] = int(step.downsample_for(image_shape))
+        return out
     fitted = {name: getattr(step, name) for name in NET_CHOICES if hasattr(step, name)}
     if not fitted and hasattr(step, "_record_shape_choices"):
         probe = copy.copy(step)  # the network's own rule, on a copy left unfitted
