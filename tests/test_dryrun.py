@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from robustness_helpers import TINY, assert_one_line_error, invoke, write_config
 from sklearn.pipeline import Pipeline
 
 from featcmp.errors import ConfigError
 from featcmp.pipelines import build_pipeline
 from featcmp.run.cost import estimate_job
 from featcmp.run.jobs import load_jobs
-from robustness_helpers import TINY, assert_one_line_error, invoke, write_config
 
 
 def _images(side: int, n: int = 8) -> np.ndarray:
@@ -75,19 +75,19 @@ def test_the_record_and_explain_show_what_was_chosen(tmp_path):
     out = tmp_path / "runs"
     result = invoke("run", config, "--out", out, "--quiet")
     assert result.exit_code == 0, result.output
-    records = {
-        r["pipeline"]: r for r in (json.loads(p.read_text()) for p in out.rglob("*.json"))
-    }
+    records = {r["pipeline"]: r for r in (json.loads(p.read_text()) for p in out.rglob("*.json"))}
     chosen = records["hog_svm"]["chosen"]
     assert chosen["dataset"]["layout"] and chosen["dataset"]["image_size"] == [64, 64]
     assert chosen["dataset"]["color"].startswith("rgb")
     assert chosen["pipeline"] == {"hog": {"pixels_per_cell": [8, 8]}}
-    assert "cnn" in records
+    net = records["cnn"]["chosen"]["pipeline"]["cnn"]
+    assert net["n_blocks"] >= 1 and net["input_size"] == [64, 64]
 
     shown = invoke("explain", config)
     assert shown.exit_code == 0, shown.output
     assert "image_size: [64, 64]" in shown.stdout
     assert "hog_svm: hog: pixels_per_cell 8x8" in shown.stdout
+    assert f"cnn: cnn: n_blocks {net['n_blocks']}, input_size 64x64" in shown.stdout
 
 
 def _tiny_config(tmp_path: Path, name: str = "tiny") -> Path:
@@ -153,3 +153,17 @@ def test_estimates_grow_with_the_work(tmp_path):
     )
     assert long.fit_s == pytest.approx(2 * short.fit_s)
     assert estimate_job(cnn, 100, 50, X, 4).feature_dim is None
+
+
+def test_raw_and_edge_vectors_are_bounded_on_large_images():
+    X, y = np.random.default_rng(0).random((4, 96, 80, 3)).astype(np.float32), np.arange(4) % 2
+    for name, step in (("raw_svm", "raw"), ("edges_svm", "edges")):
+        pipe = build_pipeline(name).fit(X, y)
+        assert pipe.named_steps[step].downsample_ == 2
+        assert pipe.named_steps["svm"].n_features_in_ == 48 * 40 * 3
+        full = build_pipeline(name, {step: {"max_size": 0}}).fit(X, y)
+        assert full.named_steps["svm"].n_features_in_ == 96 * 80 * 3
+    small = build_pipeline("raw_svm").fit(X[:, :32, :32], y)  # CIFAR-sized: as before
+    np.testing.assert_array_equal(
+        small.named_steps["raw"].transform(X[:, :32, :32]), X[:, :32, :32].reshape(4, -1)
+    )
