@@ -1,37 +1,59 @@
-"""CNN training: featcmp's loop against a plain PyTorch-tutorial loop, on Fashion-MNIST.
+"""CNN training speed and time to accuracy: featcmp's loop against bare loops, same run.
 
 Run from the repository root::
 
-    python benchmarks/bench_cnn.py          # quick (~2 min): feeding and training images/s
-    python benchmarks/bench_cnn.py --full   # + accuracy at equal wall time on 60k/10k (~25 min)
+    python benchmarks/bench_cnn.py                      # quick: images/s ratios (CPU; GPU if any)
+    python benchmarks/bench_cnn.py --time-to-accuracy   # + Fashion-MNIST 60k/10k, 3 seeds
+    python benchmarks/bench_cnn.py --cifar10 PATH       # + configs/cifar10.yaml's cnn, one seed
 
-featcmp's loop: the training set as one in-memory tensor sliced by a permutation, batch norm,
-random shifts (and flips), one-cycle AdamW, label smoothing (`featcmp.models.nets`), with the
-settings of ``configs/scale/fashion-mnist-cnn.yaml``.  The baseline is the tutorial recipe: a
-per-sample ``Dataset`` that goes through PIL and a ``DataLoader``, the same conv layers without
-batch norm, fixed-LR SGD with momentum, no augmentation.  ``--full`` trains featcmp's CNN on
-all 60k images, then gives the plain loop the same wall time, and reports both test
-accuracies.  Both use all cores (torch's default threads).  Ends with ``name: value`` lines.
+Speed is images/s of training, measured as the time of epochs 2-3 (fit for 3 epochs minus fit
+for 1), so set-up and warm-up are left out on both sides:
+- CPU: featcmp's CNN (settings of ``configs/scale/fashion-mnist-cnn.yaml``, channels-last and
+  contiguous) against the plain tutorial loop: a per-sample PIL ``Dataset`` and a
+  ``DataLoader``, the same conv layers, fixed-LR SGD, no augmentation.
+- GPU (when CUDA is present; "no GPU" lines otherwise): featcmp's loop against a bare loop over
+  the same network - data on the device, bf16 autocast, channels-last, fused AdamW, no
+  augmentation, no schedule - at batch 128 and 1024. Target: featcmp at least 1/1.3 of bare.
+Time to accuracy: full fits, the mean test accuracy of seeds 0-2 and the mean training time
+against the targets (GPU: 0.93 within 5 s; CPU, 2 cores: 0.93 within 180 s). Ends with
+``name: value`` lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 import yaml
-from _common import ROOT, describe_machine, fashion_mnist, load_average, print_results
+from _common import (
+    FASHION_MNIST,
+    ROOT,
+    describe_machine,
+    load_average,
+    mnist_or_random,
+    print_results,
+)
 from PIL import Image
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from featcmp.models.nets import CNNClassifier
-from featcmp.models.training import available_cores
+from featcmp.models.torch_state import available_cores
 
 CONFIG = ROOT / "configs" / "scale" / "fashion-mnist-cnn.yaml"
+CIFAR_CONFIG = ROOT / "configs" / "cifar10.yaml"
+TARGETS = {"cuda": (0.93, 5.0), "cpu": (0.93, 180.0)}  # Fashion-MNIST: accuracy within seconds
+
+
+def config_params(path: Path, row: str = "cnn") -> dict:
+    for p in yaml.safe_load(path.read_text())["pipelines"]:
+        if isinstance(p, dict) and (p.get("label") or p["name"]) == row:
+            return dict(p.get("params", {}))
+    raise SystemExit(f"{path}: no pipeline '{row}'")
 
 
 class PerSampleImages(Dataset):
@@ -60,125 +82,193 @@ def plain_cnn(channels: list[int], hidden: int, n_classes: int = 10) -> nn.Modul
     return nn.Sequential(*layers, nn.Linear(hidden, n_classes))
 
 
-def train_plain(
-    images: np.ndarray, labels: np.ndarray, params: dict, budget_s: float | None, epochs: int = 1
-) -> tuple[nn.Module, float, int]:
-    """Tutorial loop: SGD(lr=0.01, momentum=0.9), batch 64, shuffled DataLoader.
-
-    Runs ``epochs`` epochs, or until ``budget_s`` seconds have passed when given.  Returns the
-    model, the seconds spent and the images seen.
-    """
+def plain_seconds(images: np.ndarray, labels: np.ndarray, params: dict, epochs: int) -> float:
+    """Tutorial loop: SGD(lr=0.01, momentum=0.9), batch 64, shuffled DataLoader."""
     torch.manual_seed(0)
     model = plain_cnn(list(params["channels"]), params["hidden"])
     loader = DataLoader(
-        PerSampleImages(images, labels),
-        batch_size=64,
-        shuffle=True,
+        PerSampleImages(images, labels), batch_size=64, shuffle=True,
         generator=torch.Generator().manual_seed(0),
-    )
+    )  # fmt: skip
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
-    seen, start = 0, time.perf_counter()
-    epoch = 0
-    while budget_s is not None or epoch < epochs:
+    start = time.perf_counter()
+    for _ in range(epochs):
         for xb, yb in loader:
             opt.zero_grad()
             loss_fn(model(xb), yb).backward()
             opt.step()
-            seen += len(xb)
-            if budget_s is not None and time.perf_counter() - start >= budget_s:
-                return model, time.perf_counter() - start, seen
-        epoch += 1
-    return model, time.perf_counter() - start, seen
+    return time.perf_counter() - start
 
 
-@torch.no_grad()
-def plain_accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray) -> float:
-    model.eval()
-    x = (torch.from_numpy(images.astype(np.float32) / 255.0)[:, None] - 0.5) / 0.5
-    pred = torch.cat([model(x[i : i + 1000]).argmax(1) for i in range(0, len(x), 1000)])
-    return float((pred.numpy() == labels).mean())
-
-
-def feed_rates(X: np.ndarray, images: np.ndarray, y: np.ndarray, batch: int) -> tuple[float, float]:
-    """Images/s of one pass of batches: in-memory slicing vs the per-sample DataLoader."""
-    x = torch.from_numpy(X[:, None].copy())
-    targets = torch.from_numpy(y.astype(np.int64))
-    gen = torch.Generator().manual_seed(0)
+def bare_gpu_seconds(module: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int, epochs: int):
+    """The bare loop: bf16 autocast, channels-last, fused AdamW, data on the GPU."""
+    module = module.cuda().to(memory_format=torch.channels_last).train()
+    x = x.cuda().contiguous(memory_format=torch.channels_last)
+    y = y.cuda()
+    opt = torch.optim.AdamW(module.parameters(), lr=1e-3, fused=True)
+    torch.cuda.synchronize()
     start = time.perf_counter()
-    order = torch.randperm(len(x), generator=gen)
-    for s in range(0, len(x), batch):
-        idx = order[s : s + batch]
-        xb, yb = x[idx], targets[idx]
-    sliced = len(x) / (time.perf_counter() - start)
-    loader = DataLoader(PerSampleImages(images, y), batch_size=batch, shuffle=True, generator=gen)
+    for _ in range(epochs):
+        order = torch.randperm(len(x), device="cuda")
+        for s in range(0, len(x), batch):
+            idx = order[s : s + batch]
+            with torch.autocast("cuda", dtype=torch.bfloat16):
+                loss = nn.functional.cross_entropy(module(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def featcmp_seconds(X: np.ndarray, y: np.ndarray, params: dict, epochs: int) -> float:
     start = time.perf_counter()
-    for xb, yb in loader:  # noqa: B007 - the pass itself is what is timed
-        pass
-    return sliced, len(images) / (time.perf_counter() - start)
+    model = CNNClassifier(**{**params, "epochs": epochs}).fit(X, y)
+    if model.device_.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def steady_rate(seconds, n: int) -> float:
+    """Images/s of epochs 2-3: `seconds(epochs)` for 3 epochs minus for 1 (after a warm-up)."""
+    seconds(1)  # first calls pay for kernel selection and allocator growth
+    return 2 * n / max(seconds(3) - seconds(1), 1e-9)
+
+
+def cpu_speed(params: dict, n: int, lines: dict[str, str]) -> None:
+    images, source = mnist_or_random(n)
+    labels = np.arange(n) % 10
+    X = images.astype(np.float32) / 255
+    cpu = {**params, "device": "cpu", "batch_size": "auto"}
+    print(f"CPU: {n} images of {source}, {torch.get_num_threads()} threads")
+    ours = steady_rate(lambda e: featcmp_seconds(X, labels, cpu, e), n)
+    contiguous = steady_rate(
+        lambda e: featcmp_seconds(X, labels, {**cpu, "layout": "contiguous"}, e), n
+    )
+    plain = steady_rate(lambda e: plain_seconds(images, labels, params, e), n)
+    print(
+        f"  featcmp CNN {ours:,.0f} images/s (channels-last) / {contiguous:,.0f} (contiguous); "
+        f"plain tutorial loop {plain:,.0f}: x{ours / plain:.2f} (target >= 1.0)"
+    )
+    lines["cnn_cpu_images_per_s"] = f"{ours:.0f}"
+    lines["cnn_cpu_contiguous_images_per_s"] = f"{contiguous:.0f}"
+    lines["cnn_cpu_plain_images_per_s"] = f"{plain:.0f}"
+    lines["cnn_cpu_ratio_vs_plain"] = f"{ours / plain:.2f}"
+    lines["cnn_cpu_channels_last_vs_contiguous"] = f"{ours / contiguous:.2f}"
+
+
+def gpu_speed(params: dict, n: int, lines: dict[str, str]) -> None:
+    if not torch.cuda.is_available():
+        print("GPU: no GPU (CUDA not available); GPU figures not measured")
+        lines["cnn_gpu"] = "no GPU"
+        return
+    images, source = mnist_or_random(n)
+    X, y = images.astype(np.float32) / 255, np.arange(n) % 10
+    name = torch.cuda.get_device_name(0)
+    print(f"GPU: {name}, {n} images of {source}")
+    lines["cnn_gpu"] = name.replace(":", " ")
+    n = len(X)
+    x = torch.from_numpy(X.astype(np.float32))[:, None]
+    x = (x - x.mean()) / x.std()
+    targets = torch.from_numpy(np.asarray(y, dtype=np.int64))
+    shape = tuple(x.shape[1:])
+    for batch in (128, 1024):
+        gpu = {**params, "device": "cuda", "batch_size": batch}
+        featcmp_seconds(X[:2048], y[:2048], gpu, 1)  # warm-up: cuDNN picks its kernels
+
+        def bare(e: int, batch=batch) -> float:
+            torch.manual_seed(0)
+            return bare_gpu_seconds(
+                CNNClassifier(**params).build_module(shape, 10), x, targets, batch, e
+            )
+
+        bare_rate = steady_rate(bare, n)
+        ours = steady_rate(lambda e, gpu=gpu: featcmp_seconds(X, y, gpu, e), n)
+        print(
+            f"  batch {batch}: featcmp {ours:,.0f} images/s, bare bf16 channels-last loop "
+            f"{bare_rate:,.0f}: x{ours / bare_rate:.2f} (target >= {1 / 1.3:.2f})"
+        )
+        lines[f"cnn_gpu_b{batch}_images_per_s"] = f"{ours:.0f}"
+        lines[f"cnn_gpu_b{batch}_bare_images_per_s"] = f"{bare_rate:.0f}"
+        lines[f"cnn_gpu_b{batch}_ratio_vs_bare"] = f"{ours / bare_rate:.2f}"
+
+
+def load(source: str, path: str, max_train: int | None = None):
+    from featcmp.config import DatasetConfig
+    from featcmp.data.loader import load_dataset
+
+    data = load_dataset(DatasetConfig(source=source, path=path), seed=0)
+    if max_train:
+        data.X_train, data.y_train = data.X_train[:max_train], data.y_train[:max_train]
+    return data
+
+
+def time_to_accuracy(params: dict, data, seeds: int, lines: dict[str, str], key: str) -> None:
+    accs, secs = [], []
+    for seed in range(seeds):
+        start = time.perf_counter()
+        model = CNNClassifier(**{**params, "seed": seed}).fit(data.X_train, data.y_train)
+        if model.device_.type == "cuda":
+            torch.cuda.synchronize()
+        secs.append(time.perf_counter() - start)
+        accs.append(float(np.mean(model.predict(data.X_test) == data.y_test)))
+        print(f"  seed {seed}: test accuracy {accs[-1]:.4f} after {secs[-1]:.1f} s of training")
+    device = model.device_.type
+    acc, sec = float(np.mean(accs)), float(np.mean(secs))
+    print(
+        f"  mean of {seeds}: {acc:.4f} in {sec:.1f} s on {device} (load average {load_average()})"
+    )
+    lines[f"{key}_{device}_test_acc"] = f"{acc:.4f}"
+    lines[f"{key}_{device}_train_s"] = f"{sec:.1f}"
+    if key == "fashion" and device in TARGETS:
+        want_acc, want_s = TARGETS[device]
+        met = acc >= want_acc and sec <= want_s
+        print(f"  target {want_acc} within {want_s:.0f} s: {'met' if met else 'NOT met'}")
+        lines[f"{key}_{device}_target_met"] = str(met).lower()
+
+
+def with_epochs(params: dict, epochs: int | None) -> dict:
+    return {**params, "epochs": epochs} if epochs else params
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="accuracy at equal wall time")
-    parser.add_argument("--n", type=int, default=4096, help="training images, quick part")
-    parser.add_argument("--config", type=Path, default=CONFIG)
+    parser.add_argument("--n", type=int, default=2048, help="CPU images for the speed part")
+    parser.add_argument("--gpu-n", type=int, default=60_000, help="GPU images, speed part")
+    parser.add_argument("--time-to-accuracy", action="store_true", help="Fashion-MNIST, 3 seeds")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--fashion", default=os.environ.get("FASHION_DIR", str(FASHION_MNIST)))
+    parser.add_argument("--cifar10", metavar="TAR", help="train configs/cifar10.yaml's cnn")
+    parser.add_argument("--cifar-row", default="cnn", help="cnn (GPU recipe) or cnn-cpu")
+    parser.add_argument("--skip-cpu", action="store_true", help="GPU figures only")
+    parser.add_argument("--epochs", type=int, help="override the configs' epochs (smoke runs)")
+    parser.add_argument("--max-train", type=int, help="first N training images (smoke runs)")
     args = parser.parse_args()
-    params = yaml.safe_load(args.config.read_text())["pipelines"][0]["params"]
-    params = {**params, "device": "cpu"}
-    data = fashion_mnist()
-    if data is None:
-        print("Fashion-MNIST not found (apt-get install dataset-fashion-mnist); skipped")
-        return
+    params = config_params(CONFIG)
     torch.set_num_threads(available_cores())
     print(describe_machine(f"{torch.get_num_threads()} torch threads"))
-    print(f"CNN settings ({args.config.name}): {params}")
-    to_uint8 = lambda X: np.rint(X * 255).astype(np.uint8)  # noqa: E731 - loader gave X / 255
-    train_u8, test_u8 = to_uint8(data.X_train), to_uint8(data.X_test)
+    print(f"CNN settings ({CONFIG.name}): {params}")
     lines: dict[str, str] = {}
-
-    sliced, loaded = feed_rates(data.X_train, train_u8, data.y_train, params["batch_size"])
-    print(
-        f"feeding: in-memory slicing {sliced:,.0f} images/s, per-sample DataLoader "
-        f"{loaded:,.0f} images/s (x{sliced / loaded:.0f})"
-    )
-    lines["cnn_feed_images_per_s"] = f"{sliced:.0f}"
-    lines["cnn_feed_dataloader_images_per_s"] = f"{loaded:.0f}"
-    lines["cnn_feed_speedup_vs_dataloader"] = f"{sliced / loaded:.1f}"
-
-    sub = np.random.default_rng(0).choice(len(data.X_train), args.n, replace=False)
-    start = time.perf_counter()
-    CNNClassifier(**{**params, "epochs": 1}).fit(data.X_train[sub], data.y_train[sub])
-    ours = args.n / (time.perf_counter() - start)
-    _, seconds, seen = train_plain(train_u8[sub], data.y_train[sub], params, None)
-    plain = seen / seconds
-    print(
-        f"training: featcmp CNN {ours:,.0f} images/s, plain loop {plain:,.0f} images/s "
-        f"(x{ours / plain:.2f}; ours also augments and normalises batches)"
-    )
-    lines["cnn_train_images_per_s"] = f"{ours:.0f}"
-    lines["cnn_plain_train_images_per_s"] = f"{plain:.0f}"
-    lines["cnn_train_speedup_vs_plain"] = f"{ours / plain:.2f}"
-
-    if args.full:
-        print(f"full: {len(data.X_train)} training images, load average {load_average()}")
-        start = time.perf_counter()
-        model = CNNClassifier(**params).fit(data.X_train, data.y_train)
-        budget = time.perf_counter() - start
-        acc = float(np.mean(model.predict(data.X_test) == data.y_test))
-        print(
-            f"featcmp CNN: {params['epochs']} epochs in {budget:.0f} s, test accuracy {acc:.4f}"
-            f" (load average {load_average()})"
-        )
-        net, seconds, seen = train_plain(train_u8, data.y_train, params, budget)
-        plain_acc = plain_accuracy(net, test_u8, data.y_test)
-        print(
-            f"plain loop : {seen / len(train_u8):.1f} epochs in {seconds:.0f} s, test accuracy "
-            f"{plain_acc:.4f} (load average {load_average()})"
-        )
-        lines["cnn_full_train_s"] = f"{budget:.0f}"
-        lines["cnn_full_test_acc"] = f"{acc:.4f}"
-        lines["cnn_plain_same_time_test_acc"] = f"{plain_acc:.4f}"
+    if not args.skip_cpu:
+        cpu_speed(params, args.n, lines)
+    if args.gpu_n:
+        gpu_speed(params, args.gpu_n, lines)
+    if args.time_to_accuracy:
+        if not Path(args.fashion).exists():
+            print(
+                f"Fashion-MNIST not found at {args.fashion} (apt-get install dataset-fashion-mnist)"
+            )
+        else:
+            print(f"Fashion-MNIST time to accuracy ({args.seeds} seeds, 60k/10k):")
+            data = load("idx", args.fashion, args.max_train)
+            time_to_accuracy(with_epochs(params, args.epochs), data, args.seeds, lines, "fashion")
+    if args.cifar10:
+        cifar = config_params(CIFAR_CONFIG, args.cifar_row)
+        print(f"CIFAR-10 {args.cifar_row} ({CIFAR_CONFIG.name}, one seed): {cifar}")
+        data = load("cifar10", args.cifar10, args.max_train)
+        key = f"cifar10_{args.cifar_row.replace('-', '_')}"
+        time_to_accuracy(with_epochs(cifar, args.epochs), data, 1, lines, key)
     print_results(lines)
 
 

@@ -3,15 +3,16 @@
 # Installs nothing; run from the repository root (about 30 s on an H200, 2 minutes at most).
 set -uo pipefail
 export PYTHONPATH="$PWD"
+PY="${PYTHON:-python3}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
 echo "== HOG CUDA tests"
-timeout 60 python3 -m pytest -q -p no:cacheprovider tests/test_hog_torch.py -k cuda
+timeout 60 "$PY" -m pytest -q -p no:cacheprovider tests/test_hog_torch.py -k cuda
 tests_rc=$?
 
 echo "== GPU HOG benchmark"
-timeout 90 python3 benchmarks/bench_hog.py --gpu-only --n 10000 --baseline-n 300 | tee "$log"
+timeout 90 "$PY" benchmarks/bench_hog.py --gpu-only --n 10000 --baseline-n 300 | tee "$log"
 bench_rc=${PIPESTATUS[0]}
 
 figure() { sed -n "s/^$1: //p" "$log"; }

@@ -12,7 +12,7 @@ runner = CliRunner()
 
 
 def test_lecture_4x4_example_conv_against_dense():
-    """The lecture's example: a 4x4 image (16 pixels, 1 channel), 10 digit classes.
+    """The lecture's example (its textbook CNN flattens the last map): 4x4 images, 10 classes.
 
     CNN: one 2x2 kernel with stride 2, no padding, no pooling, no hidden dense layer, bias on.
     - The kernel lands at 4 places ((4 - 2) / 2 + 1 = 2 per axis): output 1x2x2. h11 sees
@@ -31,7 +31,14 @@ def test_lecture_4x4_example_conv_against_dense():
     same 4 -> 10 output layer (50).
     """
     cnn = CNNClassifier(
-        channels=(1,), kernel_size=2, stride=2, padding=0, pool=0, batch_norm=False, hidden=0
+        channels=(1,),
+        kernel_size=2,
+        stride=2,
+        padding=0,
+        pool=0,
+        batch_norm=False,
+        hidden=0,
+        head="flatten",
     )
     conv, out = estimator_facts(cnn, (1, 4, 4), 10)
     assert conv.layer == "conv 2x2 stride 2"
@@ -57,7 +64,14 @@ def test_deeper_layers_see_further():
     With 3x3 stride-1 kernels on 8x8 (padding 1, no pooling) the field grows 3 -> 5 -> 7.
     """
     two = CNNClassifier(
-        channels=(1, 1), kernel_size=2, stride=2, padding=0, pool=0, batch_norm=False, hidden=0
+        channels=(1, 1),
+        kernel_size=2,
+        stride=2,
+        padding=0,
+        pool=0,
+        batch_norm=False,
+        hidden=0,
+        head="flatten",
     )
     first, second, _ = estimator_facts(two, (1, 4, 4), 10)
     assert (first.receptive, second.receptive) == ((2, 2), (4, 4))
@@ -72,7 +86,9 @@ def test_deeper_layers_see_further():
 
 
 def test_pooling_and_batch_norm_rows():
-    cnn = CNNClassifier(channels=(4,), kernel_size=3, pool=2, batch_norm=True, hidden=0)
+    cnn = CNNClassifier(
+        channels=(4,), kernel_size=3, pool=2, batch_norm=True, hidden=0, head="flatten"
+    )
     conv, norm, pool, out = estimator_facts(cnn, (3, 8, 8), 5)
     assert conv.params == 4 * 3 * 3 * 3  # no bias before batch norm
     assert (norm.params, norm.sharing) == (8, 64)  # a scale and a shift per channel

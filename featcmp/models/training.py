@@ -1,13 +1,16 @@
 """A torch network as a scikit-learn classifier: the learned side of the comparison.
 
-The whole training set lives in memory as one tensor and each batch is a slice by a random
-permutation: no per-sample Dataset or PIL path, which would cost far more than the network.
+The whole training set lives on the training device as one tensor (when it fits) and each
+batch is a slice by a random permutation: no per-sample Dataset or PIL path, which would cost
+far more than the network. The loop never waits for the device inside an epoch: the loss is
+summed on the device and read back once per epoch (which is also when a non-finite loss is
+noticed), augmentation runs on the device with a device-side generator, on CUDA conv nets
+run in channels-last layout under bf16 autocast (weights stay float32).
 """
 
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import torch
@@ -17,26 +20,27 @@ from torch import nn
 from featcmp import progress
 from featcmp.devices import check_device, resolve_device
 from featcmp.errors import ConfigError, RunError
+from featcmp.models.augment import random_flip, random_translate
 from featcmp.models.guards import check_model_bytes, check_upper
+from featcmp.models.param_groups import param_groups
+from featcmp.models.torch_state import available_cores, seeded_threads
+
+__all__ = ["TorchClassifier", "available_cores", "images_to_tensor"]
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
 MAX_EPOCHS = 10_000
-SCHEDULES = ("onecycle", "cosine", "constant")
+SCHEDULES = ("onecycle", "linear", "cosine", "constant")
+PRECISIONS = ("auto", "bf16", "fp32")
+LAYOUTS = ("auto", "channels_last", "contiguous")
+# batch_size "auto": the reference batch the lr is given for, and the batch on a GPU, where
+# small batches leave the device idle (the lr grows with the square root of the batch).
+REFERENCE_BATCH, GPU_BATCH = 64, 512
+PREDICT_BATCH = 1024
+DATA_SHARE_OF_FREE_GPU = 0.5  # keep the training set on the GPU when it takes at most this
 
 
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def available_cores() -> int:
-    """Threads for torch: OMP_NUM_THREADS when set (shared machines), else this process's cores."""
-    env = os.environ.get("OMP_NUM_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def images_to_tensor(X: np.ndarray) -> torch.Tensor:
@@ -51,38 +55,46 @@ def images_to_tensor(X: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(X))
 
 
-def random_shift(x: torch.Tensor, shift: int, gen: torch.Generator) -> torch.Tensor:
-    """Random crops: pad by `shift` (edge values) and cut each image back at a random offset."""
-    n, _, h, w = x.shape
-    padded = nn.functional.pad(x, (shift,) * 4, mode="replicate")
-    dy = torch.randint(0, 2 * shift + 1, (n,), generator=gen).to(x.device)
-    dx = torch.randint(0, 2 * shift + 1, (n,), generator=gen).to(x.device)
-    rows = (dy[:, None] + torch.arange(h, device=x.device))[:, :, None]
-    cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, :]
-    batch = torch.arange(n, device=x.device)[:, None, None]
-    return padded[batch, :, rows, cols].permute(0, 3, 1, 2)
+def _fits_on(device: torch.device, nbytes: int) -> bool:
+    if device.type != "cuda":
+        return True
+    free, _ = torch.cuda.mem_get_info(device)
+    return nbytes <= DATA_SHARE_OF_FREE_GPU * free
 
 
 class TorchClassifier(ClassifierMixin, BaseEstimator):
     """Shared training loop; subclasses define `build_module(in_shape, n_classes)`.
 
-    Training: AdamW (or Adam/SGD), one-cycle (or cosine/constant) learning rate, label
-    smoothing, random-crop augmentation and optional horizontal flips, inputs standardised with
-    statistics of the training set only.
+    Training: AdamW (or Adam/SGD), one-cycle (or linear-decay/cosine/constant) learning rate,
+    label smoothing, random-translation augmentation and optional horizontal flips, inputs
+    standardised with statistics of the training set only. No weight decay on biases and
+    normalisation layers. Fitting leaves torch's global RNG and thread count as it found them.
+
+    Common parameters (keyword-only, as for every estimator here): epochs, batch_size (int or
+    'auto': 64 on the CPU, 512 on a GPU with lr scaled by sqrt(batch / 64)), lr, optimizer,
+    weight_decay, norm_lr_scale (learning-rate factor for batch-norm parameters), schedule,
+    label_smoothing, augment, shift (pixels, None: about width / 12), flip, precision ('auto':
+    bf16 autocast on CUDA, float32 on the CPU), layout ('auto': channels-last on CUDA),
+    compile (torch.compile the network), device, seed.
     """
 
     def _set_common(
         self,
+        *,
         epochs,
         batch_size,
         lr,
         optimizer,
         weight_decay,
+        norm_lr_scale,
         schedule,
         label_smoothing,
         augment,
         shift,
         flip,
+        precision,
+        layout,
+        compile,
         device,
         seed,
     ) -> None:
@@ -91,17 +103,24 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.lr = lr
         self.optimizer = optimizer
         self.weight_decay = weight_decay
+        self.norm_lr_scale = norm_lr_scale
         self.schedule = schedule
         self.label_smoothing = label_smoothing
         self.augment = augment
         self.shift = shift
         self.flip = flip
+        self.precision = precision
+        self.layout = layout
+        self.compile = compile
         self.device = device
         self.seed = seed
 
     # -- to be defined by subclasses -------------------------------------------------------
     def build_module(self, in_shape: tuple[int, int, int], n_classes: int) -> nn.Module:
         raise NotImplementedError
+
+    def _record_shape_choices(self, in_shape: tuple[int, int, int]) -> None:
+        """Set the fitted attributes that say what the network chose for this input size."""
 
     # -- checks ----------------------------------------------------------------------------
     def check(self) -> None:
@@ -111,18 +130,24 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         check_upper("epochs", self.epochs, MAX_EPOCHS)
         if self.shift is not None and (not _is_int(self.shift) or not 0 <= self.shift <= 64):
             raise ConfigError(f"shift: expected null or a whole number 0..64, got {self.shift!r}")
-        if self.batch_size < 1:
-            raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
-        if not self.lr > 0 or not math.isfinite(self.lr):
-            raise ConfigError(f"lr must be a positive number, got {self.lr}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(
-                f"optimizer: unknown '{self.optimizer}'; choose from {', '.join(OPTIMIZERS)}"
-            )
-        if self.schedule not in SCHEDULES:
-            raise ConfigError(
-                f"schedule: unknown '{self.schedule}'; choose from {', '.join(SCHEDULES)}"
-            )
+        if self.batch_size != "auto" and (not _is_int(self.batch_size) or self.batch_size < 1):
+            raise ConfigError(f"batch_size must be at least 1 (or 'auto'), got {self.batch_size!r}")
+        for name in ("lr", "norm_lr_scale"):
+            value = getattr(self, name)
+            if not value > 0 or not math.isfinite(value):
+                raise ConfigError(f"{name} must be a positive number, got {value}")
+        if not self.weight_decay >= 0:
+            raise ConfigError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        for name, allowed in (
+            ("optimizer", OPTIMIZERS),
+            ("schedule", SCHEDULES),
+            ("precision", PRECISIONS),
+            ("layout", LAYOUTS),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ConfigError(
+                    f"{name}: unknown '{getattr(self, name)}'; choose from {', '.join(allowed)}"
+                )
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         check_device(self.device)
@@ -147,72 +172,125 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             return module
         return self.build_module(in_shape, n_classes).to(device)
 
+    # -- resolved settings -----------------------------------------------------------------
+    def _batch_and_lr(self, n: int, device: torch.device) -> tuple[int, float]:
+        if self.batch_size != "auto":
+            return self.batch_size, self.lr
+        if device.type != "cuda":
+            return REFERENCE_BATCH, self.lr
+        # At least eight steps an epoch on small sets; never below the reference batch.
+        batch = max(REFERENCE_BATCH, min(GPU_BATCH, n // 8))
+        scale = batch / REFERENCE_BATCH
+        return batch, self.lr * (scale if self.optimizer == "sgd" else math.sqrt(scale))
+
+    def _autocast(self) -> torch.autocast:
+        bf16 = self.precision == "bf16" or (
+            self.precision == "auto" and self.device_.type == "cuda"
+        )
+        return torch.autocast(self.device_.type, dtype=torch.bfloat16, enabled=bf16)
+
+    def _memory_format(self, ndim_maps: bool) -> torch.memory_format:
+        # Channels-last on CUDA (bf16 tensor cores). On the CPU, 2-thread runs of
+        # benchmarks/bench_cnn.py found it slower (x0.5-0.8) while 1-thread runs found it faster;
+        # the CPU keeps the contiguous layout until a quiet machine settles it.
+        last = self.layout == "channels_last" or (
+            self.layout == "auto" and self.device_.type == "cuda"
+        )
+        return torch.channels_last if last and ndim_maps else torch.contiguous_format
+
     # -- training --------------------------------------------------------------------------
-    def _make_optimizer(self, params) -> torch.optim.Optimizer:
+    def _make_optimizer(self, groups: list, lr: float) -> torch.optim.Optimizer:
+        for g in groups:
+            g["lr"] = lr * g["lr_scale"]
+        fused = {"fused": True} if self.device_.type == "cuda" else {}
         if self.optimizer == "sgd":
-            return torch.optim.SGD(
-                params, lr=self.lr, momentum=0.9, weight_decay=self.weight_decay, nesterov=True
-            )
+            return torch.optim.SGD(groups, lr=lr, momentum=0.9, nesterov=True, **fused)
         cls = torch.optim.AdamW if self.optimizer == "adamw" else torch.optim.Adam
-        return cls(params, lr=self.lr, weight_decay=self.weight_decay)
+        return cls(groups, lr=lr, **fused)
 
     def _make_schedule(self, opt, steps: int):
         if self.schedule == "onecycle":
-            return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.lr, total_steps=steps)
+            max_lr = [g["lr"] for g in opt.param_groups]
+            return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=steps)
         if self.schedule == "cosine":
             return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+        if self.schedule == "linear":
+            # Short warm-up (5% of the steps), then a straight line down to zero.
+            warm = max(1, steps // 20)
+            return torch.optim.lr_scheduler.LambdaLR(
+                opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm + 1)))
+            )
         return torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
 
     def fit(self, X, y):
         self.check()
-        torch.set_num_threads(available_cores())
-        torch.manual_seed(self.seed)
-        gen = torch.Generator().manual_seed(self.seed)
         self.device_ = resolve_device(self.device)
+        with seeded_threads(self.seed, self.device_):
+            self._fit(X, y)
+        return self
+
+    def _fit(self, X, y) -> None:
         x = images_to_tensor(X)
         self.classes_, y_idx = np.unique(np.asarray(y), return_inverse=True)
         # Standardise with the training set's own statistics (per channel).
         self.mean_ = x.mean(dim=(0, 2, 3), keepdim=True)
         self.std_ = x.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
-        x = ((x - self.mean_) / self.std_).to(self.device_)
-        targets = torch.from_numpy(y_idx.astype(np.int64)).to(self.device_)
-        self.module_ = self._build_checked(tuple(x.shape[1:]), len(self.classes_), self.device_)
+        in_shape = tuple(x.shape[1:])
+        self._record_shape_choices(in_shape)
+        self.module_ = self._build_checked(in_shape, len(self.classes_), self.device_)
         self.feature_dim_ = [m for m in self.module_.modules() if isinstance(m, nn.Linear)][
             -1
         ].in_features
         self.n_params_ = sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
+        fmt = self._memory_format(self._uses_maps())
+        self.module_ = self.module_.to(memory_format=fmt)
+        data_on = self.device_ if _fits_on(self.device_, x.numel() * 4) else torch.device("cpu")
+        x = ((x - self.mean_) / self.std_).to(data_on)
+        targets = torch.from_numpy(y_idx.astype(np.int64)).to(data_on)
+        self.data_device_ = str(data_on)
         n = len(x)
-        per_epoch = math.ceil(n / self.batch_size)
-        opt = self._make_optimizer(self.module_.parameters())
+        self.batch_size_, self.lr_ = self._batch_and_lr(n, self.device_)
+        per_epoch = math.ceil(n / self.batch_size_)
+        groups = param_groups(self.module_, self.weight_decay, self.norm_lr_scale)
+        opt = self._make_optimizer(groups, self.lr_)
         sched = self._make_schedule(opt, per_epoch * self.epochs)
         loss_fn = nn.CrossEntropyLoss(label_smoothing=self.label_smoothing)
         shift = self._shift(x.shape[-1])
+        gen = torch.Generator(device=data_on).manual_seed(self.seed)
+        model = torch.compile(self.module_) if self.compile else self.module_
         self.loss_curve_ = []
         self.module_.train()
         with progress.bar(f"{type(self).__name__} epochs", self.epochs) as advance:
             for epoch in range(self.epochs):
-                order = torch.randperm(n, generator=gen).to(self.device_)
-                total = 0.0
-                for start in range(0, n, self.batch_size):
-                    idx = order[start : start + self.batch_size]
-                    xb = x[idx]
+                order = torch.randperm(n, generator=gen, device=data_on)
+                total = torch.zeros((), device=self.device_)
+                for start in range(0, n, self.batch_size_):
+                    idx = order[start : start + self.batch_size_]
+                    xb, yb = x[idx], targets[idx]
                     if self.augment:
                         xb = self._augment(xb, shift, gen)
-                    loss = loss_fn(self.module_(xb), targets[idx])
-                    if not torch.isfinite(loss):
-                        raise RunError(
-                            f"{type(self).__name__}: training loss became {loss.item()} at epoch "
-                            f"{epoch + 1}; lower lr (now {self.lr}) or check the data"
-                        )
+                    xb = xb.to(self.device_, non_blocking=True).contiguous(memory_format=fmt)
+                    yb = yb.to(self.device_, non_blocking=True)
+                    with self._autocast():
+                        loss = loss_fn(model(xb), yb)
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     opt.step()
                     sched.step()
-                    total += loss.item() * len(idx)
-                self.loss_curve_.append(total / n)
-                advance(1, note=f"loss {total / n:.3f}")
+                    total += loss.detach().float() * len(idx)
+                mean = total.item() / n  # the one host sync of the epoch
+                if not math.isfinite(mean):
+                    raise RunError(
+                        f"{type(self).__name__}: training loss became {mean} at epoch "
+                        f"{epoch + 1}; lower lr (now {self.lr_:g}) or check the data"
+                    )
+                self.loss_curve_.append(mean)
+                advance(1, note=f"loss {mean:.3f}")
         self.module_.eval()
-        return self
+
+    def _uses_maps(self) -> bool:
+        """Whether the network's layers work on image maps (where channels-last can help)."""
+        return any(isinstance(m, nn.Conv2d) for m in self.module_.modules())
 
     def _shift(self, width: int) -> int:
         # About one pixel in twelve: 1 px on 8x8 digits, 2 px on 28x28 MNIST, 3 px on 32x32.
@@ -220,19 +298,21 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     def _augment(self, xb: torch.Tensor, shift: int, gen: torch.Generator) -> torch.Tensor:
         if shift > 0:
-            xb = random_shift(xb, shift, gen)
+            xb = random_translate(xb, shift, gen)
         if self.flip:
-            mask = (torch.rand(len(xb), generator=gen) < 0.5).to(xb.device)
-            xb = torch.where(mask[:, None, None, None], xb.flip(-1), xb)
+            xb = random_flip(xb, gen)
         return xb
 
     @torch.no_grad()
     def predict_proba(self, X) -> np.ndarray:
         x = (images_to_tensor(X) - self.mean_) / self.std_
+        fmt = self._memory_format(self._uses_maps())
         out = []
-        for start in range(0, len(x), 1024):
-            xb = x[start : start + 1024].to(self.device_)
-            out.append(torch.softmax(self.module_(xb), dim=1).cpu())
+        for start in range(0, len(x), PREDICT_BATCH):
+            xb = x[start : start + PREDICT_BATCH].to(self.device_).contiguous(memory_format=fmt)
+            with self._autocast():
+                logits = self.module_(xb)
+            out.append(torch.softmax(logits.float(), dim=1).cpu())
         return torch.cat(out).numpy()
 
     def predict(self, X) -> np.ndarray:

@@ -1,0 +1,53 @@
+"""configs/cifar10.yaml: validates against the registries, and without the data it stops with
+one line saying how to get it (nothing fitted, nothing written)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from featcmp.cli import app
+from featcmp.config import load_config
+from featcmp.pipelines import build_pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "configs" / "cifar10.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _repo_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def test_cifar10_config_builds_every_pipeline():
+    cfg = load_config(CONFIG)
+    assert cfg.dataset.source == "cifar10" and cfg.dataset.max_train is None  # full 50k/10k
+    rows = [p.row for p in cfg.pipelines]
+    assert rows == ["raw_svm", "hog_svm", "sift_bovw_svm", "cnn", "cnn-cpu", "mlp"]
+    for i, p in enumerate(cfg.pipelines):
+        build_pipeline(p.name, p.params, f"pipelines[{i}]")
+    svms = [p.params["svm"] for p in cfg.pipelines if "svm" in p.params]
+    assert all(s["scale"] == "approximate" and s["max_exact"] <= 20_000 for s in svms)
+
+
+def test_cifar10_config_cnns_stay_small_at_32_px():
+    cfg = load_config(CONFIG)
+    for p in cfg.pipelines:
+        if p.name == "cnn":
+            net = build_pipeline(p.name, p.params).steps[-1][1]
+            net._validate_geometry((32, 32, 3))
+
+
+def test_cifar10_without_the_data_is_one_line(tmp_path):
+    gone = tmp_path / "not-here.tar.gz"
+    out = tmp_path / "runs"
+    result = CliRunner().invoke(
+        app, ["run", str(CONFIG), "--out", str(out), "--set", f"dataset.path={gone}"]
+    )
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {gone}")
+    assert "cifar-10-binary.tar.gz" in lines[0]
+    assert not any(out.rglob("*.json"))
