@@ -14,13 +14,15 @@ Memory: the process itself (Python, NumPy, scikit-learn; torch when a network ru
 split as float32, the feature matrices (libsvm works on float64), libsvm's kernel cache, and a
 network's weights with their gradients and Adam moments plus one batch of activations.
 
-The coefficients are seconds per unit of work on the reference machine class (2 shared
-x86-64 cores, OpenBLAS/torch on both), fitted by least squares with
-`python benchmarks/calibrate_cost.py` on the generated photo folder of
-`benchmarks/make_photo_folder.py` (300 and 900 training images, 32, 64 and 96 px RGB; networks
-2 and 6 epochs), measured while other jobs shared the machine (load average about 4 on 2
-cores). They are meant to be right within about 2x, which is what a preflight needs to tell
-seconds from hours.
+The coefficients are seconds per unit of work on the reference machine class (2 x86-64 cores,
+OpenBLAS and torch on both), fitted by least squares on relative error from
+`python benchmarks/calibrate_cost.py /tmp/photos --sizes 32 64 --n 300 900` (networks: 300
+images, 1 and 3 epochs) and the full run of the five default pipelines on the 1,200-photo
+folder of `benchmarks/make_photo_folder.py` (96 px working size, 900 training images, 30
+epochs), measured while other jobs shared the machine (load average 5-8 on its 2 cores, so a
+quiet machine is faster). Within 2x at those points, except one: kernel SVCs on raw pixels
+or edge maps of 12,288 dims (64 px RGB) took 3-10x the n^2 * d figure, which is one reason
+raw and edge vectors are averaged down past 64 px (`featcmp.pipelines.MAX_SIZE`).
 """
 
 from __future__ import annotations
@@ -34,14 +36,19 @@ from typing import Any
 # of the exact kernel SVC). The SVC's own coefficient differs by features: how many support
 # vectors and solver iterations a problem needs depends on them.
 HAND_CRAFTED_S = {
-    "RawPixels": (2.0e-10, 2.0e-9),
-    "EdgeFeatures": (2.8e-8, 2.0e-9),
-    "HOGFeatures": (5.0e-8, 1.0e-9),
+    "RawPixels": (2.0e-10, 2.2e-9),
+    "EdgeFeatures": (1.0e-8, 2.0e-9),
+    "HOGFeatures": (6.5e-8, 1.0e-9),
 }
 OTHER_S = (1.0e-7, 2.0e-9)  # extractors not calibrated (SIFT, kernel bank): a guess
 LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC / Nystroem + linear solver: seconds per (n * d)
-NET_S_PER_MAC = {"CNNClassifier": 1.0e-10, "MLPClassifier": 1.0e-9}  # per image-epoch MAC
-NET_S_PER_EPOCH = {"CNNClassifier": 0.2, "MLPClassifier": 0.05}  # batches, augmentation, ...
+# Networks: (seconds to start, per epoch, per forward multiply-add x 3 (backward) per image
+# per epoch, per input pixel per image per epoch: standardising, augmenting, averaging down).
+NET_S = {
+    "CNNClassifier": (10.5, 1.7, 2.2e-11, 5.5e-7),
+    "MLPClassifier": (0.2, 0.15, 4.3e-10, 1.8e-7),
+}
+OTHER_NET_S = (5.0, 1.0, 1.0e-10, 5.0e-7)
 BASE_BYTES = 250 * 2**20  # Python with NumPy, scikit-learn and the data layer loaded
 TORCH_BYTES = 350 * 2**20  # what importing torch and its CPU kernels adds
 LIBSVM_CACHE_BYTES = 200 * 2**20  # SVC's default cache_size
@@ -148,10 +155,10 @@ def estimate_network(
     kind = type(estimator).__name__
     macs, weights, activations = network_size(estimator, image_shape, n_classes)
     epochs = int(getattr(estimator, "epochs", 1))
+    start, per_epoch, per_mac, per_pixel = NET_S.get(kind, OTHER_NET_S)
     # Forward and backward: about three times the forward multiply-adds.
-    fit_s = epochs * (
-        3 * n_train * macs * NET_S_PER_MAC.get(kind, 1e-9) + NET_S_PER_EPOCH.get(kind, 0.2)
-    )
+    per_image = 3 * macs * per_mac + _pixels(image_shape) * per_pixel
+    fit_s = start + epochs * (per_epoch + n_train * per_image)
     data = n_train * _pixels(image_shape) * 4 * 2  # the split and its training tensor
     batch = _batch_size(estimator, n_train) * activations * 4 * ACTIVATION_FACTOR
     return Estimate(fit_s, int(data + 16 * weights + batch), BASE_BYTES + TORCH_BYTES, None)
