@@ -8,7 +8,7 @@ CONFIGS := $(wildcard configs/*.yaml)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run sweep report test lint format bench clean
-.PHONY: ci-regression ci-calibrate paper
+.PHONY: ci-regression ci-calibrate ci-wheel paper
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,27 @@ ci-regression: install ## CI: run configs/ci/*.yaml, then `featcmp check` agains
 	else echo "note: $(MNIST_CI) is absent: skipping configs/ci/mnist.yaml (check skips its rows)"; fi
 	$(FEATCMP) check $(CI_RUNS) --baseline $(CI_BASELINE)
 
+# The wheel as a user gets it: built here, installed into a fresh virtual environment, run
+# from a folder outside the repository (the bundled config by name). Its dependencies come from
+# .venv through a .pth line (nothing downloaded, and --without-pip: .venv's pip and setuptools);
+# featcmp itself only from the wheel, which the import check below makes sure of.
+WHEEL_ENV ?= $(abspath build/wheel-env)
+WHEEL_SET ?= --set dataset.n_per_class=20 --set pipelines.cnn.params.epochs=2 \
+             --set pipelines.mlp.params.epochs=2
+
+ci-wheel: install ## CI: build the wheel, install it in a fresh venv, run `featcmp run compare` outside the repo
+	rm -rf dist $(WHEEL_ENV)
+	$(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w dist .
+	$(BIN)/python -m venv --system-site-packages --without-pip $(WHEEL_ENV)
+	$(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' > \
+	  "$$($(WHEEL_ENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/featcmp_deps.pth"
+	$(WHEEL_ENV)/bin/python -m pip install -q --no-deps --no-index dist/featcmp-*.whl
+	cd "$$(mktemp -d)" && \
+	  $(WHEEL_ENV)/bin/python -c 'import featcmp; assert featcmp.__file__.startswith("$(WHEEL_ENV)/")' && \
+	  $(WHEEL_ENV)/bin/featcmp configs && \
+	  $(WHEEL_ENV)/bin/featcmp run compare --out runs --quiet $(WHEEL_SET) && \
+	  $(WHEEL_ENV)/bin/featcmp report runs --format md
+
 ci-calibrate: install ## Re-calibrate baselines/ci.yaml: every CI config over 5 seeds (~5x ci-regression)
 	rm -rf $(CALIB_RUNS)
 	for c in configs/ci/*.yaml; do \
@@ -95,5 +116,5 @@ paper: install ## Long, not CI: reproduce published MNIST / Fashion-MNIST tables
 	$(FEATCMP) paper $(PAPER_RUNS) --out $(PAPER_OUT)
 
 clean: ## Remove runs, caches and build leftovers (keeps .venv)
-	rm -rf $(RUNS) $(CI_RUNS) $(CALIB_RUNS) .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf $(RUNS) $(CI_RUNS) $(CALIB_RUNS) $(WHEEL_ENV) .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

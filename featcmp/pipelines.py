@@ -25,6 +25,7 @@ from featcmp.features.hog import AUTO, HOGFeatures
 from featcmp.features.raw import RawPixels
 from featcmp.features.sift import SIFTBagOfWords
 from featcmp.models.svm import SVM
+from featcmp.plugins import Registry
 
 HAND_CRAFTED, LEARNED = "hand-crafted", "learned"
 
@@ -42,7 +43,9 @@ class PipelineSpec:
         return self.family == LEARNED
 
 
-PIPELINES: dict[str, PipelineSpec] = {}
+# Built-in pipelines below; other packages' through the `featcmp.pipelines` entry points
+# (featcmp.plugins), loaded on the first read and checked by `check_plugin_pipeline`.
+PIPELINES: Registry = Registry("featcmp.pipelines", "pipeline")
 
 
 def register_pipeline(name: str, family: str, summary: str):
@@ -125,6 +128,21 @@ def mlp() -> Pipeline:
     from featcmp.models.nets import MLPClassifier
 
     return Pipeline([("mlp", MLPClassifier())])
+
+
+def check_plugin_pipeline(name: str, spec: Any) -> None:
+    """What every built-in pipeline satisfies: a spec of a known family whose factory builds
+    a Pipeline that passes `build_pipeline`'s checks with its default parameters."""
+    if not isinstance(spec, PipelineSpec):
+        raise ConfigError("not registered with featcmp.pipelines.register_pipeline")
+    if spec.family not in (HAND_CRAFTED, LEARNED):
+        raise ConfigError(f"family must be '{HAND_CRAFTED}' or '{LEARNED}', got '{spec.family}'")
+    if not isinstance(spec.build(), Pipeline):
+        raise ConfigError("its factory must return a sklearn.pipeline.Pipeline")
+    build_pipeline(name)
+
+
+PIPELINES.check = check_plugin_pipeline
 
 
 def parameter_types(estimator: BaseEstimator) -> dict[str, Any]:

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from featcmp.cli import app
-from featcmp.config import load_config
 from featcmp.pipelines import build_pipeline
+from featcmp.run.jobs import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "cifar10.yaml"

@@ -64,6 +64,13 @@ def test_duplicate_keys_are_refused_with_file_line_and_key(tmp_path, text, line,
     assert_one_line_error(result, out, str(config), f"line {line}", f"duplicate key '{key}'")
 
 
+def test_merge_keys_may_be_overridden_but_own_keys_not_repeated():
+    merged = parse_yaml("base: &b {lr: 0.1, epochs: 3}\nrow:\n  <<: *b\n  epochs: 9\n")
+    assert merged["row"] == {"lr": 0.1, "epochs": 9}
+    with pytest.raises(Exception, match="duplicate key 'epochs'"):
+        parse_yaml("row:\n  <<: {lr: 0.1}\n  epochs: 3\n  epochs: 9\n")
+
+
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0 and result.stdout.strip() == f"featcmp {__version__}"

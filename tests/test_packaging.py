@@ -97,3 +97,17 @@ def test_readme_lists_every_command_with_one_line():
     listed = {line.split()[1] for line in lines if line.startswith("featcmp ")}
     missing = [c for c in commands if c not in listed]
     assert not missing, f"commands missing from README's command list: {missing}"
+
+
+def test_every_package_is_listed_and_configs_ship_as_package_data():
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "featcmp").rglob("__init__.py")
+    }
+    assert set(setuptools["packages"]) == found | {"featcmp.configs"}
+    # One copy of the example configs: the repository's configs/ is the package's data.
+    assert setuptools["package-dir"] == {"featcmp.configs": "configs"}
+    assert setuptools["package-data"]["featcmp.configs"] == ["*.yaml"]
+    assert not (ROOT / "featcmp" / "configs").exists()

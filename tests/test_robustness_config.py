@@ -119,8 +119,8 @@ CASES = [
         DS + "pipelines:\n  - name: hog_svm\n    params: {hog: {orientations: 1000000000}}\n",
         ["hog.orientations must be 1..180"],
     ),
-    ("shift-not-a-number", cnn("{shift: abc}"), ["shift: expected null or a whole number"]),
-    ("padding-not-a-number", cnn("{padding: abc}"), ["padding: expected null or a whole number"]),
+    ("shift-not-a-number", cnn("{shift: abc}"), ["params.shift: expected an integer"]),
+    ("padding-not-a-number", cnn("{padding: abc}"), ["params.padding: expected an integer"]),
     (
         "seeds-empty",
         "seeds: []\n" + DS + "pipelines: [raw_svm]\n",

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from featcmp import __version__
-from featcmp.cli import data_commands, report_commands, run_commands
+from featcmp.cli import config_commands, data_commands, report_commands, run_commands
 from featcmp.cli.errors import (
     BAD_INPUT,
     INTERRUPTED,
@@ -46,6 +46,9 @@ def _root(
     STATE["debug"] = debug
 
 
+# Configs: write one, list the bundled ones.
+app.command()(user_errors(config_commands.init))
+app.command()(user_errors(config_commands.configs))
 # Configs -> jobs -> records.
 app.command()(user_errors(run_commands.run))
 app.command()(user_errors(run_commands.sweep))

@@ -17,14 +17,22 @@ DataSetOption = Annotated[
 
 
 def list_() -> None:
-    """The pipelines and dataset sources, one line each."""
+    """The pipelines and dataset sources, one line each; a plugin's name its package."""
     from featcmp.data.sources import SOURCES
     from featcmp.pipelines import PIPELINES
+    from featcmp.plugins import BUILT_IN
+
+    def provider(registry, name: str) -> str:
+        package = registry.providers.get(name, BUILT_IN)
+        return "" if package == BUILT_IN else f" [from {package}]"
 
     for spec in PIPELINES.values():
-        typer.echo(f"pipeline  {spec.name:<14} {spec.family:<13} {spec.summary}")
+        line = f"{spec.family:<13} {spec.summary}{provider(PIPELINES, spec.name)}"
+        typer.echo(f"pipeline  {spec.name:<14} {line}")
     for src in SOURCES.values():
-        typer.echo(f"source    {src.name:<14} {'dataset':<13} {src.summary}")
+        typer.echo(
+            f"source    {src.name:<14} {'dataset':<13} {src.summary}{provider(SOURCES, src.name)}"
+        )
 
 
 def explain(

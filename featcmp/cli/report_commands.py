@@ -2,21 +2,73 @@
 
 from __future__ import annotations
 
+import json
+import math
+import sys
+from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+
+from featcmp.errors import FeatcmpError
+
+
+class TableFormat(str, Enum):
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+def _json_value(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def print_table(directory: Path, fmt: TableFormat) -> None:
+    """The result table on stdout as Markdown, CSV or JSON; nothing written, no plots drawn.
+
+    The rows are those of `featcmp report` (same records, same settings labels, same columns
+    as report.md or results.csv); unreadable record files are named on stderr."""
+    from featcmp.report.runs import read_records
+    from featcmp.report.settings import label_settings
+    from featcmp.report.table import build_rows, csv_rows, markdown_table
+    from featcmp.report.write import render_csv, unique_runs, unreadable_lines
+
+    records, unreadable = read_records(directory)
+    for line in unreadable_lines(unreadable):
+        typer.echo(f"featcmp report: {line}", err=True)
+    if not (records := unique_runs(records)):
+        raise FeatcmpError(f"{directory}: no run records found")
+    rows = build_rows(label_settings(records))
+    if fmt is TableFormat.md:
+        text = markdown_table(rows)
+    elif fmt is TableFormat.csv:
+        text = render_csv(rows)
+    else:
+        data = [{k: _json_value(v) for k, v in row.items()} for row in csv_rows(rows)]
+        text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    sys.stdout.write(text)
 
 
 def report(
     directory: Annotated[Path, typer.Argument(help="A folder of run records (e.g. runs/).")] = Path(
         "runs"
     ),
+    format_: Annotated[
+        TableFormat | None,
+        typer.Option(
+            "--format",
+            help="Only print the table on stdout as md, csv or json (for scripts; writes nothing).",
+        ),
+    ] = None,
 ) -> None:
-    """Tabulate every record under DIRECTORY; write report.md and results.csv there."""
+    """Tabulate every record under DIRECTORY; write report.md, report.html and results.csv there."""
     from featcmp.report.console import print_rows
     from featcmp.report.write import write_report
 
+    if format_ is not None:
+        print_table(directory, format_)
+        return
     rows, written = write_report(directory)
     print_rows(rows, title=f"featcmp report: {directory}")
     for path in written:

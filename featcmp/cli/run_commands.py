@@ -138,7 +138,9 @@ def _print_table(records: list[dict], configs: list[Path]) -> None:
 
 
 def run(
-    config: Annotated[Path, typer.Argument(help="A YAML config, e.g. configs/hog.yaml.")],
+    config: Annotated[
+        Path, typer.Argument(help="A YAML config, or a bundled one by name: featcmp configs.")
+    ],
     out: OutOption = Path("runs"),
     set_: SetOption = None,
     force: ForceOption = False,

@@ -2,11 +2,16 @@
 
 `--set key.path=value` addresses any field; pipelines are addressed by their name or label:
 `--set pipelines.hog_svm.params.svm.C=10`.
+
+A bare name (`compare`: no `.yaml`, no path separator) is a config bundled with featcmp: the
+repository's `configs/*.yaml`, shipped in the wheel as `featcmp/configs/`. Anything else is a
+path, so `./compare.yaml` or `compare.yaml` is always the local file.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -34,6 +39,8 @@ class StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor`: merged keys may be overridden by the mapping's own
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, list | dict):
                 continue  # unhashable: the base class reports it
@@ -50,6 +57,71 @@ StrictLoader.yaml_implicit_resolvers = {
 StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
 
 
+def bundled_configs_dir() -> Path | None:
+    """Where the bundled configs are: `featcmp/configs/` in an installed wheel, the
+    repository's `configs/` in a checkout or an editable install (the one source of both)."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "configs", package.parent / "configs"):
+        if (folder / "compare.yaml").is_file():
+            return folder
+    return None
+
+
+def bundled_configs() -> dict[str, Path]:
+    """Bundled config name -> file, for the top-level configs (ci/, paper/ and scale/ are the
+    repository's own workflows, run by path from a checkout)."""
+    folder = bundled_configs_dir()
+    if folder is None:
+        return {}
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def first_comment(path: Path, width: int = 100) -> str:
+    """A config's one-line description: the first sentence of its opening comment, cut at a
+    word to `width` characters."""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    text = " ".join(lines)
+    for end in re.finditer(r"[.?!](?=\s|$)", text):  # not inside "(Xiao et al. 2017)"
+        head = text[: end.end()]
+        if head.count("(") == head.count(")"):
+            text = head
+            break
+    if len(text) > width:
+        text = text[: width - 3].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+    return text
+
+
+def is_bare_name(text: str) -> bool:
+    """`compare` is a bundled config's name; `compare.yaml`, `./compare`, `a/b` are paths."""
+    separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    return (
+        bool(text)
+        and not any(s in text for s in separators)
+        and not text.endswith((".yaml", ".yml"))
+        and text not in (".", "..")
+    )
+
+
+def resolve_config_path(path: str | Path) -> Path:
+    """A config argument as a file: a bare name -> the bundled config, else the path itself."""
+    text = str(path)
+    if not is_bare_name(text):
+        return Path(path)
+    bundled = bundled_configs()
+    if text in bundled:
+        return bundled[text]
+    names = sorted(bundled)
+    choices = f"; bundled configs: {', '.join(names)} (see 'featcmp configs')" if names else ""
+    raise ConfigError(
+        f"{text}: no bundled config of that name{did_you_mean(text, names)}{choices}; "
+        "a file needs its .yaml suffix or a path (./NAME)"
+    )
+
+
 def parse_yaml(text: str) -> Any:
     """YAML text as plain data (the safe loader: no objects, 1.2 floats, unique keys)."""
     loader = StrictLoader(text)  # a SafeLoader: plain data only, never Python objects
@@ -64,7 +136,9 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
+        bundled = bundled_configs()
+        hint = f" (the bundled config is '{path.stem}')" if path.stem in bundled else ""
+        raise ConfigError(f"{path}: config file not found{hint}") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a directory, not a config file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -129,8 +203,9 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
 
 def read_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     """Load a YAML config file, apply overrides and check its structure (not its registry
-    names: `featcmp.run.jobs.load_config` does that); errors name the file."""
-    path = Path(path)
+    names: `featcmp.run.jobs.load_config` does that); errors name the file. A bare name is a
+    bundled config (`resolve_config_path`)."""
+    path = resolve_config_path(path)
     raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, got {describe(raw)}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import numpy as np
 
 from featcmp.data.images import Images, labels_to_int
 from featcmp.errors import ConfigError, DataError
+from featcmp.plugins import Registry
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,20 @@ class Source:
     summary: str
 
 
-SOURCES: dict[str, Source] = {}
+def check_plugin_source(name: str, source: Any) -> None:
+    """What every built-in source satisfies: a reader and a dataclass of options."""
+    if not isinstance(source, Source):
+        raise ConfigError("not registered with featcmp.data.sources.register_source")
+    if not callable(source.read):
+        raise ConfigError("its reader is not callable")
+    if not (isinstance(source.options, type) and is_dataclass(source.options)):
+        raise ConfigError("its options must be a dataclass (the keys beside `source:`)")
+
+
+# Built-in sources below; other packages' through the `featcmp.sources` entry points
+# (featcmp.plugins), loaded on the first read.
+SOURCES: Registry = Registry("featcmp.sources", "source")
+SOURCES.check = check_plugin_source
 
 
 def register_source(name: str, options: type, summary: str):

@@ -1,0 +1,1 @@
+"""A featcmp plugin: block means -> SVM, and generated stripe images."""
