@@ -100,7 +100,7 @@ def preflight(jobs: list[Job]) -> dict[str, Estimate]:
     The image shape does not depend on the seed, so each dataset loads once (one seed).
     """
     seeds: dict[str, int] = {}  # per dataset: the seed of its first job (loaded once)
-    checked: dict[tuple[str, str, str, str], Estimate] = {}
+    checked: dict[tuple[str, str, str, str], Estimate | None] = {}
     estimates: dict[str, Estimate] = {}
     for job in jobs:
         dataset = repr(job.config.dataset.as_dict())
@@ -110,8 +110,10 @@ def preflight(jobs: list[Job]) -> dict[str, Estimate]:
             data = _splits.get(job.config.dataset, seed)
             check_pipeline_geometry(job.pipeline, job.where, data)
             checked[key] = job_estimate(job, data)
-            check_memory(f"{job.where} ({job.pipeline.row})", checked[key])
-        estimates[job.id] = checked[key]
+            if checked[key] is not None:
+                check_memory(f"{job.where} ({job.pipeline.row})", checked[key])
+        if checked[key] is not None:
+            estimates[job.id] = checked[key]
     return estimates
 
 
@@ -123,12 +125,18 @@ def train_count(n: int, n_classes: int, size: int | float | None) -> int:
     return min(n, max(want, n_classes))
 
 
-def job_estimate(job: Job, data: Dataset) -> Estimate:
-    """The cost model's fit time and memory for one job on its (full) split."""
+def job_estimate(job: Job, data: Dataset) -> Estimate | None:
+    """The cost model's fit time and memory for one job on its (full) split; None where the
+    model cannot cost it (a bug there shows in the job's own record, not here)."""
     pipe = build_pipeline(job.pipeline.name, job.pipeline.params, job.where)
     n_classes = len(data.class_names)
     n = train_count(len(data.y_train), n_classes, job.train_size)
-    return estimate_job(pipe, n, len(data.y_test), data.X_train, n_classes)
+    try:
+        return estimate_job(pipe, n, len(data.y_test), data.X_train, n_classes)
+    except FeatcmpError:
+        raise
+    except Exception:
+        return None
 
 
 # --- one job --------------------------------------------------------------------------------
