@@ -8,7 +8,14 @@ Takes the first ``--classes`` CIFAR-10 classes from ``../shared/data/cifar10`` (
 archive), ``--n / --classes`` photos each, upscales every 32x32 photo to a random width of
 96-256 px and a random aspect ratio of 3:4 to 16:9 (portrait or landscape, bicubic) and saves
 it as a JPEG (quality 90) under ``OUT/<class>/``. The measurement of issue 14 (a folder like
-this, a config naming only ``source: folder`` and ``path``) runs on it; see the README.
+this, a config naming only ``source: folder`` and ``path``) runs on it::
+
+    # photos.yaml: dataset: {source: folder, path: /tmp/photos}
+    #              pipelines: [raw_svm, edges_svm, hog_svm, cnn, mlp]
+    /usr/bin/time -v python -m featcmp run photos.yaml --out /tmp/runs --no-cache
+
+Wall time and peak RSS come from ``time -v``; each record's ``fit_seconds`` is compared with
+the ``estimate:`` line printed before the first fit.
 """
 
 from __future__ import annotations
