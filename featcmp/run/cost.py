@@ -121,7 +121,7 @@ def network_size(
     from torch import nn
 
     in_shape = _in_shape(image_shape)
-    module = estimator.build_module(in_shape, n_classes).eval()
+    module = estimator.build_module(in_shape, n_classes).train(False)  # inference mode
     macs, activations = 0, 0
 
     def count(m: nn.Module, inputs: Any, out: torch.Tensor) -> None:
