@@ -24,6 +24,10 @@ from tests.robustness_helpers import (
 RNG = np.random.default_rng(0)
 
 
+# Explicit 4x4 cells: the default ('auto') picks cells that fit even 4x4 images.
+HOG_4X4 = {"name": "hog_svm", "params": {"hog": {"pixels_per_cell": [4, 4]}}}
+
+
 def npz(tmp: Path, **arrays) -> dict:
     np.savez(tmp / "data.npz", **arrays)
     return {"source": "npz", "path": str(tmp / "data.npz")}
@@ -174,7 +178,7 @@ CASES: list[tuple[str, Callable[[Path], dict], list, list[str]]] = [
     (
         "folder-smaller-than-hog",
         lambda t: noise_folder(t / "imgs", {"car": 6, "bus": 6}, size=(4, 4)) and folder(t),
-        ["hog_svm"],
+        [HOG_4X4],
         ["images of 4x4 are too small for HOG", "need at least 8x8"],
     ),
     (
@@ -331,9 +335,7 @@ def test_data_rejected(tmp_path: Path, build, pipelines, fragments):
 def test_hog_geometry_is_checked_before_any_pipeline_runs(tmp_path: Path):
     """raw_svm would succeed, hog_svm cannot: the run refuses before writing raw_svm's record."""
     spec = npz(tmp_path, X=RNG.random((20, 4, 4)), y=Y2)
-    config = write_config(
-        tmp_path / "c.yaml", {"dataset": spec, "pipelines": ["raw_svm", "hog_svm"]}
-    )
+    config = write_config(tmp_path / "c.yaml", {"dataset": spec, "pipelines": ["raw_svm", HOG_4X4]})
     out = tmp_path / "runs"
     assert_one_line_error(
         invoke("run", config, "--out", out), out, "pipelines[1] (hog_svm)", "too small for HOG"

@@ -40,10 +40,10 @@ def explain(
     set_: SetOption = None,
 ) -> None:
     """Per layer of each CNN and MLP: parameters, connections, weight sharing, receptive field."""
-    from featcmp.run.explain import config_facts, print_facts
+    from featcmp.run.explain import explain_config
     from featcmp.run.jobs import load_config
 
-    print_facts(config_facts(load_config(config, set_ or []), where=str(config)))
+    explain_config(load_config(config, set_ or []), where=str(config))
 
 
 def datasets_show(

@@ -40,6 +40,13 @@ QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Only failures and the summary; no table.")
 ]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not cache features.")]
+DryRunOption = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Print the resolved config, the jobs and their cost; fit and write nothing.",
+    ),
+]
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -60,21 +67,30 @@ def run_batch(
     cache: Path | None = None,
     no_cache: bool = False,
     quiet: bool = False,
+    dry_run: bool = False,
 ) -> None:
     """Check, plan, execute and report a batch of jobs: the whole of `run` and `sweep`."""
     from featcmp.run import cache as feature_cache
+    from featcmp.run import dryrun
     from featcmp.run import sweep as sw
     from featcmp.run.executor import check_out_dir, preflight
     from featcmp.run.jobs import load_jobs
     from featcmp.run.progress import SweepProgress, clock, run_line
 
     jobs = load_jobs(configs, overrides)  # every config and grid point checked, expanded once
-    check_out_dir(out)
+    if not dry_run:
+        check_out_dir(out)
     plan = sw.plan(jobs, out, retry_failed=retry_failed, force=force)
+    estimates = {}
     if not remote:  # a remote cluster may hold data this host lacks: its workers check there
-        preflight(plan.todo)  # every pipeline to run against its images, before any fit
+        estimates = preflight(plan.todo)  # every pipeline against its images, before any fit
+    if dry_run:
+        dryrun.print_dry_run(configs, overrides, plan, estimates, out)
+        return
     for bad in plan.unreadable:
         typer.echo(bad.line("its job runs again"), err=True)
+    for line in dryrun.estimate_lines(plan.todo, estimates):
+        typer.echo(line, err=True)
     note = f", {len(plan.done)} already ok" if plan.done else ""
     if plan.failed_before:
         note += f", {len(plan.failed_before)} failed before (skipped; --retry-failed re-runs them)"
@@ -137,6 +153,7 @@ def run(
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
     quiet: QuietOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Run every pipeline of CONFIG on the same split; one record each; print the table.
 
@@ -153,6 +170,7 @@ def run(
         cache=cache,
         no_cache=no_cache,
         quiet=quiet,
+        dry_run=dry_run,
     )
 
 
@@ -179,6 +197,7 @@ def sweep(
         typer.Option("--set", help="Override a field in every config: --set seed=3."),
     ] = None,
     quiet: QuietOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Run every job of CONFIG... (grids expanded), skipping those already finished.
 
@@ -194,7 +213,9 @@ def sweep(
     if (scheduler or workers) and jobs > 1:
         raise FeatcmpError("--jobs is for local processes; on Dask the cluster sets parallelism")
     executor = None
-    if scheduler or workers:
+    if dry_run:
+        pass  # no pool or cluster is started for a dry run
+    elif scheduler or workers:
         from featcmp.run.dask import run_on_dask
 
         executor = run_on_dask(scheduler, workers)
@@ -213,6 +234,7 @@ def sweep(
         cache=cache,
         no_cache=no_cache,
         quiet=quiet,
+        dry_run=dry_run,
     )
 
 

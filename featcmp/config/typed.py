@@ -49,6 +49,14 @@ def _type_name(tp: Any) -> str:
     )
 
 
+def _same_kind(value: Any, tp: Any) -> bool:
+    """Whether `value` is the kind of YAML value `tp` takes (a list for a tuple, ...)."""
+    origin = typing.get_origin(tp)
+    if origin in (list, tuple, collections.abc.Sequence):
+        return isinstance(value, list | tuple)
+    return isinstance(tp, type) and isinstance(value, tp) and not isinstance(value, bool)
+
+
 def convert(value: Any, tp: Any, where: str) -> Any:
     """Check `value` against the annotation `tp`; return it converted (lists to tuples etc.)."""
     origin = typing.get_origin(tp)
@@ -66,6 +74,10 @@ def convert(value: Any, tp: Any, where: str) -> Any:
                 return convert(value, arg, where)
             except ConfigError as exc:
                 errors.append(exc)
+                if _same_kind(value, arg):
+                    # A list given where a pair or a word is allowed: say what is wrong with the
+                    # list ("[0]: expected an integer"), not only that it is not a word.
+                    raise
         if len(errors) == 1:
             raise errors[0]
         raise ConfigError(f"{where}: expected {_type_name(tp)}, got {_got(value)}")
@@ -73,6 +85,13 @@ def convert(value: Any, tp: Any, where: str) -> Any:
         if not isinstance(value, list | tuple):
             raise ConfigError(f"{where}: expected {_type_name(tp)}, got {_got(value)}")
         args = typing.get_args(tp)
+        if origin is tuple and args and args[-1] is not Ellipsis:  # a fixed length: a pair
+            if len(value) != len(args):
+                raise ConfigError(
+                    f"{where}: expected a list of {len(args)} items, got {len(value)}: {value!r}"
+                )
+            pairs = enumerate(zip(value, args, strict=True))
+            return tuple(convert(v, t, f"{where}[{i}]") for i, (v, t) in pairs)
         item_tp = args[0] if args else Any
         items = [convert(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
         return items if origin is list else tuple(items)

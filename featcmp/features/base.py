@@ -9,6 +9,48 @@ from featcmp import progress
 from featcmp.errors import DataError
 
 
+def downsample_factor(shape: tuple[int, ...], max_size: int) -> int:
+    """Smallest whole factor f that brings both sides of (H, W[, C]) to at most `max_size`
+    (0: no limit, f = 1)."""
+    side = max(int(shape[0]), int(shape[1]))
+    return 1 if not max_size or side <= max_size else -(-side // max_size)
+
+
+def average_down(X: np.ndarray, f: int) -> np.ndarray:
+    """(n, H, W[, C]) images averaged over f x f blocks (an area resize; edges cropped)."""
+    if f <= 1:
+        return X
+    h, w = (X.shape[1] // f) * f, (X.shape[2] // f) * f
+    X = X[:, :h, :w]
+    return X.reshape(len(X), h // f, f, w // f, f, *X.shape[3:]).mean(axis=(2, 4))
+
+
+class SizeBound:
+    """Mixin of extractors whose input is averaged down past `max_size` pixels a side, so the
+    feature width stays bounded on large photos (as the networks' input does)."""
+
+    max_size: int
+
+    def downsample_for(self, shape: tuple[int, ...]) -> int:
+        return downsample_factor(shape, self.max_size)
+
+    # A property, not a fit override: the feature cache treats an overridden fit as learning.
+    @property
+    def downsample_(self) -> int:
+        """The factor in use: from the fitted image size."""
+        shape = getattr(self, "image_shape_", None)
+        if shape is None:
+            raise AttributeError("downsample_: chosen by fit")
+        return self.downsample_for(shape)
+
+    def _bounded(self, X: np.ndarray) -> np.ndarray:
+        try:
+            f = self.downsample_
+        except AttributeError:
+            f = self.downsample_for(X.shape[1:])
+        return average_down(X, f)
+
+
 class ImageTransformer(TransformerMixin, BaseEstimator):
     """Base for fixed (not learned) feature extractors over (n, H, W[, C]) float images.
 

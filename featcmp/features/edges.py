@@ -6,7 +6,7 @@ import numpy as np
 from scipy import ndimage
 
 from featcmp.errors import ConfigError, DataError, unknown_name
-from featcmp.features.base import ImageTransformer
+from featcmp.features.base import ImageTransformer, SizeBound
 from featcmp.features.kernels import KERNELS
 
 # Edge responses on offer: one kernel, or the magnitude of the Sobel gradient pair.
@@ -23,7 +23,7 @@ def correlate_batch(X: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return ndimage.correlate(X, k.astype(X.dtype), mode="reflect")
 
 
-class EdgeFeatures(ImageTransformer):
+class EdgeFeatures(SizeBound, ImageTransformer):
     """Edge map of each image, flattened: `laplacian8` (the lecture's 8/-1), `sobel` (magnitude).
 
     Parameters
@@ -32,27 +32,35 @@ class EdgeFeatures(ImageTransformer):
         One of `EDGE_KERNELS`.
     pool : int
         Average-pool the edge map over `pool` x `pool` windows before flattening (1 = none).
+    max_size : int
+        Images with a side longer than this are averaged down by a whole factor before the
+        kernel is applied (0: never), so the edge map stays bounded on large photos.
     """
 
     label = "edge features"
 
-    def __init__(self, kernel: str = "laplacian8", pool: int = 1):
+    def __init__(self, kernel: str = "laplacian8", pool: int = 1, max_size: int = 0):
         self.kernel = kernel
         self.pool = pool
+        self.max_size = max_size
 
     def check(self) -> None:
         if self.kernel not in EDGE_KERNELS:
             raise ConfigError(unknown_name("edge kernel", self.kernel, EDGE_KERNELS))
         if self.pool < 1:
             raise ConfigError(f"edges.pool must be at least 1, got {self.pool}")
+        if self.max_size < 0:
+            raise ConfigError(f"edges.max_size must be 0 or positive, got {self.max_size}")
 
     def _validate_geometry(self, shape: tuple[int, ...]) -> None:
-        if self.pool > min(shape[:2]):
+        f = self.downsample_for(shape)
+        if self.pool > min(shape[0] // f, shape[1] // f):
             raise DataError(
                 f"edges.pool={self.pool} is larger than the {shape[0]}x{shape[1]} images"
             )
 
     def _transform_batch(self, X: np.ndarray) -> np.ndarray:
+        X = self._bounded(X)
         if self.kernel == "sobel":
             edges = np.hypot(
                 correlate_batch(X, KERNELS["sobel_x"]), correlate_batch(X, KERNELS["sobel_y"])

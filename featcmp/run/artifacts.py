@@ -58,7 +58,8 @@ def hog_samples(hog_step: Any, data: Dataset) -> list[dict[str, Any]]:
     from skimage.feature import hog
     from skimage.transform import rescale
 
-    scale = max(1, math.ceil(8 / min(hog_step.pixels_per_cell)))
+    cells = tuple(hog_step.pixels_per_cell_)  # the fitted cells ('auto' resolved at fit)
+    scale = max(1, math.ceil(8 / min(cells)))
 
     picks: list[int] = []
     for k in np.unique(data.y_test)[:MAX_HOG_SAMPLES]:
@@ -70,7 +71,7 @@ def hog_samples(hog_step: Any, data: Dataset) -> list[dict[str, Any]]:
         _, picture = hog(
             big,
             orientations=hog_step.orientations,
-            pixels_per_cell=tuple(scale * c for c in hog_step.pixels_per_cell),
+            pixels_per_cell=tuple(scale * c for c in cells),
             cells_per_block=tuple(hog_step.cells_per_block),
             block_norm=hog_step.block_norm,
             transform_sqrt=hog_step.transform_sqrt,
@@ -85,6 +86,7 @@ def hog_samples(hog_step: Any, data: Dataset) -> list[dict[str, Any]]:
                 "image": png_base64(img),
                 "hog": png_base64(picture, max_side=HOG_SIDE),
                 "scale": scale,
+                "pixels_per_cell": list(cells),
             }
         )
     return out

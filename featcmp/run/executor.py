@@ -24,6 +24,8 @@ from featcmp.pipelines import PIPELINES, build_pipeline, feature_dim, learned_pa
 from featcmp.provenance import run_versions
 from featcmp.records import SCHEMA_VERSION
 from featcmp.run.artifacts import collect_artifacts
+from featcmp.run.chosen import chosen
+from featcmp.run.cost import Estimate, check_memory, estimate_job
 from featcmp.run.jobs import Job
 from featcmp.run.metrics import classification_metrics
 
@@ -98,22 +100,52 @@ def _check_geometry(p: PipelineConfig, params: dict[str, Any], where: str, data:
             raise type(exc)(f"{where} ({p.row}): {exc}") from None
 
 
-def preflight(jobs: list[Job]) -> None:
+def preflight(jobs: list[Job]) -> dict[str, Estimate]:
     """Every job's pipeline against its dataset's images, before anything is fitted: a bad
-    HOG cell size fails `run` and `sweep` alike, with exit 2 and no record.
+    HOG cell size, or work whose memory would exceed the limit, fails `run` and `sweep`
+    alike, with exit 2 and no record. Returns each job's cost estimate by job id.
 
     The image shape does not depend on the seed, so each dataset loads once (one seed).
     """
     seeds: dict[str, int] = {}  # per dataset: the seed of its first job (loaded once)
-    checked: set[tuple[str, str, str]] = set()
+    checked: dict[tuple[str, str, str, str], Estimate | None] = {}
+    estimates: dict[str, Estimate] = {}
     for job in jobs:
         dataset = repr(job.config.dataset.as_dict())
         seed = seeds.setdefault(dataset, job.seed)
-        key = (dataset, job.pipeline.name, repr(job.pipeline.as_dict()))  # select included
+        # The pipeline as configured, select included (its candidates are checked too).
+        key = (dataset, job.pipeline.name, repr(job.pipeline.as_dict()), repr(job.train_size))
         if key not in checked:
-            checked.add(key)
             data = _splits.get(job.config.dataset, seed)
             check_pipeline_geometry(job.pipeline, job.where, data)
+            checked[key] = job_estimate(job, data)
+            if checked[key] is not None:
+                check_memory(f"{job.where} ({job.pipeline.row})", checked[key])
+        if checked[key] is not None:
+            estimates[job.id] = checked[key]
+    return estimates
+
+
+def train_count(n: int, n_classes: int, size: int | float | None) -> int:
+    """Training images a job fits on: `subsample_train`'s count for its train size."""
+    if size is None:
+        return n
+    want = round(size * n) if isinstance(size, float) else int(size)
+    return min(n, max(want, n_classes))
+
+
+def job_estimate(job: Job, data: Dataset) -> Estimate | None:
+    """The cost model's fit time and memory for one job on its (full) split; None where the
+    model cannot cost it (a bug there shows in the job's own record, not here)."""
+    pipe = build_pipeline(job.pipeline.name, job.pipeline.params, job.where)
+    n_classes = len(data.class_names)
+    n = train_count(len(data.y_train), n_classes, job.train_size)
+    try:
+        return estimate_job(pipe, n, len(data.y_test), data.X_train, n_classes)
+    except FeatcmpError:
+        raise
+    except Exception:
+        return None
 
 
 # --- one job --------------------------------------------------------------------------------
@@ -179,6 +211,9 @@ def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> dict[
         "feature_dim": feature_dim(pipe),
         "learned_params": learned_params(pipe),
         "solver": getattr(last, "solver_", type(last).__name__),
+        # What the data decided where the config said nothing: working size, colour, layout,
+        # split (the source's), HOG cells, network depth and input size (the fitted steps').
+        "chosen": chosen(pipe, data.image_shape, data.source_info),
         # The fixed kernels a feature step applied ({name: matrix}; kernels_svm), for the report.
         "kernels": getattr(pipe.steps[0][1], "kernels_", None),
         "fit_seconds": round(fit_s, 4),

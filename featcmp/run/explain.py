@@ -124,6 +124,11 @@ def config_facts(
         rows = ", ".join(p.row for p in cfg.pipelines)
         raise ConfigError(f"{where}: no cnn or mlp pipeline to explain (it has: {rows})")
     data = load_dataset(cfg.dataset, (cfg.seeds or [cfg.seed])[0])
+    return nets_facts(nets, data)
+
+
+def nets_facts(nets: list, data) -> list[tuple[str, tuple[int, int, int], list[LayerFacts]]]:
+    """(row, input shape, facts) for (row, unfitted torch classifier) pairs on `data`."""
     shape = data.image_shape
     in_shape = (shape[2], shape[0], shape[1]) if len(shape) == 3 else (1, shape[0], shape[1])
     n_classes = len(data.class_names)
@@ -173,3 +178,45 @@ def print_facts(nets: list[tuple[str, tuple[int, int, int], list[LayerFacts]]]) 
             f"{row}: {total:,} learned parameters; the same conv and dense layers, all dense, "
             f"would need {dense:,}.\n"
         )
+
+
+def config_choices(cfg: Config, data) -> list[str]:
+    """Lines saying what the data decided for a config: the source's choices (layout, split,
+    colour, working size) and each pipeline's (HOG cells, network depth and input size), as
+    a run records them under `chosen`."""
+    from featcmp.pipelines import build_pipeline
+    from featcmp.run.chosen import dataset_choices, describe, pipeline_choices
+
+    shape = "x".join(map(str, data.image_shape))
+    lines = [
+        f"dataset {data.name}: {len(data.y_train)} training and {len(data.y_test)} test images "
+        f"of {shape}, {len(data.class_names)} classes"
+    ]
+    for key, value in dataset_choices(data.source_info).items():
+        lines.append(f"  {key}: {value}")
+    for i, p in enumerate(cfg.pipelines):
+        pipe = build_pipeline(p.name, p.params, f"pipelines[{i}]")
+        lines.append(f"{p.row}: {describe(pipeline_choices(pipe, data.image_shape))}")
+    return lines
+
+
+def explain_config(cfg: Config, where: str = "config") -> None:
+    """`featcmp explain`: the values chosen from the data, then each network's layer facts."""
+    from featcmp.data.loader import load_dataset
+    from featcmp.models.training import TorchClassifier
+    from featcmp.pipelines import build_pipeline
+
+    nets = []
+    for i, p in enumerate(cfg.pipelines):
+        last = build_pipeline(p.name, p.params, f"pipelines[{i}]").steps[-1][1]
+        if isinstance(last, TorchClassifier):
+            nets.append((p.row, last))
+    if not nets:
+        rows = ", ".join(p.row for p in cfg.pipelines)
+        raise ConfigError(f"{where}: no cnn or mlp pipeline to explain (it has: {rows})")
+    data = load_dataset(cfg.dataset, (cfg.seeds or [cfg.seed])[0])
+    print("chosen from the data (set in the config to override):")
+    for line in config_choices(cfg, data):
+        print(f"  {line}")
+    print()
+    print_facts(nets_facts(nets, data))

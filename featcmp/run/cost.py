@@ -1,0 +1,211 @@
+"""Expected fit time and peak memory of a job, before it runs: the preflight's one line each.
+
+A small cost model per kind of pipeline, from the sizes that drive the work:
+
+- hand-crafted: extracting features touches every pixel of every training image
+  (`n * H * W * C`, one coefficient per extractor); an exact kernel SVC evaluates kernels over
+  pairs of training images (`n^2 * d`; libsvm caches the rows it reuses); a linear or
+  approximated SVM is linear in `n * d`.
+- networks: one multiply-add per weight use, forward and backward, per image per epoch
+  (`epochs * n * MACs`, MACs counted on the network built for these images), plus a fixed cost
+  per epoch (batches, augmentation, the optimizer).
+
+Memory: the process itself (Python, NumPy, scikit-learn; torch when a network runs), the
+split as float32, the feature matrices (libsvm works on float64), libsvm's kernel cache, and a
+network's weights with their gradients and Adam moments plus one batch of activations.
+
+The coefficients are seconds per unit of work on the reference machine class (2 x86-64 cores,
+OpenBLAS and torch on both), fitted by least squares on relative error from
+`python benchmarks/calibrate_cost.py /tmp/photos --sizes 32 64 --n 300 900` (networks: 300
+images, 1 and 3 epochs) and the full run of the five default pipelines on the 1,200-photo
+folder of `benchmarks/make_photo_folder.py` (96 px working size, 900 training images, 30
+epochs), measured while other jobs shared the machine (load average 5-8 on its 2 cores, so a
+quiet machine is faster). Within 2x at those points, except one: kernel SVCs on raw pixels
+or edge maps of 12,288 dims (64 px RGB) took 3-10x the n^2 * d figure, which is one reason
+raw and edge vectors are averaged down past 64 px (`featcmp.pipelines.MAX_SIZE`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+# --- calibrated constants (see the module docstring) --------------------------------------
+# Hand-crafted pipelines, by extractor: (seconds per image pixel extracted, seconds per n^2 * d
+# of the exact kernel SVC). The SVC's own coefficient differs by features: how many support
+# vectors and solver iterations a problem needs depends on them.
+HAND_CRAFTED_S = {
+    "RawPixels": (2.0e-10, 2.2e-9),
+    "EdgeFeatures": (1.0e-8, 2.0e-9),
+    "HOGFeatures": (6.5e-8, 1.0e-9),
+}
+OTHER_S = (1.0e-7, 2.0e-9)  # extractors not calibrated (SIFT, kernel bank): a guess
+LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC / Nystroem + linear solver: seconds per (n * d)
+# Networks: (seconds to start, per epoch, per forward multiply-add x 3 (backward) per image
+# per epoch, per input pixel per image per epoch: standardising, augmenting, averaging down).
+NET_S = {
+    "CNNClassifier": (10.5, 1.7, 2.2e-11, 5.5e-7),
+    "MLPClassifier": (0.2, 0.15, 4.3e-10, 1.8e-7),
+}
+OTHER_NET_S = (5.0, 1.0, 1.0e-10, 5.0e-7)
+BASE_BYTES = 250 * 2**20  # Python with NumPy, scikit-learn and the data layer loaded
+TORCH_BYTES = 350 * 2**20  # what importing torch and its CPU kernels adds
+LIBSVM_CACHE_BYTES = 200 * 2**20  # SVC's default cache_size
+ACTIVATION_FACTOR = 3  # forward activations kept for backward, their gradients, workspace
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Expected fit seconds and peak bytes of one job, and what they were computed from."""
+
+    fit_s: float
+    work_bytes: int  # what the job itself allocates: the figure the memory limit applies to
+    base_bytes: int  # the process it runs in (interpreter and libraries)
+    feature_dim: int | None
+
+    @property
+    def peak_bytes(self) -> int:
+        return self.work_bytes + self.base_bytes
+
+    def line(self) -> str:
+        return f"fit ~{seconds(self.fit_s)}, peak memory ~{megabytes(self.peak_bytes)}"
+
+
+def check_memory(where: str, estimate: Estimate) -> None:
+    """Refuse, with the figure, a job whose own memory would exceed the limit."""
+    from featcmp.errors import ConfigError
+    from featcmp.models.guards import LIMIT_ENV, gb, memory_limit_bytes
+
+    limit = memory_limit_bytes()
+    if estimate.work_bytes > limit:
+        raise ConfigError(
+            f"{where}: expected to need {gb(estimate.work_bytes)} of memory (data, features "
+            f"and model), over the {gb(limit)} limit; set dataset.max_train or a smaller "
+            f"dataset.image_size, or raise {LIMIT_ENV}"
+        )
+
+
+def seconds(s: float) -> str:
+    if s < 1:
+        return "<1 s"
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
+def megabytes(b: float) -> str:
+    if b >= 2**30:
+        return f"{b / 2**30:.1f} GiB"
+    return f"{b / 2**20:.0f} MiB"
+
+
+def _pixels(image_shape: tuple[int, ...]) -> int:
+    return int(math.prod(image_shape))
+
+
+def _in_shape(image_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    if len(image_shape) == 3:
+        return (int(image_shape[2]), int(image_shape[0]), int(image_shape[1]))
+    return (1, int(image_shape[0]), int(image_shape[1]))
+
+
+def network_size(
+    estimator: Any, image_shape: tuple[int, ...], n_classes: int
+) -> tuple[int, int, int]:
+    """(MACs per image, weights, activation floats per image) of a torch classifier's network
+    built for these images: counted on the module itself, so any architecture is costed."""
+    import torch
+    from torch import nn
+
+    in_shape = _in_shape(image_shape)
+    module = estimator.build_module(in_shape, n_classes).train(False)  # inference mode
+    macs, activations = 0, 0
+
+    def count(m: nn.Module, inputs: Any, out: torch.Tensor) -> None:
+        nonlocal macs, activations
+        activations += out[0].numel()
+        if isinstance(m, nn.Conv2d):
+            k = m.kernel_size[0] * m.kernel_size[1] * m.in_channels // m.groups
+            macs += out[0].numel() * k
+        elif isinstance(m, nn.Linear):
+            macs += m.in_features * m.out_features
+
+    hooks = [m.register_forward_hook(count) for m in module.modules() if not list(m.children())]
+    try:
+        with torch.no_grad():
+            module(torch.zeros(1, *in_shape))
+    finally:
+        for h in hooks:
+            h.remove()
+    weights = sum(p.numel() for p in module.parameters())
+    return macs, weights, activations
+
+
+def _batch_size(estimator: Any, n: int) -> int:
+    size = getattr(estimator, "batch_size", 64)
+    return min(n, size if isinstance(size, int) else 64)  # "auto": 64 on the CPU
+
+
+def estimate_network(
+    estimator: Any, n_train: int, image_shape: tuple[int, ...], n_classes: int
+) -> Estimate:
+    kind = type(estimator).__name__
+    macs, weights, activations = network_size(estimator, image_shape, n_classes)
+    epochs = int(getattr(estimator, "epochs", 1))
+    start, per_epoch, per_mac, per_pixel = NET_S.get(kind, OTHER_NET_S)
+    # Forward and backward: about three times the forward multiply-adds.
+    per_image = 3 * macs * per_mac + _pixels(image_shape) * per_pixel
+    fit_s = start + epochs * (per_epoch + n_train * per_image)
+    data = n_train * _pixels(image_shape) * 4 * 2  # the split and its training tensor
+    batch = _batch_size(estimator, n_train) * activations * 4 * ACTIVATION_FACTOR
+    return Estimate(fit_s, int(data + 16 * weights + batch), BASE_BYTES + TORCH_BYTES, None)
+
+
+def estimate_hand_crafted(
+    pipe: Any, n_train: int, n_test: int, image_shape: tuple[int, ...], dim: int
+) -> Estimate:
+    extractor = pipe.steps[0][1]
+    extractor = getattr(extractor, "extractor", extractor)  # a feature-cache wrapper
+    svm = pipe.steps[-1][1]
+    per_pixel, per_pair_dim = HAND_CRAFTED_S.get(type(extractor).__name__, OTHER_S)
+    fit_s = per_pixel * n_train * _pixels(image_shape)
+    exact = getattr(svm, "fits_exact_kernel", lambda n: True)(n_train)
+    if exact:
+        fit_s += per_pair_dim * n_train**2 * dim
+        svm_bytes = 8 * n_train * dim + min(LIBSVM_CACHE_BYTES, 4 * n_train**2)
+    else:  # linear SVM, or Nystroem + a linear solver
+        width = dim if getattr(svm, "kernel", "rbf") == "linear" else svm.n_components
+        fit_s += LINEAR_S_PER_SAMPLE_DIM * n_train * (dim + width)
+        svm_bytes = 8 * n_train * (dim + width)
+    data = (n_train + n_test) * _pixels(image_shape) * 4
+    # Train features (float32), scaled copy, libsvm's float64 copy and cache.
+    work = data + 2 * 4 * n_train * dim + svm_bytes
+    return Estimate(fit_s, int(work), BASE_BYTES, dim)
+
+
+def feature_width(pipe: Any, X: Any) -> int:
+    """Width of the features the first step makes of images like X (on one image; extractors
+    that learn in fit, such as a visual vocabulary, are sized from their parameters)."""
+    step = pipe.steps[0][1]
+    words = getattr(step, "vocabulary_size", None)
+    if words is not None and hasattr(step, "levels"):  # a pyramid of L x L word histograms
+        return int(words * sum(level * level for level in step.levels))
+    from sklearn.base import clone
+
+    try:
+        probe = clone(step).fit(X[:1])
+        return int(probe.transform(X[:1]).shape[1])
+    except Exception:  # an extractor that fails fails in its job, with its record; not here
+        return int(X[0].size)
+
+
+def estimate_job(pipe: Any, n_train: int, n_test: int, X: Any, n_classes: int) -> Estimate:
+    """The estimate for an unfitted pipeline on training images like X (n_train of them)."""
+    image_shape = tuple(X.shape[1:])
+    last = pipe.steps[-1][1]
+    if hasattr(last, "build_module"):
+        return estimate_network(last, n_train, image_shape, n_classes)
+    return estimate_hand_crafted(pipe, n_train, n_test, image_shape, feature_width(pipe, X))
