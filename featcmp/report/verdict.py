@@ -40,11 +40,12 @@ class Line:
         if p is None:
             return "not paired: no shared test set with predictions"
         ci = f"[{p.interval.low:+.1f}, {p.interval.high:+.1f}]" if p.interval else ""
-        numbers = f"{p.diff_points:+.1f} points {ci}, p (Holm) = {p_text(p.p_holm)}".replace(
-            "= <", "<"
-        )
+        numbers = f"{p.diff_points:+.1f} points {ci}, McNemar p (Holm) = {p_text(p.p_holm)}"
+        if p.resampled is not None:  # seeds re-split: the corrected t-test must agree
+            numbers += f", corrected t p (Holm) = {p_text(p.resampled_p_holm)}"
+        numbers = numbers.replace("= <", "<")
         if not p.significant():
-            return f"no significant difference ({numbers})"
+            return f"no significant difference ({p.a} - {p.b}: {numbers})"
         return f"{p.a} ahead by {numbers}"
 
     def cells(self) -> list[str]:
