@@ -10,6 +10,7 @@ a dense layer between the same input and output.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from featcmp.config import Config
 from featcmp.errors import ConfigError
@@ -107,10 +108,8 @@ def estimator_facts(estimator, in_shape: tuple[int, int, int], n_classes: int) -
     return layer_facts(estimator.build_module(in_shape, n_classes), in_shape)
 
 
-def config_facts(
-    cfg: Config, where: str = "config"
-) -> list[tuple[str, tuple[int, int, int], list[LayerFacts]]]:
-    """(row, input shape, facts) for every learned pipeline of a config, on its dataset's images."""
+def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
+    """The learned pipelines of a config, as (row, estimator), and its dataset's first split."""
     from featcmp.data.loader import load_dataset
     from featcmp.models.training import TorchClassifier
     from featcmp.pipelines import build_pipeline
@@ -123,8 +122,7 @@ def config_facts(
     if not nets:
         rows = ", ".join(p.row for p in cfg.pipelines)
         raise ConfigError(f"{where}: no cnn or mlp pipeline to explain (it has: {rows})")
-    data = load_dataset(cfg.dataset, (cfg.seeds or [cfg.seed])[0])
-    return nets_facts(nets, data)
+    return nets, load_dataset(cfg.dataset, (cfg.seeds or [cfg.seed])[0])
 
 
 def nets_facts(nets: list, data) -> list[tuple[str, tuple[int, int, int], list[LayerFacts]]]:
@@ -202,19 +200,7 @@ def config_choices(cfg: Config, data) -> list[str]:
 
 def explain_config(cfg: Config, where: str = "config") -> None:
     """`featcmp explain`: the values chosen from the data, then each network's layer facts."""
-    from featcmp.data.loader import load_dataset
-    from featcmp.models.training import TorchClassifier
-    from featcmp.pipelines import build_pipeline
-
-    nets = []
-    for i, p in enumerate(cfg.pipelines):
-        last = build_pipeline(p.name, p.params, f"pipelines[{i}]").steps[-1][1]
-        if isinstance(last, TorchClassifier):
-            nets.append((p.row, last))
-    if not nets:
-        rows = ", ".join(p.row for p in cfg.pipelines)
-        raise ConfigError(f"{where}: no cnn or mlp pipeline to explain (it has: {rows})")
-    data = load_dataset(cfg.dataset, (cfg.seeds or [cfg.seed])[0])
+    nets, data = nets_and_data(cfg, where)
     print("chosen from the data (set in the config to override):")
     for line in config_choices(cfg, data):
         print(f"  {line}")
