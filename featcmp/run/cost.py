@@ -15,13 +15,13 @@ split as float32, the feature matrices (libsvm works on float64), libsvm's kerne
 network's weights with their gradients and Adam moments plus one batch of activations.
 
 The coefficients are seconds per unit of work on the reference machine class (2 x86-64 cores,
-OpenBLAS and torch on both), fitted by least squares on relative error from
-`python benchmarks/calibrate_cost.py /tmp/photos --sizes 32 64 --n 300 900` (networks: 300
-images, 1 and 3 epochs) and the full run of the five default pipelines on the 1,200-photo
-folder of `benchmarks/make_photo_folder.py` (96 px working size, 900 training images, 30
-epochs), measured while other jobs shared the machine (load average 5-8 on its 2 cores, so a
-quiet machine is faster). Within 2x at those points, except one: kernel SVCs on raw pixels
-or edge maps of 12,288 dims (64 px RGB) took 3-10x the n^2 * d figure, which is one reason
+OpenBLAS and torch on both), set from two quiet-machine runs of the five default pipelines
+(load average under 1.5): the 1,200-photo folder of `benchmarks/make_photo_folder.py` (96 px
+working size, 900 training images, 30 epochs; `featcmp run` of a config naming only the
+folder) and `make run` (scenes, 32 px, 1,500 training images). Every estimate is within 1.6x
+of both runs. The first calibration (`benchmarks/calibrate_cost.py`) ran on a loaded machine
+and over-estimated networks 5-19x there. Kernel SVCs on raw pixels or edge maps of 12,288 dims
+(64 px RGB) took 3-10x the n^2 * d figure in that calibration, which is one reason
 raw and edge vectors are averaged down past 64 px (`featcmp.pipelines.MAX_SIZE`).
 """
 
@@ -36,17 +36,17 @@ from typing import Any
 # of the exact kernel SVC). The SVC's own coefficient differs by features: how many support
 # vectors and solver iterations a problem needs depends on them.
 HAND_CRAFTED_S = {
-    "RawPixels": (2.0e-10, 2.2e-9),
-    "EdgeFeatures": (1.0e-8, 2.0e-9),
-    "HOGFeatures": (6.5e-8, 1.0e-9),
+    "RawPixels": (2.0e-10, 9.3e-10),
+    "EdgeFeatures": (1.0e-8, 9.7e-10),
+    "HOGFeatures": (3.0e-8, 1.0e-9),
 }
 OTHER_S = (1.0e-7, 2.0e-9)  # extractors not calibrated (SIFT, kernel bank): a guess
 LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC / Nystroem + linear solver: seconds per (n * d)
 # Networks: (seconds to start, per epoch, per forward multiply-add x 3 (backward) per image
 # per epoch, per input pixel per image per epoch: standardising, augmenting, averaging down).
 NET_S = {
-    "CNNClassifier": (10.5, 1.7, 2.2e-11, 5.5e-7),
-    "MLPClassifier": (0.2, 0.15, 4.3e-10, 1.8e-7),
+    "CNNClassifier": (2.0, 0.2, 4.9e-11, 1.0e-10),
+    "MLPClassifier": (0.2, 0.05, 7.0e-11, 6.0e-9),
 }
 OTHER_NET_S = (5.0, 1.0, 1.0e-10, 5.0e-7)
 BASE_BYTES = 250 * 2**20  # Python with NumPy, scikit-learn and the data layer loaded
