@@ -52,10 +52,12 @@ def _kw(images: np.ndarray, kw: dict) -> dict:
     return {**kw, "channel_axis": -1} if images.ndim == 4 else kw
 
 
+@pytest.mark.parametrize("device", ["torch:cpu", pytest.param("cuda", marks=CUDA)])
 @pytest.mark.parametrize(("images", "kw"), CASES)
-def test_torch_on_cpu_equals_numpy_and_skimage(images: np.ndarray, kw: dict) -> None:
+def test_torch_path_equals_numpy_and_skimage(images: np.ndarray, kw: dict, device: str) -> None:
+    """The same settings on the CPU and, where it exists, on CUDA."""
     kw = _kw(images, kw)
-    got = hog_batch(images, device="torch:cpu", dtype=np.float64, batch_size=4, **kw)
+    got = hog_batch(images, device=device, dtype=np.float64, batch_size=4, **kw)
     np.testing.assert_allclose(got, hog_batch(images, dtype=np.float64, **kw), rtol=0, atol=TIGHT)
     np.testing.assert_allclose(got, _reference(images, **kw), rtol=0, atol=TIGHT)
 
@@ -110,15 +112,6 @@ def test_uncommon_input_dtypes() -> None:
         got = hog_batch(cast, device="torch:cpu", dtype=np.float64, **kw)
         want = ref if dtype is not np.bool_ else _reference(cast, **kw)
         np.testing.assert_allclose(got, want, rtol=0, atol=TIGHT, err_msg=str(dtype))
-
-
-@CUDA
-@pytest.mark.parametrize(("images", "kw"), CASES)
-def test_cuda_equals_numpy_path(images: np.ndarray, kw: dict) -> None:
-    kw = _kw(images, kw)
-    got = hog_batch(images, device="cuda", dtype=np.float64, batch_size=4, **kw)
-    np.testing.assert_allclose(got, hog_batch(images, dtype=np.float64, **kw), rtol=0, atol=TIGHT)
-    np.testing.assert_allclose(got, _reference(images, **kw), rtol=0, atol=TIGHT)
 
 
 @CUDA
