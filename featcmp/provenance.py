@@ -1,14 +1,11 @@
-"""Where a result came from: package versions, the machine, content hashes of code.
+"""Where a result came from: package versions and the machine.
 
 Recorded with every run and keyed into the feature cache; imports neither torch nor sklearn.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
-import inspect
 import os
 import platform
 from pathlib import Path
@@ -63,16 +60,3 @@ def machine() -> str:
     except (OSError, AttributeError):
         load = ""
     return f"{cpu}, {cores} cores{memory}; {platform.system()} {platform.release()}{load}"
-
-
-@functools.cache
-def code_digest(cls: type) -> str:
-    """Hash of the source files of `cls` and its featcmp base classes: editing the code of an
-    extractor changes it, so cached results of old code never match."""
-    h = hashlib.blake2b(digest_size=16)
-    for klass in cls.__mro__:
-        if klass.__module__.split(".")[0] != "featcmp":
-            continue
-        with contextlib.suppress(OSError, TypeError):
-            h.update(Path(inspect.getfile(klass)).read_bytes())
-    return h.hexdigest()

@@ -29,7 +29,7 @@ def print_table(directory: Path, fmt: TableFormat) -> None:
 
     The rows are those of `featcmp report` (same records, same settings labels, same columns
     as report.md or results.csv); unreadable record files are named on stderr."""
-    from featcmp.report.runs import read_records
+    from featcmp.records import read_records
     from featcmp.report.settings import label_settings
     from featcmp.report.table import build_rows, csv_rows, markdown_table
     from featcmp.report.write import render_csv, unique_runs, unreadable_lines

@@ -5,10 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# The one record reader lives in featcmp.records; re-exported for the report's modules.
-from featcmp.records import Unreadable as Unreadable
-from featcmp.records import read_records as read_records
-
 MISSING = "-"
 
 

@@ -10,10 +10,10 @@ from typing import Any, TextIO
 
 from featcmp.errors import FeatcmpError
 from featcmp.files import atomic_write_bytes, atomic_write_text
+from featcmp.records import Unreadable, read_records
 from featcmp.report.cd_diagram import Friedman, across_datasets, cd_figure
 from featcmp.report.html import headline_pairs, render_html
 from featcmp.report.plots import Plot, all_plots, pipeline_colours, to_png
-from featcmp.report.runs import Unreadable, read_records
 from featcmp.report.settings import compared_on_test_set, is_exploratory, label_settings
 from featcmp.report.significance import (
     SIGNIFICANCE_HEADERS,

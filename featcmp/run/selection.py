@@ -25,11 +25,10 @@ from featcmp.pipelines import build_pipeline
 
 def candidate_params(params: dict[str, Any], select: SelectConfig) -> list[dict[str, Any]]:
     """Every grid point of `select` merged into `params` (YAML form), in grid order."""
-    keys = list(select.grid)
     out = []
-    for values in itertools.product(*(select.grid[k] for k in keys)):
+    for point in grid_points(select):
         merged = copy.deepcopy(params)
-        for key, value in zip(keys, values, strict=True):
+        for key, value in point.items():
             set_path(merged, key.split("."), copy.deepcopy(value), f"select.grid.{key}")
         out.append(merged)
     return out
