@@ -23,7 +23,7 @@ from featcmp import progress
 from featcmp.data.decode import DecodePlan, decode_chunk, probe_chunk
 from featcmp.data.folder_layout import Layout, find_layout
 from featcmp.data.images import Images
-from featcmp.data.size_policy import SizeChoice, choose_size
+from featcmp.data.size_policy import SizeChoice, choose_size, working_size
 from featcmp.errors import DataError
 from featcmp.models.guards import check_array_bytes
 
@@ -133,23 +133,21 @@ def read_folder(
 ) -> Images:
     """Read a folder of class folders (see `featcmp.data.folder_layout`) as float32 images."""
     layout = find_layout(root)
-    groups = [layout.train] if layout.test is None else [layout.train, layout.test]
-    files = [f for group in groups for class_files in group for f in class_files]
+    groups, files = layout.groups, layout.files
     bad = _BadFiles(root, on_bad_file)
     with _executor(len(files), parallel_min) as pool:
         results: list = [None] * len(files)  # per file: an array, or why it was not read
-        first_size = None
+        sizes: list[tuple[int, int]] = []
         if image_size is None:
             probed = _map_chunks(probe_chunk, files, None, pool, "reading image sizes")
             bad.check(files, probed)
             results = [p if isinstance(p, str) else None for p in probed]
             sizes = [p for p in probed if not isinstance(p, str)]
             choice = choose_size(sizes, None)
-            first_size = sizes[0][::-1] if sizes else None
         else:
             choice = choose_size([], image_size)
         todo = [i for i, r in enumerate(results) if r is None]
-        target = choice.size or first_size
+        target = working_size(choice, sizes)
         if target is not None:
             check_array_bytes(
                 f"{root}: {len(todo)} images of {target[0]}x{target[1]}",

@@ -25,6 +25,16 @@ class Layout:
     note: str = ""
 
     @property
+    def groups(self) -> list[list[list[Path]]]:
+        """The splits present (train, then test if given), each per class."""
+        return [self.train] if self.test is None else [self.train, self.test]
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file, split by split and class by class (the order results are kept in)."""
+        return [f for group in self.groups for class_files in group for f in class_files]
+
+    @property
     def split(self) -> str:
         if self.test is None:
             return "stratified re-split of ROOT/<class>/ (dataset.test_size)"

@@ -46,3 +46,10 @@ def choose_size(sizes: list[tuple[int, int]], image_size: tuple[int, int] | None
         f"(median rounded to a multiple of {STEP}, at most {MAX_SIDE}; "
         "set dataset.image_size to choose)",
     )
+
+
+def working_size(choice: SizeChoice, sizes: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """(H, W) every image is read at: the chosen size, else the first image's (None: none)."""
+    if choice.size is not None:
+        return choice.size
+    return (sizes[0][1], sizes[0][0]) if sizes else None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from featcmp.data.decode import DecodePlan, decode_file, probe_chunk
 from featcmp.data.folder_layout import find_layout
-from featcmp.data.size_policy import SizeChoice, choose_size
+from featcmp.data.size_policy import SizeChoice, choose_size, working_size
 from featcmp.errors import DataError
 
 COLOUR_SAMPLE = 20  # files per class decoded to tell colour from gray (at a small size)
@@ -37,8 +37,7 @@ class FolderSurvey:
 def survey_folder(root: Path) -> FolderSurvey:
     """Survey `root` as the `folder` source will read it; one-line DataErrors for bad folders."""
     layout = find_layout(root)
-    groups = [layout.train] if layout.test is None else [layout.train, layout.test]
-    files = [f for group in groups for class_files in group for f in class_files]
+    groups, files = layout.groups, layout.files
     probed = probe_chunk(files)
     readable = {f: p for f, p in zip(files, probed, strict=True) if not isinstance(p, str)}
     if not readable:
@@ -47,12 +46,9 @@ def survey_folder(root: Path) -> FolderSurvey:
         for class_files in group:
             if not any(f in readable for f in class_files):
                 raise DataError(f"{class_files[0].parent}: class folder holds no readable images")
-    choice = choose_size(list(readable.values()), None)
-    if choice.size is not None:
-        working = choice.size
-    else:
-        width, height = next(iter(readable.values()))
-        working = (height, width)
+    sizes = list(readable.values())
+    choice = choose_size(sizes, None)
+    working = working_size(choice, sizes)
     sampled = n_colour = 0
     plan = DecodePlan("auto", (16, 16), True)  # colour survives a thumbnail; it is fast
     for class_files in layout.train:

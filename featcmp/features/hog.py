@@ -7,7 +7,8 @@ import numpy as np
 from featcmp.devices import check_device, resolve_device
 from featcmp.errors import ConfigError
 from featcmp.features.base import ImageTransformer
-from featcmp.features.hog_batch import BLOCK_NORMS, hog_batch, hog_geometry
+from featcmp.features.hog_batch import hog_batch
+from featcmp.features.hog_geometry import BLOCK_NORMS, hog_geometry
 
 MAX_ORIENTATIONS = 180  # one bin per degree of unsigned gradient direction
 AUTO = "auto"  # pixels_per_cell chosen from the working image size at fit time

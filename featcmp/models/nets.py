@@ -14,6 +14,7 @@ import math
 from torch import nn
 
 from featcmp.errors import ConfigError
+from featcmp.features.base import downsample_factor as side_factor
 from featcmp.models.guards import check_upper
 from featcmp.models.training import TorchClassifier, _is_int
 
@@ -27,9 +28,7 @@ def downsample_factor(h: int, w: int, max_side: int = 0, max_area: int = 0) -> i
 
     0 means no bound. Averaging f x f pixels into one is the same area resize for every image.
     """
-    f = 1
-    if max_side:
-        f = max(f, math.ceil(max(h, w) / max_side))
+    f = side_factor((h, w), max_side)
     if max_area and h * w > max_area:
         f = max(f, math.ceil(math.sqrt(h * w / max_area)))
         while (h // f) * (w // f) > max_area:
