@@ -106,7 +106,7 @@ class PairResult:
 
     def text(self) -> str:
         runs = len(self.seeds)
-        ci = f" [{self.interval.low:+.1f}, {self.interval.high:+.1f}]" if self.interval else ""
+        ci = f" {self.interval.signed_text()}" if self.interval else ""
         holm_text = "" if math.isnan(self.p_holm) else f" (Holm {p_text(self.p_holm)})"
         return (
             f"{self.a} vs {self.b}: {self.diff_points:+.1f} points{ci}, {format_p(self.p)}"
@@ -232,7 +232,7 @@ def significance_cells(r: PairResult) -> list[str]:
         r.a,
         r.b,
         f"{r.diff_points:+.1f} pts",
-        f"[{r.interval.low:+.1f}, {r.interval.high:+.1f}]" if r.interval else "-",
+        r.interval.signed_text() if r.interval else "-",
         str(len(r.seeds)) + (" (same test set)" if r.shared_test_set else ""),
         str(r.b_total),
         str(r.c_total),

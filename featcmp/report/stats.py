@@ -23,6 +23,10 @@ class Interval:
     def text(self, digits: int = 3) -> str:
         return f"[{self.low:.{digits}f}, {self.high:.{digits}f}]"
 
+    def signed_text(self) -> str:
+        """A difference in points, signed to one decimal: [-1.2, +3.4]."""
+        return f"[{self.low:+.1f}, {self.high:+.1f}]"
+
     def contains(self, value: float) -> bool:
         return self.low <= value <= self.high
 

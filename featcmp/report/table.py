@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,10 +133,14 @@ def row_cells(row: Row) -> list[str]:
     ]
 
 
+def markdown_grid(headers: Sequence[str], cells: Sequence[Sequence[str]]) -> list[str]:
+    """A markdown table's lines: the header, its rule, one line per row of `cells`."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    return lines + ["| " + " | ".join(row) + " |" for row in cells]
+
+
 def markdown_table(rows: list[Row]) -> str:
-    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    lines += ["| " + " | ".join(row_cells(r)) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
+    return "\n".join(markdown_grid(HEADERS, [row_cells(r) for r in rows])) + "\n"
 
 
 CSV_FIELDS = (

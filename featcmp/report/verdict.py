@@ -13,7 +13,7 @@ from html import escape
 
 from featcmp.report.html import table_html
 from featcmp.report.significance import PairResult, p_text
-from featcmp.report.table import Row
+from featcmp.report.table import Row, markdown_grid
 
 HAND, LEARNED = "hand-crafted", "learned"
 
@@ -39,7 +39,7 @@ class Line:
         p = self.pair
         if p is None:
             return "not paired: no shared test set with predictions"
-        ci = f"[{p.interval.low:+.1f}, {p.interval.high:+.1f}]" if p.interval else ""
+        ci = p.interval.signed_text() if p.interval else ""
         numbers = f"{p.diff_points:+.1f} points {ci}, McNemar p (Holm) = {p_text(p.p_holm)}"
         if p.resampled is not None:  # seeds re-split: the corrected t-test must agree
             numbers += f", corrected t p (Holm) = {p_text(p.resampled_p_holm)}"
@@ -147,9 +147,7 @@ def verdict_markdown(lines: list[Line], notes: list[str] | None = None) -> list[
     out = [
         "## Verdict",
         "",
-        "| " + " | ".join(HEADERS) + " |",
-        "|" + "---|" * len(HEADERS),
-        *["| " + " | ".join(line.cells()) + " |" for line in lines],
+        *markdown_grid(HEADERS, [line.cells() for line in lines]),
         "",
     ]
     curves = crossover(lines)

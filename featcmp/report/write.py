@@ -14,7 +14,7 @@ from featcmp.records import Unreadable, read_records
 from featcmp.report.cd_diagram import Friedman, across_datasets, cd_figure
 from featcmp.report.html import headline_pairs, render_html
 from featcmp.report.plots import Plot, all_plots, pipeline_colours, to_png
-from featcmp.report.settings import compared_on_test_set, is_exploratory, label_settings
+from featcmp.report.settings import compared_on_test_set, is_exploratory, label_settings, place
 from featcmp.report.significance import (
     SIGNIFICANCE_HEADERS,
     SIGNIFICANCE_NOTE,
@@ -22,7 +22,14 @@ from featcmp.report.significance import (
     compare_pipelines,
     significance_cells,
 )
-from featcmp.report.table import CSV_FIELDS, Row, build_rows, csv_rows, markdown_table
+from featcmp.report.table import (
+    CSV_FIELDS,
+    Row,
+    build_rows,
+    csv_rows,
+    markdown_grid,
+    markdown_table,
+)
 from featcmp.report.verdict import verdict_html, verdict_lines, verdict_markdown
 
 SHOWN_UNREADABLE = 20  # named one per line; beyond that, a count
@@ -36,11 +43,7 @@ INTERVAL_NOTE = (
 def significance_markdown(pairs: list[PairResult]) -> list[str]:
     if not pairs:
         return ["No two pipelines were scored on the same test set.", ""]
-    table = [
-        "| " + " | ".join(SIGNIFICANCE_HEADERS) + " |",
-        "|" + "---|" * len(SIGNIFICANCE_HEADERS),
-    ]
-    table += ["| " + " | ".join(significance_cells(p)) + " |" for p in pairs]
+    table = markdown_grid(SIGNIFICANCE_HEADERS, [significance_cells(p) for p in pairs])
     return [
         *[f"- {p.text()}" for p in headline_pairs(pairs)],
         "",
@@ -127,11 +130,7 @@ def unreadable_lines(unreadable: list[Unreadable]) -> list[str]:
 def exploratory_rows(records: list[dict[str, Any]]) -> set[tuple[str, int, str]]:
     """(dataset, n_train, row label) of runs whose settings were compared on the test set."""
     flagged = compared_on_test_set(records)
-    return {
-        (r["dataset"]["name"], int(r["dataset"].get("n_train", 0)), r["pipeline"])
-        for r in records
-        if is_exploratory(r, flagged)
-    }
+    return {place(r) for r in records if is_exploratory(r, flagged)}
 
 
 def exploratory_note(rows: set[tuple[str, int, str]]) -> list[str]:
