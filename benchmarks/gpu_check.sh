@@ -51,7 +51,7 @@ else
     ROWS+=("$(printf '%-22s %-9s' fashion-tta "skipped: no IDX files in $FASHION_DIR")")
 fi
 if [ -e "$CIFAR_TAR" ]; then  # the archive, or a folder of its extracted batches
-    step cifar10-cnn 120 "$PY" benchmarks/bench_cnn.py --skip-cpu --gpu-n 0 --cifar10 "$CIFAR_TAR"
+    step cifar10-cnn 120 "$PY" benchmarks/bench_cnn.py --skip-cpu --gpu-n 0 --cifar10 "$CIFAR_TAR" --cifar-config configs/scale/cifar10-gpu.yaml
 else
     ROWS+=("$(printf '%-22s %-9s' cifar10-cnn "skipped: no $CIFAR_TAR")")
 fi

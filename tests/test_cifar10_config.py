@@ -1,5 +1,5 @@
-"""configs/cifar10.yaml: validates against the registries, and without the data it stops with
-one line saying how to get it (nothing fitted, nothing written)."""
+"""configs/cifar10.yaml and configs/scale/cifar10-gpu.yaml validate against the registries;
+without the data a run stops with one line saying how to get it (nothing fitted or written)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from featcmp.run.jobs import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "cifar10.yaml"
+GPU_CONFIG = ROOT / "configs" / "scale" / "cifar10-gpu.yaml"
 
 
 @pytest.fixture(autouse=True)
@@ -25,15 +26,17 @@ def test_cifar10_config_builds_every_pipeline():
     cfg = load_config(CONFIG)
     assert cfg.dataset.source == "cifar10" and cfg.dataset.max_train is None  # full 50k/10k
     rows = [p.row for p in cfg.pipelines]
-    assert rows == ["raw_svm", "hog_svm", "sift_bovw_svm", "cnn", "cnn-cpu", "mlp"]
+    assert rows == ["raw_svm", "hog_svm", "sift_bovw_svm", "cnn", "mlp"]
     for i, p in enumerate(cfg.pipelines):
         build_pipeline(p.name, p.params, f"pipelines[{i}]")
     svms = [p.params["svm"] for p in cfg.pipelines if "svm" in p.params]
     assert all(s["scale"] == "approximate" and s["max_exact"] <= 20_000 for s in svms)
 
 
-def test_cifar10_config_cnns_stay_small_at_32_px():
-    cfg = load_config(CONFIG)
+@pytest.mark.parametrize("config", [CONFIG, GPU_CONFIG], ids=["cpu", "gpu"])
+def test_cifar10_config_cnns_stay_small_at_32_px(config):
+    cfg = load_config(config)
+    assert cfg.dataset.source == "cifar10" and cfg.dataset.max_train is None
     for p in cfg.pipelines:
         if p.name == "cnn":
             net = build_pipeline(p.name, p.params).steps[-1][1]

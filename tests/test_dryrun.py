@@ -156,6 +156,18 @@ def test_estimates_grow_with_the_work(tmp_path):
     assert estimate_job(cnn, 100, 50, X, 4).feature_dim is None
 
 
+def test_the_scale_path_estimate_counts_the_kernel_map():
+    svm = {"scale": "approximate", "max_exact": 10, "n_components": 500}
+    pipe = build_pipeline("raw_svm", {"svm": svm})
+    X = _images(32, 4)
+    wide = estimate_job(pipe, 50_000, 100, np.repeat(X[..., None], 3, axis=3), 10)
+    narrow = estimate_job(pipe, 50_000, 100, X, 10)
+    assert wide.feature_dim == 3 * narrow.feature_dim == 3 * 32 * 32
+    assert wide.fit_s > 1.5 * narrow.fit_s  # n * m * d: three times the pixels to map
+    more = build_pipeline("raw_svm", {"svm": {**svm, "n_components": 1000}})
+    assert estimate_job(more, 50_000, 100, X, 10).fit_s > 1.8 * narrow.fit_s
+
+
 def test_raw_and_edge_vectors_are_bounded_on_large_images():
     X, y = np.random.default_rng(0).random((4, 96, 80, 3)).astype(np.float32), np.arange(4) % 2
     for name, step in (("raw_svm", "raw"), ("edges_svm", "edges")):

@@ -121,3 +121,52 @@ def test_flip_mirrors_some_images_and_keeps_the_rest():
     kept = [torch.equal(o, xi) for o, xi in zip(out, x, strict=True)]
     assert all(f or k for f, k in zip(flipped, kept, strict=True))
     assert 10 < sum(flipped) < 54
+
+
+def test_small_last_maps_feed_the_head_whole_large_ones_are_pooled():
+    net = CNNClassifier(channels=(16, 32), hidden=64)
+    flat = CNNClassifier(channels=(16, 32), hidden=64, head="flatten")
+    # 28 px -> a 7x7 map: averaging it into 4x4 overlapping bins would blur it, so it is kept.
+    assert n_params(net, (1, 28, 28)) == n_params(flat, (1, 28, 28))
+    # 64 px -> a 16x16 map, pooled to the 4x4 grid.
+    assert n_params(net, (1, 64, 64)) < n_params(flat, (1, 64, 64))
+
+
+def test_pool_early_pools_before_the_norm_and_keeps_the_weights():
+    early = CNNClassifier(channels=(8, 16), convs_per_block=2, pool_early=True)
+    module = early.build_module((1, 28, 28), 10)
+    kinds = [type(m).__name__ for m in module][:5]
+    assert kinds == ["Conv2d", "MaxPool2d", "BatchNorm2d", "ReLU", "Conv2d"]
+    late = CNNClassifier(channels=(8, 16), convs_per_block=2)
+    assert n_params(early, (1, 28, 28)) == n_params(late, (1, 28, 28))
+    X, y = bars(240, side=16)
+    fitted = CNNClassifier(channels=(8, 16), pool_early=True, epochs=8, device="cpu")
+    assert fitted.fit(X[:180], y[:180]).score(X[180:], y[180:]) >= 0.9
+
+
+def test_tta_averages_each_image_with_its_mirror():
+    X, y = bars(120)
+    model = CNNClassifier(channels=(4,), hidden=8, epochs=2, flip=True, device="cpu").fit(X, y)
+    plain = model.predict_proba(X[:10])
+    mirrored = model.predict_proba(X[:10, :, ::-1])
+    model.tta = True
+    np.testing.assert_allclose(model.predict_proba(X[:10]), (plain + mirrored) / 2, atol=1e-6)
+
+
+def test_tta_without_flips_is_refused():
+    from featcmp.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="flip"):
+        CNNClassifier(tta=True).check()
+
+
+def test_large_images_are_averaged_down_once_not_every_epoch(monkeypatch):
+    calls = []
+    forward = torch.nn.AvgPool2d.forward
+    monkeypatch.setattr(
+        torch.nn.AvgPool2d, "forward", lambda self, x: calls.append(1) or forward(self, x)
+    )
+    X, y = bars(40, side=12)
+    model = MLPClassifier(hidden=(8,), epochs=3, batch_size=8, device="cpu")
+    model.fit(np.kron(X, np.ones((1, 8, 8))), y)
+    assert model.downsample_ == 3 and len(calls) == 1  # once, for all 40 images

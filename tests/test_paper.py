@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from featcmp.cli import app
 from featcmp.records import SCHEMA_VERSION, write_record
-from featcmp.report.paper import PUBLISHED, results_markdown
+from featcmp.report.paper import CONFIGS, PUBLISHED, results_markdown
 
 
 def write(folder: Path, config: str, row: str, acc: float, n_train: int, own: bool) -> None:
@@ -46,7 +46,7 @@ def test_published_next_to_ours_on_the_published_protocol(tmp_path):
     assert '`raw_svm {"svm":{"C":10}}`' in line and "Xiao et al. 2017" in line
     cnn = next(ln for ln in text.splitlines() if ln.startswith("| cnn"))
     assert "| 0.900-0.930 | 0.915 | within range |" in cnn
-    assert "wall time of the whole run 10.0 min" in text and "Machine: " in text
+    assert "wall time of the whole run 10.0 min" in text and "Run: " in text
     assert "Not the published protocol" not in text and "numpy 2.0" in text
 
 
@@ -73,8 +73,21 @@ def test_paper_command_writes_the_file_and_refuses_foreign_records(tmp_path):
 def test_published_rows_exist_in_the_paper_configs():
     from featcmp.run.jobs import load_config
 
-    root = Path(__file__).resolve().parents[1] / "configs" / "paper"
+    root = Path(__file__).resolve().parents[1]
     for name, rows in PUBLISHED.items():
-        cfg = load_config(root / f"{name.removeprefix('paper-')}.yaml")
+        cfg = load_config(root / CONFIGS[name])
         assert cfg.name == name
         assert set(rows) <= {p.row for p in cfg.pipelines}
+
+
+def test_one_dataset_rerun_keeps_the_other_sections_as_they_were(tmp_path):
+    write(tmp_path / "a", "paper-mnist", "rbf_svc", 0.97, 8_000, own=False)
+    write(tmp_path / "a", "paper-fashion-mnist", "cnn", 0.915, 60_000, own=True)
+    first = results_markdown(tmp_path / "a", wall_seconds=600)
+    write(tmp_path / "b", "cifar10", "hog_svm", 0.60, 50_000, own=True)
+    second = results_markdown(tmp_path / "b", previous=first)
+    fashion = first[first.index("## Fashion-MNIST") : first.index("## MNIST")]
+    assert fashion in second and "| rbf_svc | 0.986 | 0.970 |" in second
+    hog = next(ln for ln in second.splitlines() if ln.startswith("| hog_svm"))
+    assert "| 0.620 | 0.600 | -0.020 | 50,000 / 10,000 | published protocol |" in hog
+    assert "Coates" in second and second.count("## ") == 3

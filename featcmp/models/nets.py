@@ -56,9 +56,15 @@ class CNNClassifier(TorchClassifier):
         Max-pool window after each block (skipped once the map is smaller than the window).
     batch_norm : bool
         Batch normalisation after each conv.
+    pool_early : bool
+        Max-pool straight after each block's first conv, before its norm, activation and
+        further convs (as airbench does), which then run on a quarter of the positions: x1.28
+        the images/s for channels 32/64 on 28 px images on 2 CPU cores.
     head : {'pool', 'flatten'}
-        'pool': the last map is averaged down to at most `grid` x `grid` cells, so the parameter
-        count does not grow with the image area; 'flatten': every position of the last map
+        'pool': a last map of at least 2 `grid` per side is averaged down to `grid` x `grid`
+        cells, so the parameter count does not grow with the image area; smaller maps feed the
+        dense layers whole (averaging a 7x7 map into 4x4 overlapping bins cost 4.6 points on a
+        Fashion-MNIST subset, 0.760 against 0.806); 'flatten': every position of the last map
         feeds the dense layers (the lecture's textbook CNN, whose dense layer grows with it).
     grid : int
         Cells per side of the pooled head: 1 is global average pooling, which keeps what is in
@@ -82,6 +88,7 @@ class CNNClassifier(TorchClassifier):
         padding: int | None = None,
         pool: int = 2,
         batch_norm: bool = True,
+        pool_early: bool = False,
         head: str = "pool",
         grid: int = 4,
         hidden: int = 128,
@@ -98,6 +105,7 @@ class CNNClassifier(TorchClassifier):
         augment: bool = True,
         shift: int | None = None,
         flip: bool = False,
+        tta: bool = False,
         precision: str = "auto",
         layout: str = "auto",
         compile: bool = False,
@@ -111,6 +119,7 @@ class CNNClassifier(TorchClassifier):
         self.padding = padding
         self.pool = pool
         self.batch_norm = batch_norm
+        self.pool_early = pool_early
         self.head = head
         self.grid = grid
         self.hidden = hidden
@@ -128,6 +137,7 @@ class CNNClassifier(TorchClassifier):
             augment=augment,
             shift=shift,
             flip=flip,
+            tta=tta,
             precision=precision,
             layout=layout,
             compile=compile,
@@ -195,19 +205,23 @@ class CNNClassifier(TorchClassifier):
         self.downsample_ = factor
         self.n_blocks_ = blocks
 
+    def _add_pool(self, layers: list[nn.Module], h: int, w: int) -> tuple[int, int]:
+        """Append the block's max-pool (when the map is at least the window); the new size."""
+        if self.pool > 1 and min(h, w) >= self.pool:
+            layers.append(nn.MaxPool2d(self.pool))
+            return h // self.pool, w // self.pool
+        return h, w
+
     def build_module(self, in_shape, n_classes) -> nn.Module:
         factor, h, w, blocks = self._plan(in_shape)
         c = in_shape[0]
         pad = self.kernel_size // 2 if self.padding is None else self.padding
         layers: list[nn.Module] = [nn.AvgPool2d(factor)] if factor > 1 else []
         for out in self.channels[:blocks]:
-            for _ in range(self.convs_per_block):
+            for i in range(self.convs_per_block):
                 layers.append(
                     nn.Conv2d(c, out, self.kernel_size, self.stride, pad, bias=not self.batch_norm)
                 )
-                if self.batch_norm:
-                    layers.append(nn.BatchNorm2d(out))
-                layers.append(nn.ReLU(inplace=True))
                 h = (h + 2 * pad - self.kernel_size) // self.stride + 1
                 w = (w + 2 * pad - self.kernel_size) // self.stride + 1
                 if h < 1 or w < 1:
@@ -216,14 +230,17 @@ class CNNClassifier(TorchClassifier):
                         f"{self.kernel_size}, stride {self.stride} shrink "
                         f"{in_shape[1]}x{in_shape[2]} images to nothing"
                     )
+                if self.pool_early and i == 0:
+                    h, w = self._add_pool(layers, h, w)
+                if self.batch_norm:
+                    layers.append(nn.BatchNorm2d(out))
+                layers.append(nn.ReLU(inplace=True))
                 c = out
-            if self.pool > 1 and min(h, w) >= self.pool:
-                layers.append(nn.MaxPool2d(self.pool))
-                h, w = h // self.pool, w // self.pool
-        if self.head == "pool":
-            g = min(self.grid, h, w)
-            layers.append(nn.AdaptiveAvgPool2d(g))
-            h = w = g
+            if not self.pool_early:
+                h, w = self._add_pool(layers, h, w)
+        if self.head == "pool" and min(h, w) >= 2 * self.grid:
+            layers.append(nn.AdaptiveAvgPool2d(self.grid))
+            h = w = self.grid
         layers += [nn.Flatten(), nn.Dropout(self.dropout)]
         features = c * h * w
         if self.hidden:
@@ -268,6 +285,7 @@ class MLPClassifier(TorchClassifier):
         augment: bool = True,
         shift: int | None = None,
         flip: bool = False,
+        tta: bool = False,
         precision: str = "auto",
         layout: str = "auto",
         compile: bool = False,
@@ -289,6 +307,7 @@ class MLPClassifier(TorchClassifier):
             augment=augment,
             shift=shift,
             flip=flip,
+            tta=tta,
             precision=precision,
             layout=layout,
             compile=compile,

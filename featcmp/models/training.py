@@ -73,9 +73,10 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     Common parameters (keyword-only, as for every estimator here): epochs, batch_size (int or
     'auto': 64 on the CPU, 512 on a GPU with lr scaled by sqrt(batch / 64)), lr, optimizer,
     weight_decay, norm_lr_scale (learning-rate factor for batch-norm parameters), schedule,
-    label_smoothing, augment, shift (pixels, None: about width / 12), flip, precision ('auto':
-    bf16 autocast on CUDA, float32 on the CPU), layout ('auto': channels-last on CUDA),
-    compile (torch.compile the network), device, seed.
+    label_smoothing, augment, shift (pixels, None: about width / 12), flip, tta (predict from
+    each image and its mirror, averaged; needs flip), precision ('auto': bf16 autocast on CUDA,
+    float32 on the CPU), layout ('auto': channels-last for conv nets), compile (torch.compile
+    the network; on 2 CPU cores it took 31 s and then ran at 0.70x), device, seed.
     """
 
     def _set_common(
@@ -92,6 +93,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         augment,
         shift,
         flip,
+        tta,
         precision,
         layout,
         compile,
@@ -109,6 +111,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.augment = augment
         self.shift = shift
         self.flip = flip
+        self.tta = tta
         self.precision = precision
         self.layout = layout
         self.compile = compile
@@ -148,6 +151,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 raise ConfigError(
                     f"{name}: unknown '{getattr(self, name)}'; choose from {', '.join(allowed)}"
                 )
+        if self.tta and not self.flip:
+            raise ConfigError("tta averages each image with its mirror: it needs flip: true")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         check_device(self.device)
@@ -190,12 +195,10 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return torch.autocast(self.device_.type, dtype=torch.bfloat16, enabled=bf16)
 
     def _memory_format(self, ndim_maps: bool) -> torch.memory_format:
-        # Channels-last on CUDA (bf16 tensor cores). On the CPU, 2-thread runs of
-        # benchmarks/bench_cnn.py found it slower (x0.5-0.8) while 1-thread runs found it faster;
-        # the CPU keeps the contiguous layout until a quiet machine settles it.
-        last = self.layout == "channels_last" or (
-            self.layout == "auto" and self.device_.type == "cuda"
-        )
+        # Channels-last for conv nets on every device: bf16 tensor cores on CUDA; on the CPU
+        # oneDNN's convolutions and max-pooling vectorise over channels (2 quiet cores,
+        # benchmarks/bench_cnn.py: x1.39 the contiguous layout's images/s, max-pool 6x faster).
+        last = self.layout in ("auto", "channels_last")
         return torch.channels_last if last and ndim_maps else torch.contiguous_format
 
     # -- training --------------------------------------------------------------------------
@@ -244,8 +247,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.n_params_ = sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
         fmt = self._memory_format(self._uses_maps())
         self.module_ = self.module_.to(memory_format=fmt)
+        x, body = self._pool_once((x - self.mean_) / self.std_)
         data_on = self.device_ if _fits_on(self.device_, x.numel() * 4) else torch.device("cpu")
-        x = ((x - self.mean_) / self.std_).to(data_on)
+        x = x.to(data_on)
         targets = torch.from_numpy(y_idx.astype(np.int64)).to(data_on)
         self.data_device_ = str(data_on)
         n = len(x)
@@ -257,7 +261,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         loss_fn = nn.CrossEntropyLoss(label_smoothing=self.label_smoothing)
         shift = self._shift(x.shape[-1])
         gen = torch.Generator(device=data_on).manual_seed(self.seed)
-        model = torch.compile(self.module_) if self.compile else self.module_
+        model = torch.compile(body) if self.compile else body
         self.loss_curve_ = []
         self.module_.train()
         with progress.bar(f"{type(self).__name__} epochs", self.epochs) as advance:
@@ -288,6 +292,20 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 advance(1, note=f"loss {mean:.3f}")
         self.module_.eval()
 
+    def _pool_once(self, x: torch.Tensor) -> tuple[torch.Tensor, nn.Module]:
+        """Training images averaged down once, and the network from after its averaging layer.
+
+        A network that starts by averaging large images down (`downsample_` > 1) would repeat
+        that every epoch, and augment at full size first; the layer is linear, so averaging the
+        standardised set once is the same input. Shifts are then in pixels of the working size.
+        """
+        head = self.module_[0] if isinstance(self.module_, nn.Sequential) else None
+        if not isinstance(head, nn.AvgPool2d):
+            return x, self.module_
+        with torch.no_grad():
+            pooled = torch.cat([head(part) for part in x.split(PREDICT_BATCH)])
+        return pooled, self.module_[1:]
+
     def _uses_maps(self) -> bool:
         """Whether the network's layers work on image maps (where channels-last can help)."""
         return any(isinstance(m, nn.Conv2d) for m in self.module_.modules())
@@ -311,8 +329,10 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         for start in range(0, len(x), PREDICT_BATCH):
             xb = x[start : start + PREDICT_BATCH].to(self.device_).contiguous(memory_format=fmt)
             with self._autocast():
-                logits = self.module_(xb)
-            out.append(torch.softmax(logits.float(), dim=1).cpu())
+                proba = torch.softmax(self.module_(xb).float(), dim=1)
+                if self.tta:  # the mirror is as valid a view as the image, as in training
+                    proba = (proba + torch.softmax(self.module_(xb.flip(-1)).float(), dim=1)) / 2
+            out.append(proba.cpu())
         return torch.cat(out).numpy()
 
     def predict(self, X) -> np.ndarray:
