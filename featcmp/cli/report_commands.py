@@ -108,12 +108,17 @@ def baseline(
 
 
 def paper(
-    directory: Annotated[Path, typer.Argument(help="Records of configs/paper/*.yaml.")],
+    directory: Annotated[
+        Path, typer.Argument(help="Records of configs/paper/*.yaml or configs/cifar10.yaml.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Markdown file to write.")] = Path(
         "docs/results.md"
     ),
 ) -> None:
-    """Write our accuracies next to the published ones (MNIST, Fashion-MNIST) to --out."""
+    """Write our accuracies next to the published ones (MNIST, Fashion-MNIST, CIFAR-10) to --out.
+
+    Sections of datasets with no records in DIRECTORY are kept as --out has them.
+    """
     from featcmp.report.paper import write_paper
 
     typer.echo(f"wrote {write_paper(directory, out)}", err=True)
