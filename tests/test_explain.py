@@ -11,6 +11,21 @@ from featcmp.run.explain import estimator_facts
 runner = CliRunner()
 
 
+def strided_convs(layers: int) -> CNNClassifier:
+    """One-channel 2x2 stride-2 convs and the output layer: no padding, pooling, norm or
+    hidden layer."""
+    return CNNClassifier(
+        channels=(1,) * layers,
+        kernel_size=2,
+        stride=2,
+        padding=0,
+        pool=0,
+        batch_norm=False,
+        hidden=0,
+        head="flatten",
+    )
+
+
 def test_lecture_4x4_example_conv_against_dense():
     """The lecture's example (its textbook CNN flattens the last map): 4x4 images, 10 classes.
 
@@ -30,16 +45,7 @@ def test_lecture_4x4_example_conv_against_dense():
     parameters, 16 connections per unit (every pixel), no sharing, receptive field 4x4; then the
     same 4 -> 10 output layer (50).
     """
-    cnn = CNNClassifier(
-        channels=(1,),
-        kernel_size=2,
-        stride=2,
-        padding=0,
-        pool=0,
-        batch_norm=False,
-        hidden=0,
-        head="flatten",
-    )
+    cnn = strided_convs(1)
     conv, out = estimator_facts(cnn, (1, 4, 4), 10)
     assert conv.layer == "conv 2x2 stride 2"
     assert conv.output == (1, 2, 2)
@@ -63,16 +69,7 @@ def test_deeper_layers_see_further():
     receptive field 2 + (2 - 1) * 2 = 4, the whole 4x4 image, with 4 connections per unit.
     With 3x3 stride-1 kernels on 8x8 (padding 1, no pooling) the field grows 3 -> 5 -> 7.
     """
-    two = CNNClassifier(
-        channels=(1, 1),
-        kernel_size=2,
-        stride=2,
-        padding=0,
-        pool=0,
-        batch_norm=False,
-        hidden=0,
-        head="flatten",
-    )
+    two = strided_convs(2)
     first, second, _ = estimator_facts(two, (1, 4, 4), 10)
     assert (first.receptive, second.receptive) == ((2, 2), (4, 4))
     assert (second.connections, second.sharing, second.params) == (4, 1, 5)

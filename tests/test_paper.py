@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from featcmp.cli import app
 from featcmp.records import SCHEMA_VERSION, write_record
-from featcmp.report.paper import CONFIGS, PUBLISHED, results_markdown
+from featcmp.report.paper import SECTIONS, results_markdown
 
 
 def write(folder: Path, config: str, row: str, acc: float, n_train: int, own: bool) -> None:
@@ -74,8 +74,9 @@ def test_published_rows_exist_in_the_paper_configs():
     from featcmp.run.jobs import load_config
 
     root = Path(__file__).resolve().parents[1]
-    for name, rows in PUBLISHED.items():
-        cfg = load_config(root / CONFIGS[name])
+    for name, section in SECTIONS.items():
+        rows = section.published
+        cfg = load_config(root / section.config)
         assert cfg.name == name
         assert set(rows) <= {p.row for p in cfg.pipelines}
 

@@ -45,43 +45,55 @@ COATES = "Coates, Lee, Ng 2011 (AISTATS), k-means single-layer features"
 CIFAR_ANCHOR = "commonly cited baseline, approximate"
 FMNIST_README = "Fashion-MNIST README benchmark"
 LECUN = "LeCun et al. 1998"
-PUBLISHED: dict[str, dict[str, Published]] = {
-    "paper-fashion-mnist": {
-        "rbf_svc": Published(0.897, 0.897, f"{XIAO}: SVC C=10, RBF kernel"),
-        "linear_svc": Published(0.839, 0.839, f"{XIAO}: LinearSVC"),
-        "mlp_100": Published(0.871, 0.871, f"{XIAO}: MLPClassifier, 100 hidden units"),
-        "hog_svm": Published(0.926, 0.926, f"{FMNIST_README}: HOG + SVM"),
-        "cnn": Published(0.90, 0.93, f"{FMNIST_README}: small CNNs, 2-3 conv layers"),
-    },
-    "paper-mnist": {
-        "rbf_svc": Published(0.986, 0.986, f"{LECUN}: SVM, Gaussian kernel (1.4% error)"),
-        "lenet5": Published(0.9905, 0.9905, f"{LECUN}: LeNet-5 (0.95% error)"),
-        "mlp_300": Published(0.953, 0.984, f"{LECUN}: 2-layer NN, 300-1000 hidden units"),
-    },
-    "cifar10": {
-        "raw_svm": Published(0.54, 0.54, f"{CIFAR_ANCHOR}: RBF SVM on raw pixels", 50_000),
-        "hog_svm": Published(0.62, 0.62, f"{CIFAR_ANCHOR}: HOG + kernel SVM", 50_000),
-    },
-}
-TITLES = {
-    "paper-fashion-mnist": "Fashion-MNIST (Xiao et al. 2017; Fashion-MNIST benchmark)",
-    "paper-mnist": "MNIST (LeCun et al. 1998)",
-    "cifar10": "CIFAR-10 (Krizhevsky 2009; hand-crafted baselines and Coates et al. 2011)",
-}
-# The config each section is run from, relative to the repository root.
-CONFIGS = {
-    "paper-fashion-mnist": "configs/paper/fashion-mnist.yaml",
-    "paper-mnist": "configs/paper/mnist.yaml",
-    "cifar10": "configs/cifar10.yaml",
-}
-# Published figures with no featcmp row, said under the section's table.
-NOTES = {
-    "cifar10": (
-        f"Also published: {COATES}, 0.796 (4000 features, official files): features learned "
-        "without labels by k-means on image patches, then a linear SVM, the point between "
-        "hand-crafted features and a CNN trained end to end. The shared CIFAR-10 copy is "
-        "rebuilt from a JPEG re-encode of the images, so every row here can sit 1-3 points "
-        "below what the official files give."
+
+
+@dataclass(frozen=True)
+class Section:
+    """One dataset's part of the page: its title, the config it is run from (relative to the
+    repository root), the published figures by row, and a note under its table."""
+
+    title: str
+    config: str
+    published: dict[str, Published]
+    note: str = ""
+
+
+# Keyed by config name, in page order.
+SECTIONS: dict[str, Section] = {
+    "paper-fashion-mnist": Section(
+        "Fashion-MNIST (Xiao et al. 2017; Fashion-MNIST benchmark)",
+        "configs/paper/fashion-mnist.yaml",
+        {
+            "rbf_svc": Published(0.897, 0.897, f"{XIAO}: SVC C=10, RBF kernel"),
+            "linear_svc": Published(0.839, 0.839, f"{XIAO}: LinearSVC"),
+            "mlp_100": Published(0.871, 0.871, f"{XIAO}: MLPClassifier, 100 hidden units"),
+            "hog_svm": Published(0.926, 0.926, f"{FMNIST_README}: HOG + SVM"),
+            "cnn": Published(0.90, 0.93, f"{FMNIST_README}: small CNNs, 2-3 conv layers"),
+        },
+    ),
+    "paper-mnist": Section(
+        "MNIST (LeCun et al. 1998)",
+        "configs/paper/mnist.yaml",
+        {
+            "rbf_svc": Published(0.986, 0.986, f"{LECUN}: SVM, Gaussian kernel (1.4% error)"),
+            "lenet5": Published(0.9905, 0.9905, f"{LECUN}: LeNet-5 (0.95% error)"),
+            "mlp_300": Published(0.953, 0.984, f"{LECUN}: 2-layer NN, 300-1000 hidden units"),
+        },
+    ),
+    "cifar10": Section(
+        "CIFAR-10 (Krizhevsky 2009; hand-crafted baselines and Coates et al. 2011)",
+        "configs/cifar10.yaml",
+        {
+            "raw_svm": Published(0.54, 0.54, f"{CIFAR_ANCHOR}: RBF SVM on raw pixels", 50_000),
+            "hog_svm": Published(0.62, 0.62, f"{CIFAR_ANCHOR}: HOG + kernel SVM", 50_000),
+        },
+        note=(
+            f"Also published: {COATES}, 0.796 (4000 features, official files): features "
+            "learned without labels by k-means on image patches, then a linear SVM, the point "
+            "between hand-crafted features and a CNN trained end to end. The shared CIFAR-10 "
+            "copy is rebuilt from a JPEG re-encode of the images, so every row here can sit 1-3 "
+            "points below what the official files give."
+        ),
     ),
 }
 STARTED_FILE = ".started"  # `make paper` writes the start time here (seconds since the epoch)
@@ -114,7 +126,8 @@ def run_line(records: list[dict[str, Any]], wall_seconds: float | None) -> str:
 def config_section(
     name: str, records: list[dict[str, Any]], wall_seconds: float | None = None
 ) -> list[str]:
-    published = PUBLISHED.get(name, {})
+    section = SECTIONS[name]
+    published = section.published
     first = records[0]
     ds = first["dataset"]
     spec = first.get("config", {}).get("dataset", {})
@@ -124,11 +137,11 @@ def config_section(
         else f"a stratified re-split (test_size {spec.get('test_size')}) of the only split present"
     )
     lines = [
-        f"## {TITLES.get(name, name)}",
+        f"## {section.title}",
         "",
         f"Data: `{spec.get('path')}` ({ds['name']}), {ds['n_train']:,} training and "
         f"{ds['n_test']:,} test images from {split}; seeds "
-        f"{sorted({r['seed'] for r in records})}. Config: `{CONFIGS.get(name, '?')}`.",
+        f"{sorted({r['seed'] for r in records})}. Config: `{section.config}`.",
         "",
         run_line(records, wall_seconds),
         "",
@@ -176,14 +189,14 @@ def config_section(
             )
             + "so they indicate the ranking, not a reproduction of the figure.",
         ]
-    if name in NOTES:
-        lines += ["", NOTES[name]]
+    if section.note:
+        lines += ["", section.note]
     return [*lines, ""]
 
 
 def kept_sections(previous: str) -> dict[str, str]:
     """The sections of an existing results page, by config name (from their titles)."""
-    names = {f"## {title}": name for name, title in TITLES.items()}
+    names = {f"## {section.title}": name for name, section in SECTIONS.items()}
     sections: dict[str, str] = {}
     current: str | None = None
     for line in previous.splitlines():
@@ -201,10 +214,10 @@ def results_markdown(
 ) -> str:
     """The whole results page: sections for the records under `directory`, and the sections of
     `previous` (an earlier page) for datasets with no records there."""
-    records = [r for r in load_records(directory) if r.get("config_name") in PUBLISHED]
+    records = [r for r in load_records(directory) if r.get("config_name") in SECTIONS]
     if not records:
         raise FeatcmpError(
-            f"{directory}: no records of {', '.join(PUBLISHED)}; run `make paper` first"
+            f"{directory}: no records of {', '.join(SECTIONS)}; run `make paper` first"
         )
     kept = kept_sections(previous)
     lines = [
@@ -219,7 +232,7 @@ def results_markdown(
         "from featcmp's defaults). Each section says the machine and software it ran on.",
         "",
     ]
-    for name in PUBLISHED:
+    for name in SECTIONS:
         group = [r for r in records if r.get("config_name") == name]
         if group:
             lines += config_section(name, group, wall_seconds)

@@ -188,8 +188,11 @@ def estimate_hand_crafted(
     else:  # Nystroem + a linear solver
         m = min(svm.n_components, n_train)
         per_mac, per_step, per_eig = NYSTROEM_S
-        epochs = getattr(svm, "approx_epochs", 15)
-        fit_s += per_mac * n_train * m * dim + per_step * epochs * n_train * m + per_eig * m**3
+        fit_s += (
+            per_mac * n_train * m * dim
+            + per_step * svm.approx_epochs * n_train * m
+            + per_eig * m**3
+        )
         svm_bytes = 8 * n_train * (dim + m)
     data = (n_train + n_test) * _pixels(image_shape) * 4
     # Train features (float32), scaled copy, libsvm's float64 copy and cache.
