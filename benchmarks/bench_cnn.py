@@ -11,7 +11,8 @@ Speed is images/s of training, measured as the time of epochs 2-3 (fit for 3 epo
 for 1), so set-up and warm-up are left out on both sides:
 - CPU: featcmp's loop (settings of ``configs/scale/fashion-mnist-cnn.yaml``, channels-last and
   contiguous) against the plain tutorial loop over the same network: a per-sample PIL
-  ``Dataset`` and a ``DataLoader``, fixed-LR SGD, the default layout, no augmentation.
+  ``Dataset`` and a ``DataLoader``, fixed-LR SGD, the default layout, no augmentation; and
+  featcmp's loop on one thread, to show what the other cores add.
 - GPU (when CUDA is present; "no GPU" lines otherwise): featcmp's loop against a bare loop over
   the same network - data on the device, bf16 autocast, channels-last, fused AdamW, no
   augmentation, no schedule - at batch 128 and 1024. Target: featcmp at least 1/1.3 of bare.
@@ -26,6 +27,8 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -151,16 +154,35 @@ def cpu_speed(params: dict, n: int, lines: dict[str, str]) -> None:
     plain = steady_rate(
         lambda e: plain_seconds(same_network(cpu, (1, 28, 28)), images, labels, e), n
     )
+    threads = torch.get_num_threads()
+    with one_thread():  # a fit takes its thread count from OMP_NUM_THREADS when set
+        single = steady_rate(lambda e: featcmp_seconds(X, labels, cpu, e), n)
     print(
         f"  featcmp loop {ours:,.0f} images/s (channels-last) / {contiguous:,.0f} "
         f"(contiguous); plain tutorial loop over the same network {plain:,.0f}: "
         f"x{ours / plain:.2f} (target >= 1.0)"
     )
+    print(f"  featcmp loop on one thread {single:,.0f} images/s ({threads}: x{ours / single:.2f})")
     lines["cnn_cpu_images_per_s"] = f"{ours:.0f}"
     lines["cnn_cpu_contiguous_images_per_s"] = f"{contiguous:.0f}"
     lines["cnn_cpu_plain_images_per_s"] = f"{plain:.0f}"
     lines["cnn_cpu_ratio_vs_plain"] = f"{ours / plain:.2f}"
     lines["cnn_cpu_channels_last_vs_contiguous"] = f"{ours / contiguous:.2f}"
+    lines["cnn_cpu_one_thread_images_per_s"] = f"{single:.0f}"
+    lines[f"cnn_cpu_{threads}_threads_vs_one"] = f"{ours / single:.2f}"
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    before = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = before
 
 
 def gpu_speed(params: dict, n: int, lines: dict[str, str]) -> None:
