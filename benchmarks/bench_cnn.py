@@ -162,7 +162,10 @@ def cpu_speed(params: dict, n: int, lines: dict[str, str]) -> None:
         f"(contiguous); plain tutorial loop over the same network {plain:,.0f}: "
         f"x{ours / plain:.2f} (target >= 1.0)"
     )
-    print(f"  featcmp loop on one thread {single:,.0f} images/s ({threads}: x{ours / single:.2f})")
+    print(
+        f"  featcmp loop on one thread {single:,.0f} images/s: "
+        f"{threads} threads move x{ours / single:.2f} that"
+    )
     lines["cnn_cpu_images_per_s"] = f"{ours:.0f}"
     lines["cnn_cpu_contiguous_images_per_s"] = f"{contiguous:.0f}"
     lines["cnn_cpu_plain_images_per_s"] = f"{plain:.0f}"

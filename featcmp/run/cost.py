@@ -50,7 +50,7 @@ LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC: seconds per (n * d)
 NYSTROEM_S = (9.5e-11, 5.5e-9, 5.0e-11)
 # Networks: (seconds to start, per epoch, per forward multiply-add x 3 (backward) per image
 # per epoch, per input pixel per image per epoch: augmenting). Recalibrated since channels-last
-# on the CPU and averaging large images down once before training, from four quiet 2-core fits
+# on the CPU and averaging large images down once before training, from six quiet 2-core fits
 # (CNN: 92 s on the photo folder, 63 s in `make run`, 160 s for the Fashion-MNIST recipe, 750 s
 # for CIFAR-10's; MLP: 5.7 s on the photo folder, 639 s on CIFAR-10): within 1.2x of each.
 NET_S = {
