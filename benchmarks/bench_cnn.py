@@ -27,9 +27,8 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import torch
@@ -155,7 +154,7 @@ def cpu_speed(params: dict, n: int, lines: dict[str, str]) -> None:
         lambda e: plain_seconds(same_network(cpu, (1, 28, 28)), images, labels, e), n
     )
     threads = torch.get_num_threads()
-    with one_thread():  # a fit takes its thread count from OMP_NUM_THREADS when set
+    with mock.patch.dict(os.environ, OMP_NUM_THREADS="1"):  # a fit's thread count, when set
         single = steady_rate(lambda e: featcmp_seconds(X, labels, cpu, e), n)
     print(
         f"  featcmp loop {ours:,.0f} images/s (channels-last) / {contiguous:,.0f} "
@@ -173,19 +172,6 @@ def cpu_speed(params: dict, n: int, lines: dict[str, str]) -> None:
     lines["cnn_cpu_channels_last_vs_contiguous"] = f"{ours / contiguous:.2f}"
     lines["cnn_cpu_one_thread_images_per_s"] = f"{single:.0f}"
     lines[f"cnn_cpu_{threads}_threads_vs_one"] = f"{ours / single:.2f}"
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    before = os.environ.get("OMP_NUM_THREADS")
-    os.environ["OMP_NUM_THREADS"] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["OMP_NUM_THREADS"]
-        else:
-            os.environ["OMP_NUM_THREADS"] = before
 
 
 def gpu_speed(params: dict, n: int, lines: dict[str, str]) -> None:

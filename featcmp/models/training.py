@@ -194,12 +194,12 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         )
         return torch.autocast(self.device_.type, dtype=torch.bfloat16, enabled=bf16)
 
-    def _memory_format(self, ndim_maps: bool) -> torch.memory_format:
+    def _memory_format(self) -> torch.memory_format:
         # Channels-last for conv nets on every device: bf16 tensor cores on CUDA; on the CPU
         # oneDNN's convolutions and max-pooling vectorise over channels (2 quiet cores,
         # benchmarks/bench_cnn.py: x1.39 the contiguous layout's images/s, max-pool 6x faster).
         last = self.layout in ("auto", "channels_last")
-        return torch.channels_last if last and ndim_maps else torch.contiguous_format
+        return torch.channels_last if last and self._uses_maps() else torch.contiguous_format
 
     # -- training --------------------------------------------------------------------------
     def _make_optimizer(self, groups: list, lr: float) -> torch.optim.Optimizer:
@@ -245,7 +245,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             -1
         ].in_features
         self.n_params_ = sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
-        fmt = self._memory_format(self._uses_maps())
+        fmt = self._memory_format()
         self.module_ = self.module_.to(memory_format=fmt)
         x, body = self._pool_once((x - self.mean_) / self.std_)
         data_on = self.device_ if _fits_on(self.device_, x.numel() * 4) else torch.device("cpu")
@@ -324,7 +324,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     @torch.no_grad()
     def predict_proba(self, X) -> np.ndarray:
         x = (images_to_tensor(X) - self.mean_) / self.std_
-        fmt = self._memory_format(self._uses_maps())
+        fmt = self._memory_format()
         out = []
         for start in range(0, len(x), PREDICT_BATCH):
             xb = x[start : start + PREDICT_BATCH].to(self.device_).contiguous(memory_format=fmt)

@@ -16,14 +16,16 @@ split as float32, the feature matrices (libsvm works on float64), libsvm's kerne
 network's weights with their gradients and Adam moments plus one batch of activations.
 
 The coefficients are seconds per unit of work on the reference machine class (2 x86-64 cores,
-OpenBLAS and torch on both), set from two quiet-machine runs of the five default pipelines
-(load average under 1.5): the 1,200-photo folder of `benchmarks/make_photo_folder.py` (96 px
-working size, 900 training images, 30 epochs; `featcmp run` of a config naming only the
-folder) and `make run` (scenes, 32 px, 1,500 training images). Every estimate is within 1.6x
-of both runs. The first calibration (`benchmarks/calibrate_cost.py`) ran on a loaded machine
-and over-estimated networks 5-19x there. Kernel SVCs on raw pixels or edge maps of 12,288 dims
-(64 px RGB) took 3-10x the n^2 * d figure in that calibration, which is one reason
-raw and edge vectors are averaged down past 64 px (`featcmp.pipelines.MAX_SIZE`).
+OpenBLAS and torch on both). The hand-crafted ones were set from two quiet-machine runs of the
+five default pipelines (load average under 1.5): the 1,200-photo folder of
+`benchmarks/make_photo_folder.py` (96 px working size, 900 training images, 30 epochs;
+`featcmp run` of a config naming only the folder) and `make run` (scenes, 32 px, 1,500
+training images), each estimate within 1.6x of both runs. The scale path and the networks have
+their own, later calibrations, stated beside their constants. The first calibration
+(`benchmarks/calibrate_cost.py`) ran on a loaded machine and over-estimated networks 5-19x
+there. Kernel SVCs on raw pixels or edge maps of 12,288 dims (64 px RGB) took 3-10x the
+n^2 * d figure in that calibration, which is one reason raw and edge vectors are averaged down
+past 64 px (`featcmp.pipelines.MAX_SIZE`).
 """
 
 from __future__ import annotations
