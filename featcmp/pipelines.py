@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from featcmp.config.params import Declared, check_params
 from featcmp.config.typed import convert
 from featcmp.errors import ConfigError, did_you_mean, unknown_name
 from featcmp.features.bank import KernelBankFeatures
@@ -189,7 +190,15 @@ def _step_params(spec: PipelineSpec, pipe: Pipeline, params: dict[str, Any], whe
         prefix = where + ".params" + ("" if spec.flat else f".{step_name}")
         if not isinstance(values, dict):
             raise ConfigError(f"{prefix}: expected a mapping of parameters, got {values!r}")
-        types = parameter_types(steps[step_name])
+        step = steps[step_name]
+        if isinstance(step, Declared):  # the one validator: types, ranges, choices, rules
+            checked = check_params(
+                step.declared_params(), step.declared_rules(), values, prefix,
+                current=step.get_params(deep=False),
+            )  # fmt: skip
+            flat.update({f"{step_name}__{key}": value for key, value in checked.items()})
+            continue
+        types = parameter_types(step)
         for key, value in values.items():
             if key not in types:
                 raise ConfigError(
@@ -212,6 +221,11 @@ def build_pipeline(
     pipe = spec.build()
     pipe.set_params(**_step_params(spec, pipe, params or {}, where))
     for step_name, step in pipe.steps:
+        if isinstance(step, Declared):  # its cross-field rules, over the values it now has
+            prefix = where + ".params" + ("" if spec.flat else f".{step_name}")
+            rules, current = step.declared_rules(), step.get_params(deep=False)
+            check_params(step.declared_params(), rules, {}, prefix, current=current)
+            continue
         try:
             if hasattr(step, "check"):
                 step.check()

@@ -34,10 +34,10 @@ def _got(value: Any) -> str:
     return describe(value)
 
 
-def _type_name(tp: Any) -> str:
+def type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+        return " or ".join(type_name(a) for a in typing.get_args(tp))
     if origin in (list, tuple, collections.abc.Sequence):
         return "a list"
     if origin is dict:
@@ -80,10 +80,10 @@ def convert(value: Any, tp: Any, where: str) -> Any:
                     raise
         if len(errors) == 1:
             raise errors[0]
-        raise ConfigError(f"{where}: expected {_type_name(tp)}, got {_got(value)}")
+        raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
     if origin in (list, tuple, collections.abc.Sequence):
         if not isinstance(value, list | tuple):
-            raise ConfigError(f"{where}: expected {_type_name(tp)}, got {_got(value)}")
+            raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
         args = typing.get_args(tp)
         if origin is tuple and args and args[-1] is not Ellipsis:  # a fixed length: a pair
             if len(value) != len(args):
@@ -118,7 +118,7 @@ def convert(value: Any, tp: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a string, got {_got(value)}")
         return value
     if isinstance(tp, type) and not isinstance(value, tp):
-        raise ConfigError(f"{where}: expected {_type_name(tp)}, got {_got(value)}")
+        raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
     return value
 
 
