@@ -40,7 +40,7 @@ def test_cifar10_config_cnns_stay_small_at_32_px(config):
     for p in cfg.pipelines:
         if p.name == "cnn":
             net = build_pipeline(p.name, p.params).steps[-1][1]
-            net._validate_geometry((32, 32, 3))
+            net.check_geometry((32, 32, 3))
 
 
 def test_cifar10_without_the_data_is_one_line(tmp_path):

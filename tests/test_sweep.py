@@ -267,10 +267,26 @@ def test_cli_exit_codes(tmp_path):
     assert not (Path(out) / "m").exists()
 
 
+def test_an_extractor_with_its_own_fit_must_say_whether_it_learns():
+    from featcmp.features.base import ImageTransformer
+
+    with pytest.raises(TypeError, match="declare learns_from_data"):
+
+        class Silent(ImageTransformer):
+            def fit(self, X, y=None):
+                return self
+
+
+def test_a_step_that_does_not_declare_is_taken_to_learn():
+    assert feature_cache.learns_in_fit(object())
+
+
 def test_extractor_that_learns_in_fit_is_keyed_by_its_training_data(tmp_path):
     from featcmp.features.base import ImageTransformer
 
     class Centred(ImageTransformer):
+        learns_from_data = True
+
         def fit(self, X, y=None):
             self.mean_ = np.asarray(X, dtype=np.float32).mean(axis=0)
             return self

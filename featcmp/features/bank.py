@@ -128,11 +128,13 @@ class KernelBankFeatures(ImageTransformer):
                     f"choose from {', '.join(POOL_STATS)}"
                 )
 
-    def _validate_geometry(self, shape: tuple[int, ...]) -> None:
+    def check_geometry(self, shape: tuple[int, ...]) -> None:
         if self.grid > min(shape[:2]):
             raise DataError(
                 f"bank.grid={self.grid} is larger than the {shape[0]}x{shape[1]} images"
             )
+
+    learns_from_data = False  # fit only records which fixed kernels it applies
 
     def fit(self, X, y=None):
         super().fit(X, y)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -43,6 +45,12 @@ class SizeBound:
             raise AttributeError("downsample_: chosen by fit")
         return self.downsample_for(shape)
 
+    def choices(self, image_shape: tuple[int, ...]) -> dict[str, Any]:
+        try:
+            return {"downsample": int(self.downsample_)}
+        except AttributeError:  # not fitted: what fit would pick for these images
+            return {"downsample": int(self.downsample_for(image_shape))}
+
     def _bounded(self, X: np.ndarray) -> np.ndarray:
         try:
             f = self.downsample_
@@ -55,11 +63,26 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
     """Base for fixed (not learned) feature extractors over (n, H, W[, C]) float images.
 
     Subclasses implement `_transform_batch(X) -> (n, d)`; `fit` learns nothing, which is the
-    lecture's point: the only learning on this side happens in the classifier.
+    lecture's point: the only learning on this side happens in the classifier. An extractor
+    whose fit does learn (a k-means vocabulary) says so with `learns_from_data = True`: the
+    feature cache then keys its features by the data it was fitted on.
+
+    The step contract the run layer uses: `check_geometry(image_shape)` refuses images the
+    extractor cannot take, `choices(image_shape)` says what the image size decided.
     """
 
+    learns_from_data: ClassVar[bool] = False
     chunk_size = 2048
     label = "features"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A fit of its own may learn from the data, and a cached feature keyed without that data
+        # would be wrong: such a class must say which it is.
+        super().__init_subclass__(**kwargs)
+        if "fit" in vars(cls) and "learns_from_data" not in vars(cls):
+            raise TypeError(
+                f"{cls.__qualname__} overrides fit: declare learns_from_data = True or False"
+            )
 
     def fit(self, X, y=None):
         X = self._prepare(X)
@@ -77,14 +100,19 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
     def check(self) -> None:
         """Validate parameters before any data is seen (raise ConfigError)."""
 
-    def _validate_geometry(self, shape: tuple[int, ...]) -> None:
-        """Raise DataError when images of `shape` do not suit this extractor."""
+    def check_geometry(self, image_shape: tuple[int, ...]) -> None:
+        """Raise DataError when images of `image_shape` (H, W[, C]) do not suit this extractor."""
+
+    def choices(self, image_shape: tuple[int, ...]) -> dict[str, Any]:
+        """What the image size decided where the config said nothing ({} when nothing): the
+        fitted values once fitted, else what fit would pick for images of `image_shape`."""
+        return {}
 
     def _prepare(self, X) -> np.ndarray:
         """Checked float32 images, after the parameter and geometry checks."""
         X = self._check(X)
         self.check()
-        self._validate_geometry(X.shape[1:])
+        self.check_geometry(X.shape[1:])
         return X
 
     def _transform_batch(self, X: np.ndarray) -> np.ndarray:

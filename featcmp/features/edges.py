@@ -52,7 +52,7 @@ class EdgeFeatures(SizeBound, ImageTransformer):
         if self.max_size < 0:
             raise ConfigError(f"edges.max_size must be 0 or positive, got {self.max_size}")
 
-    def _validate_geometry(self, shape: tuple[int, ...]) -> None:
+    def check_geometry(self, shape: tuple[int, ...]) -> None:
         f = self.downsample_for(shape)
         if self.pool > min(shape[0] // f, shape[1] // f):
             raise DataError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from featcmp.devices import check_device, resolve_device
@@ -95,8 +97,7 @@ class HOGFeatures(ImageTransformer):
         if min(cy, cx, by, bx) < 1:
             raise ConfigError("hog.pixels_per_cell and hog.cells_per_block must be positive")
 
-    # No fit override: the cache treats an overridden fit as learning from the data (see
-    # `featcmp.run.cache.learns_in_fit`), and choosing cells learns nothing but the image size.
+    # A property, not a fit override: choosing cells learns nothing but the image size.
     @property
     def pixels_per_cell_(self) -> tuple[int, int]:
         """The cell size in use: as given, or for 'auto' chosen from the fitted image size."""
@@ -114,7 +115,10 @@ class HOGFeatures(ImageTransformer):
         except AttributeError:
             return auto_pixels_per_cell(shape, tuple(self.cells_per_block))
 
-    def _validate_geometry(self, shape: tuple[int, ...]) -> None:
+    def choices(self, image_shape: tuple[int, ...]) -> dict[str, Any]:
+        return {"pixels_per_cell": list(self._cells_for(image_shape))}
+
+    def check_geometry(self, shape: tuple[int, ...]) -> None:
         # 'auto' is checked with the cells these images would get (fit sees them first).
         cells = self.pixels_per_cell
         if cells == AUTO:

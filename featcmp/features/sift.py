@@ -193,6 +193,7 @@ class SIFTBagOfWords(ImageTransformer):
         The visual words, learned in `fit` only.
     """
 
+    learns_from_data = True  # the vocabulary is k-means on the training descriptors
     label = "dense SIFT"
     chunk_size = 512  # a chunk's patches take ~100 KB per 32x32 image at the defaults
 
@@ -230,7 +231,7 @@ class SIFTBagOfWords(ImageTransformer):
         if self.max_descriptors < self.vocabulary_size:
             raise ConfigError("sift.max_descriptors must be at least sift.vocabulary_size")
 
-    def _validate_geometry(self, shape: tuple[int, ...]) -> None:
+    def check_geometry(self, shape: tuple[int, ...]) -> None:
         if self.patch_size > min(shape[:2]):
             raise DataError(
                 f"sift.patch_size={self.patch_size} is larger than the {shape[0]}x{shape[1]} "

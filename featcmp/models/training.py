@@ -10,7 +10,9 @@ run in channels-last layout under bf16 autocast (weights stay float32).
 
 from __future__ import annotations
 
+import copy
 import math
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,6 +38,8 @@ LAYOUTS = ("auto", "channels_last", "contiguous")
 # small batches leave the device idle (the lr grows with the square root of the batch).
 REFERENCE_BATCH, GPU_BATCH = 64, 512
 PREDICT_BATCH = 1024
+# Fitted attributes that say what the image size decided (set by `_record_shape_choices`).
+SHAPE_CHOICES = ("n_blocks_", "input_size_", "downsample_")
 DATA_SHARE_OF_FREE_GPU = 0.5  # keep the training set on the GPU when it takes at most this
 
 
@@ -53,6 +57,20 @@ def images_to_tensor(X: np.ndarray) -> torch.Tensor:
     else:
         raise ConfigError(f"expected images of shape (n, H, W[, C]), got {X.shape}")
     return torch.from_numpy(np.ascontiguousarray(X))
+
+
+def net_input_shape(image_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """(H, W[, C]) images as the (C, H, W) a network is built for."""
+    if len(image_shape) == 3:
+        return (int(image_shape[2]), int(image_shape[0]), int(image_shape[1]))
+    return (1, int(image_shape[0]), int(image_shape[1]))
+
+
+def plain(value: Any) -> Any:
+    """Tuples and numpy scalars as JSON's lists and numbers."""
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    return value.item() if hasattr(value, "item") else value
 
 
 def _fits_on(device: torch.device, nbytes: int) -> bool:
@@ -157,15 +175,27 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         check_device(self.device)
 
-    def _validate_geometry(self, shape: tuple[int, ...]) -> None:
+    def choices(self, image_shape: tuple[int, ...]) -> dict[str, Any]:
+        """What the image size decided (depth, input size, averaging factor): fitted values
+        once fitted, else the network's own rule on an unfitted copy."""
+        probe = self
+        if not hasattr(self, "input_size_"):
+            probe = copy.copy(self)
+            probe._record_shape_choices(net_input_shape(image_shape))
+        return {
+            name.rstrip("_"): plain(getattr(probe, name))
+            for name in SHAPE_CHOICES
+            if hasattr(probe, name)
+        }
+
+    def check_geometry(self, shape: tuple[int, ...]) -> None:
         """Raise ConfigError when the network cannot take images of `shape` (H, W[, C]).
 
         Also when its weights would not fit in memory. Built on the meta device: nothing is
         allocated, however absurd the config.
         """
         self.check()
-        channels = shape[2] if len(shape) == 3 else 1
-        self._build_checked((channels, shape[0], shape[1]), 2, torch.device("meta"))
+        self._build_checked(net_input_shape(shape), 2, torch.device("meta"))
 
     def _build_checked(
         self, in_shape: tuple[int, int, int], n_classes: int, device: torch.device

@@ -158,11 +158,9 @@ def array_digest(X: np.ndarray) -> str:
 
 
 def learns_in_fit(extractor: BaseEstimator) -> bool:
-    """Whether `fit` may learn state from data (a k-means vocabulary): only the base class's
-    fit is known to learn nothing, so any override counts as learning."""
-    from featcmp.features.base import ImageTransformer
-
-    return type(extractor).fit is not ImageTransformer.fit
+    """Whether `fit` may learn state from data (a k-means vocabulary), as the extractor
+    declares; a step that does not say is taken to learn."""
+    return bool(getattr(extractor, "learns_from_data", True))
 
 
 def feature_key(extractor: BaseEstimator, X: np.ndarray, fitted_on: str | None = None) -> str:

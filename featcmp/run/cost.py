@@ -117,12 +117,6 @@ def _pixels(image_shape: tuple[int, ...]) -> int:
     return int(math.prod(image_shape))
 
 
-def _in_shape(image_shape: tuple[int, ...]) -> tuple[int, int, int]:
-    if len(image_shape) == 3:
-        return (int(image_shape[2]), int(image_shape[0]), int(image_shape[1]))
-    return (1, int(image_shape[0]), int(image_shape[1]))
-
-
 def network_size(
     estimator: Any, image_shape: tuple[int, ...], n_classes: int
 ) -> tuple[int, int, int]:
@@ -131,7 +125,9 @@ def network_size(
     import torch
     from torch import nn
 
-    in_shape = _in_shape(image_shape)
+    from featcmp.models.training import net_input_shape
+
+    in_shape = net_input_shape(image_shape)
     module = estimator.build_module(in_shape, n_classes).train(False)  # inference mode
     macs, activations = 0, 0
 

@@ -92,8 +92,8 @@ def check_pipeline_geometry(p: PipelineConfig, where: str, data: Dataset) -> Non
 def _check_geometry(p: PipelineConfig, params: dict[str, Any], where: str, data: Dataset) -> None:
     for _, step in build_pipeline(p.name, params, where).steps:
         try:
-            if hasattr(step, "_validate_geometry"):
-                step._validate_geometry(data.image_shape)
+            if hasattr(step, "check_geometry"):
+                step.check_geometry(data.image_shape)
             if isinstance(step, SVM) and step.fits_exact_kernel(len(data.y_train)):
                 check_svc_kernel(data.y_train, step.kernel, "svm")  # must fit in memory
         except FeatcmpError as exc:
