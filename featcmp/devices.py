@@ -9,10 +9,17 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from featcmp.config.params import Param
 from featcmp.errors import ConfigError
 
 if TYPE_CHECKING:
     import torch
+
+# The `device` parameter of every step that can run on a GPU, declared once.
+DEVICE = Param(
+    str, "auto", "where torch runs: 'auto' takes CUDA when present; no GPU: the CPU, with a note",
+    choices=("auto", "cpu"), pattern=(r"cuda(:\d+)?", "cuda[:N]"),
+)  # fmt: skip
 
 
 def check_device(device: str, key: str = "device") -> None:

@@ -8,6 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from featcmp.errors import ConfigError  # noqa: E402
 from featcmp.models.augment import random_flip, random_translate  # noqa: E402
 from featcmp.models.nets import CNNClassifier, MLPClassifier  # noqa: E402
 from featcmp.models.param_groups import param_groups  # noqa: E402
@@ -154,10 +155,9 @@ def test_tta_averages_each_image_with_its_mirror():
 
 
 def test_tta_without_flips_is_refused():
-    from featcmp.errors import ConfigError
-
-    with pytest.raises(ConfigError, match="flip"):
-        CNNClassifier(tta=True).check()
+    X, y = bars(30)
+    with pytest.raises(ConfigError, match=r"CNNClassifier: tta averages .* needs flip: true"):
+        CNNClassifier(tta=True).fit(X, y)
 
 
 def test_large_images_are_averaged_down_once_not_every_epoch(monkeypatch):

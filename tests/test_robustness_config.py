@@ -50,14 +50,22 @@ CASES = [
         "dataset: {source: digits, test_size: 0}\npipelines: [raw_svm]\n",
         ["dataset.test_size: must be between 0 and 1"],
     ),
-    ("epochs-zero", cnn("{epochs: 0}"), ["params.cnn: epochs must be at least 1, got 0"]),
+    ("epochs-zero", cnn("{epochs: 0}"), ["pipelines[0].params.epochs: must be 1..10000, got 0"]),
     (
         "epochs-negative",
         DS + "pipelines:\n  - name: mlp\n    params: {epochs: -3}\n",
-        ["params.mlp: epochs must be at least 1, got -3"],
+        ["pipelines[0].params.epochs: must be 1..10000, got -3"],
     ),
-    ("batch-size-zero", cnn("{batch_size: 0}"), ["batch_size must be at least 1"]),
-    ("channels-zero", cnn("{channels: [0, 8]}"), ["channels: expected a non-empty list"]),
+    (
+        "batch-size-zero",
+        cnn("{batch_size: 0}"),
+        ["pipelines[0].params.batch_size: must be >= 1, got 0"],
+    ),
+    (
+        "channels-zero",
+        cnn("{channels: [0, 8]}"),
+        ["pipelines[0].params.channels[0]: must be 1..4096, got 0"],
+    ),
     (
         "image-size-zero",
         "dataset: {source: folder, path: x, image_size: 0}\npipelines: [raw_svm]\n",
@@ -105,14 +113,30 @@ CASES = [
         "dataset: {source: scenes, n_per_class: 100000, size: 512}\npipelines: [raw_svm]\n",
         ["400000 scenes of 512x512 RGB would take 1,171.9 GiB"],
     ),
-    ("absurd-channels", cnn("{channels: [1000000000]}"), ["channels must be at most 4096"]),
-    ("absurd-cnn-hidden", cnn("{hidden: 1000000000}"), ["hidden must be at most 65536"]),
-    ("absurd-kernel", cnn("{kernel_size: 1000000000}"), ["kernel_size must be at most 64"]),
-    ("absurd-epochs", cnn("{epochs: 1000000000}"), ["epochs must be at most 10000"]),
+    (
+        "absurd-channels",
+        cnn("{channels: [1000000000]}"),
+        ["params.channels[0]: must be 1..4096, got 1000000000"],
+    ),
+    (
+        "absurd-cnn-hidden",
+        cnn("{hidden: 1000000000}"),
+        ["params.hidden: must be 0..65536, got 1000000000"],
+    ),
+    (
+        "absurd-kernel",
+        cnn("{kernel_size: 1000000000}"),
+        ["params.kernel_size: must be 1..64, got 1000000000"],
+    ),
+    (
+        "absurd-epochs",
+        cnn("{epochs: 1000000000}"),
+        ["params.epochs: must be 1..10000, got 1000000000"],
+    ),
     (
         "absurd-mlp-hidden",
         DS + "pipelines:\n  - name: mlp\n    params: {hidden: [1000000000]}\n",
-        ["hidden must be at most 65536"],
+        ["params.hidden[0]: must be 1..65536, got 1000000000"],
     ),
     (
         "absurd-orientations",

@@ -220,3 +220,12 @@ def check_params(
     for rule in rules:
         rule.check(full, where)
     return out
+
+
+def check_own(estimator: Declared, where: str = "") -> None:
+    """An estimator's own values against its declarations and rules, as `check_params` checks
+    a config's: for one built directly in Python (its fit calls this). Raises ConfigError
+    naming `where` (default: the class)."""
+    cls = type(estimator)
+    values = estimator.get_params(deep=False)
+    check_params(cls.declared_params(), cls.declared_rules(), values, where or cls.__name__)

@@ -89,9 +89,3 @@ def check_model_bytes(name: str, n_params: int) -> None:
             f"{name}: {n_params:,} weights need about {gb(need)} to train (weights, gradients, "
             f"optimizer state), over the {gb(limit)} limit; use fewer channels or hidden units"
         )
-
-
-def check_upper(where: str, value: int | float, limit: int | float) -> None:
-    """A sane upper bound on a size parameter, so typos like 10**9 fail fast and clearly."""
-    if value > limit:
-        raise ConfigError(f"{where} must be at most {limit}, got {value}")

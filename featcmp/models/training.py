@@ -4,14 +4,15 @@ The whole training set lives on the training device as one tensor (when it fits)
 batch is a slice by a random permutation: no per-sample Dataset or PIL path, which would cost
 far more than the network. The loop never waits for the device inside an epoch: the loss is
 summed on the device and read back once per epoch (which is also when a non-finite loss is
-noticed), augmentation runs on the device with a device-side generator, on CUDA conv nets
-run in channels-last layout under bf16 autocast (weights stay float32).
+noticed), augmentation runs on the device with a device-side generator, conv nets run in
+channels-last layout, and on CUDA under bf16 autocast (weights stay float32).
 """
 
 from __future__ import annotations
 
-import copy
+import inspect
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,17 +21,27 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
 from featcmp import progress
-from featcmp.devices import check_device, resolve_device
+from featcmp.config.params import (
+    NON_NEGATIVE,
+    POSITIVE,
+    Declared,
+    Param,
+    Range,
+    Rule,
+    check_own,
+    declare,
+)
+from featcmp.devices import DEVICE, resolve_device
 from featcmp.errors import ConfigError, RunError
 from featcmp.models.augment import random_flip, random_translate
-from featcmp.models.guards import check_model_bytes, check_upper
+from featcmp.models.guards import check_model_bytes
 from featcmp.models.param_groups import param_groups
 from featcmp.models.torch_state import available_cores, seeded_threads
 
 __all__ = ["TorchClassifier", "available_cores", "images_to_tensor"]
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
-MAX_EPOCHS = 10_000
+MAX_EPOCHS = 10_000  # a sane bound: typos like 10**9 fail fast
 SCHEDULES = ("onecycle", "linear", "cosine", "constant")
 PRECISIONS = ("auto", "bf16", "fp32")
 LAYOUTS = ("auto", "channels_last", "contiguous")
@@ -38,13 +49,8 @@ LAYOUTS = ("auto", "channels_last", "contiguous")
 # small batches leave the device idle (the lr grows with the square root of the batch).
 REFERENCE_BATCH, GPU_BATCH = 64, 512
 PREDICT_BATCH = 1024
-# Fitted attributes that say what the image size decided (set by `_record_shape_choices`).
-SHAPE_CHOICES = ("n_blocks_", "input_size_", "downsample_")
 DATA_SHARE_OF_FREE_GPU = 0.5  # keep the training set on the GPU when it takes at most this
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+SHARE = Range(0, 1, high_open=True)  # label smoothing, dropout
 
 
 def images_to_tensor(X: np.ndarray) -> torch.Tensor:
@@ -80,122 +86,107 @@ def _fits_on(device: torch.device, nbytes: int) -> bool:
     return nbytes <= DATA_SHARE_OF_FREE_GPU * free
 
 
-class TorchClassifier(ClassifierMixin, BaseEstimator):
-    """Shared training loop; subclasses define `build_module(in_shape, n_classes)`.
+def _signed_init(cls: type[Declared]) -> Callable[..., None]:
+    """`Declared.__init__` with the declarations as its signature: scikit-learn's repr reads
+    the defaults there and shows only the values that differ (`CNNClassifier(epochs=3)`)."""
+
+    def __init__(self, **params: Any) -> None:
+        Declared.__init__(self, **params)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [
+            inspect.Parameter(n, keyword, default=p.default)
+            for n, p in cls.declared_params().items()
+        ]
+    )
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
+
+
+class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
+    """Shared training loop; subclasses declare their architecture's `PARAMS` and define
+    `build_module(in_shape, n_classes)` and `shape_plan(in_shape)`.
 
     Training: AdamW (or Adam/SGD), one-cycle (or linear-decay/cosine/constant) learning rate,
     label smoothing, random-translation augmentation and optional horizontal flips, inputs
     standardised with statistics of the training set only. No weight decay on biases and
     normalisation layers. Fitting leaves torch's global RNG and thread count as it found them.
-
-    Common parameters (keyword-only, as for every estimator here): epochs, batch_size (int or
-    'auto': 64 on the CPU, 512 on a GPU with lr scaled by sqrt(batch / 64)), lr, optimizer,
-    weight_decay, norm_lr_scale (learning-rate factor for batch-norm parameters), schedule,
-    label_smoothing, augment, shift (pixels, None: about width / 12), flip, tta (predict from
-    each image and its mirror, averaged; needs flip), precision ('auto': bf16 autocast on CUDA,
-    float32 on the CPU), layout ('auto': channels-last for conv nets), compile (torch.compile
-    the network; on 2 CPU cores it took 31 s and then ran at 0.70x), device, seed.
+    `PARAMS` are every network's training parameters (keyword-only, as for every estimator
+    here). What layout and compile measured on a CPU: see BENCHMARKS.md, "CNN training",
+    session 4.
     """
 
-    def _set_common(
-        self,
-        *,
-        epochs,
-        batch_size,
-        lr,
-        optimizer,
-        weight_decay,
-        norm_lr_scale,
-        schedule,
-        label_smoothing,
-        augment,
-        shift,
-        flip,
-        tta,
-        precision,
-        layout,
-        compile,
-        device,
-        seed,
-    ) -> None:
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.norm_lr_scale = norm_lr_scale
-        self.schedule = schedule
-        self.label_smoothing = label_smoothing
-        self.augment = augment
-        self.shift = shift
-        self.flip = flip
-        self.tta = tta
-        self.precision = precision
-        self.layout = layout
-        self.compile = compile
-        self.device = device
-        self.seed = seed
+    PARAMS = declare(
+        epochs=Param(int, 30, "passes over the training set", range=Range(1, MAX_EPOCHS)),
+        batch_size=Param(
+            int | str, "auto",
+            "images per step; 'auto': 64 on the CPU, up to 512 on a GPU (lr scaled with it)",
+            range=Range(1, None), choices=("auto",),
+        ),
+        lr=Param(float, 3e-3, "peak learning rate (of batch 64 under batch_size 'auto')",
+                 range=POSITIVE),
+        optimizer=Param(str, "adamw", "adamw, adam, or sgd with Nesterov momentum 0.9",
+                        choices=OPTIMIZERS),
+        weight_decay=Param(float, 5e-4, "decay of weight matrices and kernels (not biases, norms)",
+                           range=NON_NEGATIVE),
+        norm_lr_scale=Param(float, 1.0, "learning-rate factor for batch-norm parameters",
+                            range=POSITIVE),
+        schedule=Param(str, "onecycle", "learning rate over the steps (linear: 5% warm-up)",
+                       choices=SCHEDULES),
+        label_smoothing=Param(float, 0.1, "share of each target spread over all classes",
+                              range=SHARE),
+        augment=Param(bool, True, "random shifts (and flips, with flip) of the training images"),
+        shift=Param(int | None, None, "largest shift in pixels (null: about the width / 12)",
+                    range=Range(0, 64)),
+        flip=Param(bool, False, "mirror about half of the augmented images left-right"),
+        tta=Param(bool, False, "predict from each image and its mirror, averaged (needs flip)"),
+        precision=Param(str, "auto", "'auto': bf16 autocast on CUDA, float32 on the CPU",
+                        choices=PRECISIONS),
+        layout=Param(str, "auto", "memory layout of the maps ('auto': channels-last for convs)",
+                     choices=LAYOUTS),
+        compile=Param(bool, False, "torch.compile the network (slower on CPUs: BENCHMARKS.md)"),
+        device=DEVICE,
+        seed=Param(int, 0, "seeds weights, batch order, shifts, dropout (a run gives its own)"),
+    )  # fmt: skip
+    RULES = (
+        Rule(
+            ("tta", "flip"), lambda tta, flip: flip or not tta,
+            "tta averages each image with its mirror: it needs flip: true",
+        ),
+    )  # fmt: skip
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__init__ = _signed_init(cls)  # type: ignore[method-assign]
 
     # -- to be defined by subclasses -------------------------------------------------------
     def build_module(self, in_shape: tuple[int, int, int], n_classes: int) -> nn.Module:
         raise NotImplementedError
 
-    def _record_shape_choices(self, in_shape: tuple[int, int, int]) -> None:
-        """Set the fitted attributes that say what the network chose for this input size."""
+    def shape_plan(self, in_shape: tuple[int, int, int]) -> dict[str, Any]:
+        """What the network makes of (C, H, W) inputs, {name: value}: fit keeps each as the
+        fitted attribute `name_` (`n_blocks_`, `input_size_`, `downsample_`)."""
+        return {}
 
-    # -- checks ----------------------------------------------------------------------------
-    def check(self) -> None:
-        """Validate the training parameters before any work."""
-        if self.epochs < 1:
-            raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
-        check_upper("epochs", self.epochs, MAX_EPOCHS)
-        if self.shift is not None and (not _is_int(self.shift) or not 0 <= self.shift <= 64):
-            raise ConfigError(f"shift: expected null or a whole number 0..64, got {self.shift!r}")
-        if self.batch_size != "auto" and (not _is_int(self.batch_size) or self.batch_size < 1):
-            raise ConfigError(f"batch_size must be at least 1 (or 'auto'), got {self.batch_size!r}")
-        for name in ("lr", "norm_lr_scale"):
-            value = getattr(self, name)
-            if not value > 0 or not math.isfinite(value):
-                raise ConfigError(f"{name} must be a positive number, got {value}")
-        if not self.weight_decay >= 0:
-            raise ConfigError(f"weight_decay must be >= 0, got {self.weight_decay}")
-        for name, allowed in (
-            ("optimizer", OPTIMIZERS),
-            ("schedule", SCHEDULES),
-            ("precision", PRECISIONS),
-            ("layout", LAYOUTS),
-        ):
-            if getattr(self, name) not in allowed:
-                raise ConfigError(
-                    f"{name}: unknown '{getattr(self, name)}'; choose from {', '.join(allowed)}"
-                )
-        if self.tta and not self.flip:
-            raise ConfigError("tta averages each image with its mirror: it needs flip: true")
-        if not 0.0 <= self.label_smoothing < 1.0:
-            raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
-        check_device(self.device)
-
+    # -- the step contract -----------------------------------------------------------------
     def choices(self, image_shape: tuple[int, ...]) -> dict[str, Any]:
         """What the image size decided (depth, input size, averaging factor): fitted values
-        once fitted, else the network's own rule on an unfitted copy."""
-        probe = self
-        if not hasattr(self, "input_size_"):
-            probe = copy.copy(self)
-            probe._record_shape_choices(net_input_shape(image_shape))
-        return {
-            name.rstrip("_"): plain(getattr(probe, name))
-            for name in SHAPE_CHOICES
-            if hasattr(probe, name)
-        }
+        once fitted, else what fit would pick for images of `image_shape` (H, W[, C])."""
+        planned = self.shape_plan(net_input_shape(image_shape))
+        if hasattr(self, "module_"):
+            return {name: plain(getattr(self, f"{name}_")) for name in planned}
+        return {name: plain(value) for name, value in planned.items()}
 
-    def check_geometry(self, shape: tuple[int, ...]) -> None:
-        """Raise ConfigError when the network cannot take images of `shape` (H, W[, C]).
+    def check_geometry(self, image_shape: tuple[int, ...]) -> None:
+        """Raise ConfigError when the network cannot take images of `image_shape` (H, W[, C]).
 
         Also when its weights would not fit in memory. Built on the meta device: nothing is
         allocated, however absurd the config.
         """
-        self.check()
-        self._build_checked(net_input_shape(shape), 2, torch.device("meta"))
+        check_own(self)
+        self._build_checked(net_input_shape(image_shape), 2, torch.device("meta"))
 
     def _build_checked(
         self, in_shape: tuple[int, int, int], n_classes: int, device: torch.device
@@ -226,8 +217,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     def _memory_format(self) -> torch.memory_format:
         # Channels-last for conv nets on every device: bf16 tensor cores on CUDA; on the CPU
-        # oneDNN's convolutions and max-pooling vectorise over channels (2 quiet cores,
-        # benchmarks/bench_cnn.py: x1.39 the contiguous layout's images/s, max-pool 6x faster).
+        # oneDNN's convolutions and max-pooling vectorise over channels (faster: see
+        # BENCHMARKS.md, "CNN training", session 4).
         last = self.layout in ("auto", "channels_last")
         return torch.channels_last if last and self._uses_maps() else torch.contiguous_format
 
@@ -256,7 +247,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
 
     def fit(self, X, y):
-        self.check()
+        check_own(self)
         self.device_ = resolve_device(self.device)
         with seeded_threads(self.seed, self.device_):
             self._fit(X, y)
@@ -269,7 +260,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.mean_ = x.mean(dim=(0, 2, 3), keepdim=True)
         self.std_ = x.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
         in_shape = tuple(x.shape[1:])
-        self._record_shape_choices(in_shape)
+        for name, value in self.shape_plan(in_shape).items():
+            setattr(self, f"{name}_", value)
         self.module_ = self._build_checked(in_shape, len(self.classes_), self.device_)
         self.feature_dim_ = [m for m in self.module_.modules() if isinstance(m, nn.Linear)][
             -1
