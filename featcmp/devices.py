@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # The `device` parameter of every step that can run on a GPU, declared once.
 DEVICE = Param(
-    str, "auto", "where torch runs: 'auto' takes CUDA when present; no GPU: the CPU, with a note",
+    str, "auto", "where torch runs: 'auto' takes CUDA when present ('cuda' without one: the CPU)",
     choices=("auto", "cpu"), pattern=(r"cuda(:\d+)?", "cuda[:N]"),
 )  # fmt: skip
 

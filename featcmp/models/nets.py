@@ -72,7 +72,8 @@ class CNNClassifier(TorchClassifier):
         pool=Param(int, 2, "max-pool window after each block (0 or 1: none)",
                    range=Range(0, MAX_WINDOW)),
         batch_norm=Param(bool, True, "batch normalisation after each conv"),
-        pool_early=Param(bool, False, "max-pool right after each block's first conv (faster)"),
+        pool_early=Param(bool, False,
+                         "max-pool right after each block's first conv, before its norm (faster)"),
         head=Param(str, "pool", "'pool': average large last maps to a grid; 'flatten': keep all",
                    choices=HEADS),
         grid=Param(int, 4, "cells per side of the pooled head (1: global average pooling)",
@@ -174,10 +175,12 @@ class MLPClassifier(TorchClassifier):
     """
 
     PARAMS = declare(
-        hidden=Param(tuple[int, ...], (256, 128), "units per hidden layer (none: a linear model)",
+        hidden=Param(tuple[int, ...], (256, 128),
+                     "units per hidden layer (an empty list: a linear model)",
                      range=Range(1, MAX_UNITS)),
         dropout=Param(float, 0.2, "dropout after each hidden layer", range=SHARE),
-        max_area=Param(int, 32 * 32, "larger images are averaged down by a whole factor (0: never)",
+        max_area=Param(int, 32 * 32,
+                       "more pixels a channel are averaged down by a whole factor first (0: never)",
                        range=NON_NEGATIVE),
     )  # fmt: skip
 

@@ -127,7 +127,7 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
         ),
         lr=Param(float, 3e-3, "peak learning rate (of batch 64 under batch_size 'auto')",
                  range=POSITIVE),
-        optimizer=Param(str, "adamw", "adamw, adam, or sgd with Nesterov momentum 0.9",
+        optimizer=Param(str, "adamw", "update rule (sgd: with Nesterov momentum 0.9)",
                         choices=OPTIMIZERS),
         weight_decay=Param(float, 5e-4, "decay of weight matrices and kernels (not biases, norms)",
                            range=NON_NEGATIVE),
@@ -135,7 +135,7 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
                             range=POSITIVE),
         schedule=Param(str, "onecycle", "learning rate over the steps (linear: 5% warm-up)",
                        choices=SCHEDULES),
-        label_smoothing=Param(float, 0.1, "share of each target spread over all classes",
+        label_smoothing=Param(float, 0.1, "target mass spread evenly over all classes",
                               range=SHARE),
         augment=Param(bool, True, "random shifts (and flips, with flip) of the training images"),
         shift=Param(int | None, None, "largest shift in pixels (null: about the width / 12)",
@@ -144,11 +144,11 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
         tta=Param(bool, False, "predict from each image and its mirror, averaged (needs flip)"),
         precision=Param(str, "auto", "'auto': bf16 autocast on CUDA, float32 on the CPU",
                         choices=PRECISIONS),
-        layout=Param(str, "auto", "memory layout of the maps ('auto': channels-last for convs)",
+        layout=Param(str, "auto", "memory layout of conv maps ('auto': channels-last)",
                      choices=LAYOUTS),
-        compile=Param(bool, False, "torch.compile the network (slower on CPUs: BENCHMARKS.md)"),
+        compile=Param(bool, False, "torch.compile the network (slower on CPUs: see BENCHMARKS.md)"),
         device=DEVICE,
-        seed=Param(int, 0, "seeds weights, batch order, shifts, dropout (a run gives its own)"),
+        seed=Param(int, 0, "seeds weights, batch order, shifts and dropout (a run passes its own)"),
     )  # fmt: skip
     RULES = (
         Rule(
@@ -159,7 +159,8 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.__init__ = _signed_init(cls)  # type: ignore[method-assign]
+        if "__init__" not in vars(cls):  # a network that writes its own keeps it
+            cls.__init__ = _signed_init(cls)  # type: ignore[method-assign]
 
     # -- to be defined by subclasses -------------------------------------------------------
     def build_module(self, in_shape: tuple[int, int, int], n_classes: int) -> nn.Module:
