@@ -7,7 +7,6 @@ and take its parameters flat, `{epochs: 20, channels: [16, 32]}`.
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from featcmp.config.params import Declared, check_params
-from featcmp.config.typed import convert
+from featcmp.config.params import Declared, Param, check_params, declarations, declare_foreign
 from featcmp.errors import ConfigError, did_you_mean, unknown_name
 from featcmp.features.bank import KernelBankFeatures
 from featcmp.features.edges import EdgeFeatures
@@ -146,95 +144,62 @@ def check_plugin_pipeline(name: str, spec: Any) -> None:
 PIPELINES.check = check_plugin_pipeline
 
 
-def parameter_types(estimator: BaseEstimator) -> dict[str, Any]:
-    """The declared type of each constructor parameter, for `featcmp.config.typed.convert`.
-
-    The annotations of `__init__` where there are some; a parameter without one (scikit-learn's
-    own estimators, parameters taken through **kwargs) is typed by its default value.
-    """
-    try:
-        hints = typing.get_type_hints(type(estimator).__init__)
-    except (NameError, TypeError):  # an annotation that does not resolve: fall back to defaults
-        hints = {}
-    return {
-        name: hints.get(name, _type_of_default(default))
-        for name, default in estimator.get_params(deep=False).items()
-    }
+# scikit-learn's own steps in our pipelines, declared here so the one validator checks them.
+declare_foreign(
+    StandardScaler,
+    with_mean=Param(bool, True, "centre each feature on its training mean"),
+    with_std=Param(bool, True, "scale each feature to unit training variance"),
+    copy=Param(bool, True, "scale a copy, not the input array in place"),
+)
 
 
-def _type_of_default(default: Any) -> Any:
-    if default is None:
-        return Any
-    if isinstance(default, tuple | list):
-        ints = default and all(isinstance(d, int) and not isinstance(d, bool) for d in default)
-        return tuple[int, ...] if ints else tuple[Any, ...]
-    if isinstance(default, bool | int | float | str):
-        return type(default)
-    return Any
+def _prefix(spec: PipelineSpec, step_name: str, where: str) -> str:
+    return where + ".params" + ("" if spec.flat else f".{step_name}")
 
 
-def _step_params(spec: PipelineSpec, pipe: Pipeline, params: dict[str, Any], where: str) -> dict:
-    """Flatten YAML params into `step__param` keys, checking every name and type (one
-    mechanism for config sections and estimator parameters: `convert` against the type)."""
+def _step_params(spec: PipelineSpec, pipe: Pipeline, params: Any, where: str) -> dict:
+    """YAML params as `step__param` keys, every step checked by `check_params` (names,
+    types, ranges, choices, then its cross-field rules over all its values)."""
     if not isinstance(params, dict):
         raise ConfigError(f"{where}.params: expected a mapping, got {type(params).__name__}")
     steps = dict(pipe.steps)
     grouped = {pipe.steps[0][0]: params} if spec.flat else params
-    flat: dict[str, Any] = {}
-    for step_name, values in grouped.items():
+    for step_name in grouped:
         if step_name not in steps:
             raise ConfigError(
                 f"unknown key '{where}.params.{step_name}'{did_you_mean(str(step_name), steps)}; "
                 f"steps of {spec.name}: {', '.join(steps)}"
             )
-        prefix = where + ".params" + ("" if spec.flat else f".{step_name}")
+    flat: dict[str, Any] = {}
+    for step_name, step in pipe.steps:
+        values, prefix = grouped.get(step_name, {}), _prefix(spec, step_name, where)
         if not isinstance(values, dict):
             raise ConfigError(f"{prefix}: expected a mapping of parameters, got {values!r}")
-        step = steps[step_name]
-        if isinstance(step, Declared):  # the one validator: types, ranges, choices, rules
-            checked = check_params(
-                step.declared_params(), step.declared_rules(), values, prefix,
-                current=step.get_params(deep=False),
-            )  # fmt: skip
-            flat.update({f"{step_name}__{key}": value for key, value in checked.items()})
-            continue
-        types = parameter_types(step)
-        for key, value in values.items():
-            if key not in types:
-                raise ConfigError(
-                    f"unknown key '{prefix}.{key}'{did_you_mean(str(key), types)}; "
-                    f"valid: {', '.join(sorted(types))}"
-                )
-            flat[f"{step_name}__{key}"] = convert(value, types[key], f"{prefix}.{key}")
+        declared, rules = declarations(step)
+        current = step.get_params(deep=False)
+        checked = check_params(declared, rules, values, prefix, current=current)
+        flat.update({f"{step_name}__{key}": value for key, value in checked.items()})
     return flat
 
 
 def build_pipeline(
     name: str, params: dict[str, Any] | None = None, where: str = "pipeline"
 ) -> Pipeline:
-    """A fresh Pipeline for a registry name and its YAML params, validated once, here: every
-    name and type (`_step_params`), then every step's values (its `check`, or scikit-learn's
-    own `_validate_params` for its estimators). Errors carry the key path."""
+    """A fresh Pipeline for a registry name and its YAML params, validated once, here, by the
+    declarations of its steps (`featcmp.config.params`). Errors carry the key path."""
     if name not in PIPELINES:
         raise ConfigError(f"{where}: {unknown_name('pipeline', name, PIPELINES)}")
     spec = PIPELINES[name]
     pipe = spec.build()
     pipe.set_params(**_step_params(spec, pipe, params or {}, where))
     for step_name, step in pipe.steps:
-        if isinstance(step, Declared):  # its cross-field rules, over the values it now has
-            prefix = where + ".params" + ("" if spec.flat else f".{step_name}")
-            rules, current = step.declared_rules(), step.get_params(deep=False)
-            check_params(step.declared_params(), rules, {}, prefix, current=current)
-            continue
-        try:
-            if hasattr(step, "check"):
+        if not isinstance(step, Declared) and hasattr(step, "check"):
+            # A step that declares nothing may still check its own values (the networks
+            # until they declare theirs).
+            try:
                 step.check()
-            elif hasattr(step, "_validate_params"):
-                step._validate_params()
-        except ConfigError as exc:
-            raise ConfigError(f"{where}.params.{step_name}: {exc}") from None
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(f"{where}.params.{step_name}: {exc}") from None
+            except ConfigError as exc:
+                raise ConfigError(f"{where}.params.{step_name}: {exc}") from None
     return pipe
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from featcmp.config.params import check_own
 from featcmp.errors import ConfigError, DataError
 from featcmp.features.bank import BANKS, KernelBankFeatures, grid_pool, resolve_bank
 from featcmp.features.edges import correlate_batch
@@ -56,10 +57,10 @@ def test_resolve_bank_names_lists_and_errors() -> None:
         "sobel_x",
         "sobel_y",
     )
-    with pytest.raises(ConfigError, match="did you mean 'sharpen'"):
-        resolve_bank(["sharpn"])
-    with pytest.raises(ConfigError, match="empty"):
-        resolve_bank([])
+    with pytest.raises(ConfigError, match=r"bank\[0\]: unknown 'sharpn' \(did you mean 'sharpen'"):
+        check_own(KernelBankFeatures(bank=["sharpn"]))
+    with pytest.raises(ConfigError, match="at least 1 item"):
+        check_own(KernelBankFeatures(bank=[]))
 
 
 def test_grid_pool_equals_region_by_region_statistics() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from featcmp.config.params import check_own
 from featcmp.errors import ConfigError
 from featcmp.features.hog import AUTO, HOGFeatures, auto_pixels_per_cell
 from featcmp.features.hog_batch import hog_batch, hog_n_features
@@ -72,7 +73,7 @@ def test_auto_without_fit_resolves_from_the_images() -> None:
 @pytest.mark.parametrize("value", ["big", 4, (4,), (0, 4)])
 def test_bad_cell_settings_are_config_errors(value) -> None:
     with pytest.raises(ConfigError, match=r"hog\.pixels_per_cell"):
-        HOGFeatures(pixels_per_cell=value).check()
+        check_own(HOGFeatures(pixels_per_cell=value), "hog")
 
 
 def test_auto_cells_keep_hog_a_stateless_extractor_for_the_cache() -> None:

@@ -7,6 +7,7 @@ import pytest
 from skimage.feature import hog
 
 from featcmp.errors import ConfigError, DataError
+from featcmp.features.hog import HOGFeatures
 from featcmp.features.hog_batch import BLOCK_NORMS, hog_batch, hog_n_features
 
 # The parity bar: cell sums are float64 (skimage accumulates in float32) and the magnitudes
@@ -131,16 +132,22 @@ def test_too_small_images_raise_data_error() -> None:
         hog_batch(np.zeros((2, 8, 8)), pixels_per_cell=(8, 8), cells_per_block=(3, 3))
 
 
-def test_unknown_block_norm_names_the_valid_ones() -> None:
-    with pytest.raises(DataError, match=r"unknown block_norm 'L2hys'.*L1, L1-sqrt, L2, L2-Hys"):
-        hog_batch(np.zeros((1, 32, 32)), block_norm="L2hys")
-
-
-def test_bad_rank_and_device() -> None:
+def test_bad_rank_is_a_data_error() -> None:
     with pytest.raises(DataError, match="channel_axis"):
         hog_batch(np.zeros((2, 32, 32, 3)))
-    with pytest.raises(ConfigError, match="unknown HOG device"):
-        hog_batch(np.zeros((2, 32, 32)), pixels_per_cell=(4, 4), device="tpu")
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"block_norm": "L2hys"}, r"unknown 'L2hys'.*'L1', 'L1-sqrt', 'L2' or 'L2-Hys'"),
+        ({"device": "tpu"}, r"HOGFeatures\.device: unknown 'tpu'.*'auto', 'cpu' or 'cuda\[:N\]'"),
+    ],
+)
+def test_hog_parameters_are_checked_where_declared(params, message) -> None:
+    # hog_batch trusts its arguments; HOGFeatures, built in Python too, checks them first.
+    with pytest.raises(ConfigError, match=message):
+        HOGFeatures(**params).transform(np.zeros((2, 32, 32)))
 
 
 def _ramps(angles_deg: np.ndarray, size: int = 16) -> np.ndarray:

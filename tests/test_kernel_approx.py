@@ -6,6 +6,7 @@ from sklearn.datasets import load_digits, make_classification
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.svm import LinearSVC
 
+from featcmp.config.params import check_own
 from featcmp.errors import ConfigError
 from featcmp.models.kernel_map import NystroemMap
 from featcmp.models.linear_svm_torch import TorchLinearSVM
@@ -68,6 +69,6 @@ def test_torch_linear_svm_binary_labels_and_determinism():
 
 def test_torch_solver_refuses_kernels_it_cannot_map():
     with pytest.raises(ConfigError, match="rbf kernel only"):
-        SVM(kernel="poly", scale="approximate").check()
-    SVM(kernel="poly").check()  # exact fits are unaffected
-    SVM(kernel="poly", scale="approximate", approx_solver="liblinear").check()
+        check_own(SVM(kernel="poly", scale="approximate"))
+    check_own(SVM(kernel="poly"))  # exact fits are unaffected
+    check_own(SVM(kernel="poly", scale="approximate", approx_solver="liblinear"))

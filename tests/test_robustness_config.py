@@ -141,7 +141,7 @@ CASES = [
     (
         "absurd-orientations",
         DS + "pipelines:\n  - name: hog_svm\n    params: {hog: {orientations: 1000000000}}\n",
-        ["hog.orientations must be 1..180"],
+        ["params.hog.orientations: must be 1..180, got 1000000000"],
     ),
     ("shift-not-a-number", cnn("{shift: abc}"), ["params.shift: expected an integer"]),
     ("padding-not-a-number", cnn("{padding: abc}"), ["params.padding: expected an integer"]),

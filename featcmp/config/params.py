@@ -12,12 +12,15 @@ every message (key path, value, what is allowed, did-you-mean); the parameter re
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
+import types
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Union
 
 from featcmp.config.typed import convert, type_name
 from featcmp.errors import ConfigError, did_you_mean
@@ -104,6 +107,11 @@ class Param:
     def type_text(self) -> str:
         return type_name(self.type)
 
+    def _other_kinds(self) -> list[str]:
+        """The type's alternatives to a string, in words ('a number', 'a list')."""
+        args = typing.get_args(self.type) if _is_union(self.type) else (self.type,)
+        return [type_name(a) for a in args if a not in (str, type(None))]
+
     def check(self, value: Any, where: str) -> Any:
         """`value` converted to the declared type, or a ConfigError naming `where`."""
         value = convert(value, self.type, where)
@@ -119,23 +127,40 @@ class Param:
             for i, item in enumerate(value):
                 if _number(item):
                     self._check_number(item, f"{where}[{i}]")
+                elif isinstance(item, str):
+                    self._check_word(item, f"{where}[{i}]", item=True)
         return value
 
-    def _check_word(self, value: str, where: str) -> None:
+    def _check_word(self, value: str, where: str, item: bool = False) -> None:
         if not self.choices and self.pattern is None:
             return
         if value in self.choices or (
             self.pattern is not None and re.fullmatch(self.pattern[0], value)
         ):
             return
+        words = [f"'{c}'" for c in self.choices]
+        if self.pattern is not None:
+            words.append(f"'{self.pattern[1]}'")
+        if not item:  # a word where a number or a list may stand too: say so
+            words += self._other_kinds()
+        head, last = words[:-1], words[-1]
         raise ConfigError(
             f"{where}: unknown '{value}'{did_you_mean(value, self.choices)}; "
-            f"choose from {self.allowed()}"
+            f"choose from {', '.join(head) + ' or ' + last if head else last}"
         )
 
     def _check_number(self, value: float, where: str) -> None:
         if self.range is not None and value not in self.range:
             raise ConfigError(f"{where}: must be {self.range.text()}, got {_num_text(value)}")
+
+
+def _is_union(tp: Any) -> bool:
+    return typing.get_origin(tp) in (Union, types.UnionType)
+
+
+def device_param(default: str, help: str) -> Param:
+    """Where torch work runs: 'auto' (CUDA when present), 'cpu' or 'cuda[:N]'."""
+    return Param(str, default, help, choices=("auto", "cpu"), pattern=(r"cuda(:\d+)?", "cuda[:N]"))
 
 
 def declare(**params: Param) -> Mapping[str, Param]:
@@ -222,10 +247,52 @@ def check_params(
     return out
 
 
-def check_own(estimator: Declared, where: str = "") -> None:
-    """An estimator's own values against its declarations and rules, as `check_params` checks
-    a config's: for one built directly in Python (its fit calls this). Raises ConfigError
-    naming `where` (default: the class)."""
-    cls = type(estimator)
+# Estimators featcmp uses but does not define (scikit-learn's StandardScaler): their Params,
+# declared featcmp-side by the module that puts them in a pipeline (`declare_foreign`).
+FOREIGN: dict[type, Mapping[str, Param]] = {}
+
+
+def declare_foreign(cls: type, **params: Param) -> None:
+    """Declare the parameters of another library's estimator, so `check_params` checks it."""
+    FOREIGN[cls] = declare(**params)
+
+
+def inferred_params(estimator: Any) -> dict[str, Param]:
+    """Params of an estimator that declares nothing (a plugin's own class): each type from
+    its `__init__` annotation, else from its default; no range, no help."""
+    try:
+        hints = typing.get_type_hints(type(estimator).__init__)
+    except (NameError, TypeError):  # an annotation that does not resolve: the defaults decide
+        hints = {}
+    signature = inspect.signature(type(estimator).__init__).parameters
+    out = {}
+    for name in estimator.get_params(deep=False):
+        default = signature[name].default if name in signature else None
+        default = None if default is inspect.Parameter.empty else default
+        out[name] = Param(hints.get(name, _type_of(default)), default, "")
+    return out
+
+
+def _type_of(default: Any) -> Any:
+    if isinstance(default, tuple | list):
+        ints = default and all(isinstance(d, int) and not isinstance(d, bool) for d in default)
+        return tuple[int, ...] if ints else tuple[Any, ...]
+    return type(default) if isinstance(default, bool | int | float | str) else Any
+
+
+def declarations(estimator: Any) -> tuple[dict[str, Param], tuple[Rule, ...]]:
+    """An estimator's Params and Rules: its own (`Declared`), those `declare_foreign` gave its
+    class, else inferred from its signature."""
+    if isinstance(estimator, Declared):
+        return estimator.declared_params(), estimator.declared_rules()
+    if type(estimator) in FOREIGN:
+        return dict(FOREIGN[type(estimator)]), ()
+    return inferred_params(estimator), ()
+
+
+def check_own(estimator: Any, where: str | None = None) -> None:
+    """Check the values an estimator holds (one built in Python, not from a config) with the
+    same validator; `where` names it in messages (its class name by default)."""
+    params, rules = declarations(estimator)
     values = estimator.get_params(deep=False)
-    check_params(cls.declared_params(), cls.declared_rules(), values, where or cls.__name__)
+    check_params(params, rules, values, where or type(estimator).__name__)

@@ -175,13 +175,16 @@ def _hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.take_along_axis(table, i[..., None, None], axis=-1)[..., 0].astype(np.float32)
 
 
+# The one bound of each (config options and Python calls alike): images per class, image side.
+N_PER_CLASS, SIZE = (1, 100_000), (8, 512)
+
+
 def _check_sizes(n_per_class: int, seed: int, size: int = 32) -> None:
-    for name, value, lo, hi in (("n_per_class", n_per_class, 1, None), ("size", size, 8, 512)):
+    for name, value, (lo, hi) in (("n_per_class", n_per_class, N_PER_CLASS), ("size", size, SIZE)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise DataError(f"scene {name} must be an integer, got {value!r}")
-        if value < lo or (hi is not None and value > hi):
-            span = f">= {lo}" if hi is None else f"in {lo}..{hi}"
-            raise DataError(f"scene {name} must be {span}, got {value}")
+        if not lo <= value <= hi:
+            raise DataError(f"scene {name} must be in {lo}..{hi}, got {value}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise DataError(f"scene seed must be a non-negative integer, got {seed!r}")
 

@@ -226,11 +226,7 @@ class ScenesOptions:
     clutter: int | None = None
     noise: float | None = None
     occlusion: float | None = None
-    clouds: bool | None = None
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.n_per_class <= 100_000:
-            raise ConfigError(f"dataset.n_per_class: must be 1..100000, got {self.n_per_class}")
+    clouds: bool | None = None  # n_per_class, size and data_seed: bounded by the generator
 
 
 @register_source(

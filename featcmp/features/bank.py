@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from featcmp.errors import ConfigError, DataError, did_you_mean
+from featcmp.config.params import AT_LEAST_ONE, Declared, Param, declare
+from featcmp.errors import DataError
 from featcmp.features.base import ImageTransformer
 from featcmp.features.edges import correlate_batch
 from featcmp.features.kernels import KERNELS
@@ -28,36 +29,13 @@ POOL_STATS = ("mean", "mean_abs", "max_abs")
 
 
 def resolve_bank(bank: str | Sequence[str] | None) -> tuple[str, ...]:
-    """Kernel names of a bank given by name, or by a list of kernel and bank names.
-
-    Parameters
-    ----------
-    bank : str, sequence of str or None
-        A name from `BANKS` or `KERNELS`, or a list of them (expanded in order, duplicates
-        dropped). None is the whole lecture bank.
-
-    Returns
-    -------
-    tuple of str
-        Kernel names, each a key of `KERNELS`.
-    """
+    """Kernel names of a bank given by name, or by a list of kernel and bank names (expanded
+    in order, duplicates dropped); None is the whole lecture bank. The names are checked where
+    `KernelBankFeatures` declares them."""
     names = ["lecture"] if bank is None else [bank] if isinstance(bank, str) else list(bank)
-    if not names:
-        raise ConfigError("an empty bank; name a bank or at least one kernel")
     out: list[str] = []
     for name in names:
-        if not isinstance(name, str):
-            raise ConfigError(f"expected kernel or bank names, got {name!r}")
-        if name in BANKS:
-            out += BANKS[name]
-        elif name in KERNELS:
-            out.append(name)
-        else:
-            choices = sorted(BANKS) + sorted(KERNELS)
-            raise ConfigError(
-                f"unknown kernel or bank '{name}'{did_you_mean(name, choices)}; "
-                f"banks: {', '.join(sorted(BANKS))}; kernels: {', '.join(sorted(KERNELS))}"
-            )
+        out += BANKS.get(name, (name,))
     return tuple(dict.fromkeys(out))
 
 
@@ -84,18 +62,8 @@ def grid_pool(R: np.ndarray, grid: int, stats: Sequence[str]) -> np.ndarray:
     return np.stack(out, axis=1)
 
 
-class KernelBankFeatures(ImageTransformer):
+class KernelBankFeatures(Declared, ImageTransformer):
     """Responses of a bank of fixed kernels, each pooled over a grid, concatenated.
-
-    Parameters
-    ----------
-    bank : str, list of str or None
-        A bank name (`lecture`, `blur`, `sharpen`, `edges`), a kernel name, or a list of them;
-        None is `lecture` (every kernel).
-    grid : int
-        Pool each response map over `grid` x `grid` regions.
-    stats : tuple of str
-        Statistics per region, from `POOL_STATS`.
 
     Attributes
     ----------
@@ -103,30 +71,19 @@ class KernelBankFeatures(ImageTransformer):
         The kernels applied, by name, as plain lists (set by `fit`; JSON-ready for the record).
     """
 
+    PARAMS = declare(
+        bank=Param(
+            str | tuple[str, ...] | None, None,
+            "a bank name, a kernel name, or a list of them; null: lecture (every kernel)",
+            choices=(*sorted(BANKS), *sorted(KERNELS)), min_items=1,
+        ),
+        grid=Param(int, 4, "pool each response over grid x grid regions", range=AT_LEAST_ONE),
+        stats=Param(
+            tuple[str, ...], ("mean_abs", "max_abs"), "statistics per region",
+            choices=POOL_STATS, min_items=1,
+        ),
+    )  # fmt: skip
     label = "kernel bank"
-
-    def __init__(
-        self,
-        bank: str | Sequence[str] | None = None,
-        grid: int = 4,
-        stats: tuple[str, ...] = ("mean_abs", "max_abs"),
-    ):
-        self.bank = bank
-        self.grid = grid
-        self.stats = stats
-
-    def check(self) -> None:
-        resolve_bank(self.bank)
-        if not isinstance(self.grid, int) or self.grid < 1:
-            raise ConfigError(f"bank.grid must be a positive integer, got {self.grid!r}")
-        if isinstance(self.stats, str) or not self.stats:
-            raise ConfigError(f"bank.stats: expected a list from {', '.join(POOL_STATS)}")
-        for stat in self.stats:
-            if stat not in POOL_STATS:
-                raise ConfigError(
-                    f"bank.stats: unknown '{stat}'{did_you_mean(str(stat), POOL_STATS)}; "
-                    f"choose from {', '.join(POOL_STATS)}"
-                )
 
     def check_geometry(self, shape: tuple[int, ...]) -> None:
         if self.grid > min(shape[:2]):

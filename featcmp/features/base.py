@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from featcmp import progress
+from featcmp.config.params import NON_NEGATIVE, Param, check_own, declare
 from featcmp.errors import DataError
 
 
@@ -31,6 +32,12 @@ class SizeBound:
     """Mixin of extractors whose input is averaged down past `max_size` pixels a side, so the
     feature width stays bounded on large photos (as the networks' input does)."""
 
+    PARAMS = declare(
+        max_size=Param(
+            int, 0, "longer sides are averaged down by a whole factor first (0: never)",
+            range=NON_NEGATIVE,
+        ),
+    )  # fmt: skip
     max_size: int
 
     def downsample_for(self, shape: tuple[int, ...]) -> int:
@@ -91,14 +98,12 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         X = self._prepare(X)
+        self._begin(X)
         parts = [
             self._transform_batch(X[s])
             for s in progress.chunks(len(X), self.chunk_size, self.label)
         ]
         return np.concatenate(parts).astype(np.float32, copy=False)
-
-    def check(self) -> None:
-        """Validate parameters before any data is seen (raise ConfigError)."""
 
     def check_geometry(self, image_shape: tuple[int, ...]) -> None:
         """Raise DataError when images of `image_shape` (H, W[, C]) do not suit this extractor."""
@@ -109,11 +114,15 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
         return {}
 
     def _prepare(self, X) -> np.ndarray:
-        """Checked float32 images, after the parameter and geometry checks."""
+        """Checked float32 images, after the parameter and geometry checks (an extractor
+        built in Python is checked by the validator a config's values go through)."""
         X = self._check(X)
-        self.check()
+        check_own(self)
         self.check_geometry(X.shape[1:])
         return X
+
+    def _begin(self, X: np.ndarray) -> None:
+        """Per-call setup once the checks passed, before the first chunk (none by default)."""
 
     def _transform_batch(self, X: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from featcmp.errors import ConfigError, DataError, unknown_name
+from featcmp.config.params import AT_LEAST_ONE, Declared, Param, declare
+from featcmp.errors import DataError
 from featcmp.features.base import ImageTransformer, SizeBound
 from featcmp.features.kernels import KERNELS
 
@@ -23,34 +24,20 @@ def correlate_batch(X: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return ndimage.correlate(X, k.astype(X.dtype), mode="reflect")
 
 
-class EdgeFeatures(SizeBound, ImageTransformer):
-    """Edge map of each image, flattened: `laplacian8` (the lecture's 8/-1), `sobel` (magnitude).
+class EdgeFeatures(Declared, SizeBound, ImageTransformer):
+    """Edge map of each image, flattened: `laplacian8` (the lecture's 8/-1), `sobel` (magnitude)."""
 
-    Parameters
-    ----------
-    kernel : str
-        One of `EDGE_KERNELS`.
-    pool : int
-        Average-pool the edge map over `pool` x `pool` windows before flattening (1 = none).
-    max_size : int
-        Images with a side longer than this are averaged down by a whole factor before the
-        kernel is applied (0: never), so the edge map stays bounded on large photos.
-    """
-
+    PARAMS = declare(
+        kernel=Param(
+            str, "laplacian8", "the edge kernel (sobel: the gradient magnitude of the pair)",
+            choices=EDGE_KERNELS,
+        ),
+        pool=Param(
+            int, 1, "average-pool the edge map over pool x pool windows (1: none)",
+            range=AT_LEAST_ONE,
+        ),
+    )  # fmt: skip
     label = "edge features"
-
-    def __init__(self, kernel: str = "laplacian8", pool: int = 1, max_size: int = 0):
-        self.kernel = kernel
-        self.pool = pool
-        self.max_size = max_size
-
-    def check(self) -> None:
-        if self.kernel not in EDGE_KERNELS:
-            raise ConfigError(unknown_name("edge kernel", self.kernel, EDGE_KERNELS))
-        if self.pool < 1:
-            raise ConfigError(f"edges.pool must be at least 1, got {self.pool}")
-        if self.max_size < 0:
-            raise ConfigError(f"edges.max_size must be 0 or positive, got {self.max_size}")
 
     def check_geometry(self, shape: tuple[int, ...]) -> None:
         f = self.downsample_for(shape)

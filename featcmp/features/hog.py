@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from featcmp.devices import check_device, resolve_device
-from featcmp.errors import ConfigError
+from featcmp.config.params import AT_LEAST_ONE, Declared, Param, Range, declare, device_param
+from featcmp.devices import resolve_device
 from featcmp.features.base import ImageTransformer
 from featcmp.features.hog_batch import hog_batch
 from featcmp.features.hog_geometry import BLOCK_NORMS, hog_geometry
@@ -38,7 +38,7 @@ def auto_pixels_per_cell(
     return cell, cell
 
 
-class HOGFeatures(ImageTransformer):
+class HOGFeatures(Declared, ImageTransformer):
     """Histogram of oriented gradients per image (`skimage.feature.hog`, feature vector).
 
     ``pixels_per_cell="auto"`` picks the cell size from the images seen by `fit`
@@ -46,56 +46,24 @@ class HOGFeatures(ImageTransformer):
     given (and kept as ``pixels_per_cell_`` too).
     """
 
+    PARAMS = declare(
+        orientations=Param(
+            int, 9, "orientation bins over 0-180 degrees", range=Range(1, MAX_ORIENTATIONS)
+        ),
+        pixels_per_cell=Param(
+            tuple[int, int] | str, (4, 4),
+            "cell size [rows, cols] in pixels, or 'auto' from the image size",
+            range=AT_LEAST_ONE, choices=(AUTO,),
+        ),
+        cells_per_block=Param(
+            tuple[int, int], (2, 2), "block size [rows, cols] in cells (blocks slide by a cell)",
+            range=AT_LEAST_ONE,
+        ),
+        block_norm=Param(str, "L2-Hys", "block normalisation, as in skimage", choices=BLOCK_NORMS),
+        transform_sqrt=Param(bool, False, "square-root the image first (power-law compression)"),
+        device=device_param("cpu", "where HOG runs: cpu (NumPy), auto or cuda[:N] (torch)"),
+    )  # fmt: skip
     label = "HOG"
-
-    def __init__(
-        self,
-        orientations: int = 9,
-        pixels_per_cell: tuple[int, int] | str = (4, 4),
-        cells_per_block: tuple[int, int] = (2, 2),
-        block_norm: str = "L2-Hys",
-        transform_sqrt: bool = False,
-        device: str = "cpu",
-    ):
-        self.orientations = orientations
-        self.pixels_per_cell = pixels_per_cell
-        self.cells_per_block = cells_per_block
-        self.block_norm = block_norm
-        self.transform_sqrt = transform_sqrt
-        self.device = device
-
-    def check(self) -> None:
-        if self.block_norm not in BLOCK_NORMS:
-            raise ConfigError(
-                f"hog.block_norm: unknown '{self.block_norm}'; choose from {', '.join(BLOCK_NORMS)}"
-            )
-        check_device(self.device, "hog.device")
-        if not 1 <= self.orientations <= MAX_ORIENTATIONS:
-            raise ConfigError(
-                f"hog.orientations must be 1..{MAX_ORIENTATIONS}, got {self.orientations}"
-            )
-        if isinstance(self.pixels_per_cell, str):
-            if self.pixels_per_cell != AUTO:
-                raise ConfigError(
-                    f"hog.pixels_per_cell: expected '{AUTO}' or two numbers [rows, cols], "
-                    f"got '{self.pixels_per_cell}'"
-                )
-            cells: tuple[int, ...] = (1, 1)
-        elif isinstance(self.pixels_per_cell, list | tuple):
-            cells = tuple(self.pixels_per_cell)
-        else:
-            raise ConfigError(
-                f"hog.pixels_per_cell: expected '{AUTO}' or two numbers [rows, cols], "
-                f"got {self.pixels_per_cell!r}"
-            )
-        if len(cells) != 2 or len(self.cells_per_block) != 2:
-            raise ConfigError(
-                "hog.pixels_per_cell and hog.cells_per_block take two numbers, [rows, cols]"
-            )
-        cy, cx = cells
-        by, bx = self.cells_per_block
-        if min(cy, cx, by, bx) < 1:
-            raise ConfigError("hog.pixels_per_cell and hog.cells_per_block must be positive")
 
     # A property, not a fit override: choosing cells learns nothing but the image size.
     @property
@@ -125,12 +93,11 @@ class HOGFeatures(ImageTransformer):
             cells = auto_pixels_per_cell(shape, tuple(self.cells_per_block))
         hog_geometry(shape, cells, self.cells_per_block)
 
-    def transform(self, X) -> np.ndarray:
+    def _begin(self, X: np.ndarray) -> None:
         # Resolved once per call, not per chunk: one torch lookup and at most one fallback note.
         cpu = self.device == "cpu"  # the NumPy path: no torch import
         self.device_ = "cpu" if cpu else str(resolve_device(self.device, "hog device"))
-        self._cells = self._cells_for(np.shape(X)[1:])
-        return super().transform(X)
+        self._cells = self._cells_for(X.shape[1:])
 
     def _transform_batch(self, X: np.ndarray) -> np.ndarray:
         # Batched over the whole chunk; equal to skimage.feature.hog per image (see hog_batch).

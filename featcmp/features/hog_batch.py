@@ -43,7 +43,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from featcmp.errors import ConfigError, DataError, unknown_name
+from featcmp.errors import DataError
 from featcmp.features.hog_geometry import (
     BLOCK_NORMS,
     EPS,
@@ -82,11 +82,6 @@ def _as_channels_last(images: np.ndarray, channel_axis: int | None) -> np.ndarra
         raise DataError(f"channel_axis={channel_axis} is out of range for (H, W, C) images")
     # channel_axis counts the axes of one image (as in skimage); +1 skips the batch axis.
     return np.moveaxis(images, channel_axis % 3 + 1, -1)
-
-
-def _check_block_norm(block_norm: str) -> None:
-    if block_norm not in BLOCK_NORMS:
-        raise DataError(unknown_name("block_norm", block_norm, BLOCK_NORMS))
 
 
 def hog_batch(
@@ -141,23 +136,19 @@ def hog_batch(
         * orientations``, flattened in skimage's order
         ``(block_row, block_col, cell_row, cell_col, orientation)``.
 
+    The parameters are trusted: `HOGFeatures` declares and checks them (featcmp.config.params).
+
     Raises
     ------
     DataError
-        If the images are too small for the cell/block geometry, the array has the wrong rank,
-        or ``block_norm`` / the geometry parameters are invalid.
+        If the images are too small for the cell/block geometry (`hog_geometry`, the one
+        geometry check) or the array has the wrong rank.
     ConfigError
-        If ``device`` is unknown or CUDA is requested but not available.
+        If CUDA is requested but not available.
     """
     images = _as_channels_last(np.asarray(images), channel_axis)
-    _check_block_norm(block_norm)
     orientations = int(orientations)
-    if orientations < 1:
-        raise DataError(f"HOG orientations must be a positive integer, got {orientations}")
-    if int(batch_size) < 1:
-        raise DataError(f"HOG batch_size must be a positive integer, got {batch_size}")
-    ppc = pair(pixels_per_cell, "pixels_per_cell")
-    cpb = pair(cells_per_block, "cells_per_block")
+    ppc, cpb = pair(pixels_per_cell), pair(cells_per_block)
     n_feat = hog_n_features(images.shape[1:3], orientations, ppc, cpb)
     params = dict(
         orientations=orientations,
@@ -167,16 +158,12 @@ def hog_batch(
         transform_sqrt=bool(transform_sqrt),
     )
 
-    if device.startswith(("cuda", "torch")):
+    if device != "cpu":
         from featcmp.features.hog_torch import hog_batch_torch
 
         torch_device = "cpu" if device in ("torch", "torch:cpu") else device
         return hog_batch_torch(
             images, device=torch_device, batch_size=int(batch_size), dtype=dtype, **params
-        )
-    if device != "cpu":
-        raise ConfigError(
-            f"unknown HOG device '{device}'; choose from: cpu, cuda, cuda:N, torch, torch:cpu"
         )
 
     out = np.empty((images.shape[0], n_feat), dtype=dtype)

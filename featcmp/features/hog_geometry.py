@@ -18,11 +18,10 @@ BLOCK_NORMS: tuple[str, ...] = ("L1", "L1-sqrt", "L2", "L2-Hys")
 EPS = 1e-5
 
 
-def pair(value: int | Sequence[int], name: str) -> tuple[int, int]:
-    pair = (int(value), int(value)) if np.isscalar(value) else tuple(int(v) for v in value)
-    if len(pair) != 2 or min(pair) < 1:
-        raise DataError(f"HOG {name} must be two positive integers, got {value!r}")
-    return pair[0], pair[1]
+def pair(value: int | Sequence[int]) -> tuple[int, int]:
+    """(rows, cols) of a size given as one number or two (checked where it is declared)."""
+    rows, cols = (value, value) if np.isscalar(value) else value
+    return int(rows), int(cols)
 
 
 def hog_geometry(
@@ -44,8 +43,8 @@ def hog_geometry(
     n_cells_row, n_cells_col, n_blocks_row, n_blocks_col : int
     """
     height, width = int(image_shape[0]), int(image_shape[1])
-    ppc = pair(pixels_per_cell, "pixels_per_cell")
-    cpb = pair(cells_per_block, "cells_per_block")
+    ppc = pair(pixels_per_cell)
+    cpb = pair(cells_per_block)
     n_cells_row, n_cells_col = height // ppc[0], width // ppc[1]
     n_blocks_row, n_blocks_col = n_cells_row - cpb[0] + 1, n_cells_col - cpb[1] + 1
     if n_blocks_row <= 0 or n_blocks_col <= 0:
@@ -65,7 +64,7 @@ def hog_n_features(
 ) -> int:
     """Length of the HOG vector: ``n_blocks_row * n_blocks_col * by * bx * orientations``."""
     _, _, n_blocks_row, n_blocks_col = hog_geometry(image_shape, pixels_per_cell, cells_per_block)
-    by, bx = pair(cells_per_block, "cells_per_block")
+    by, bx = pair(cells_per_block)
     return n_blocks_row * n_blocks_col * by * bx * int(orientations)
 
 

@@ -16,7 +16,16 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from featcmp import progress
-from featcmp.errors import ConfigError, DataError
+from featcmp.config.params import (
+    AT_LEAST_ONE,
+    NON_NEGATIVE,
+    Declared,
+    Param,
+    Range,
+    Rule,
+    declare,
+)
+from featcmp.errors import DataError
 from featcmp.features.base import ImageTransformer
 from featcmp.features.edges import correlate_batch
 from featcmp.features.kernels import KERNELS
@@ -167,25 +176,8 @@ def pyramid_regions(
     return np.stack(out, axis=1)
 
 
-class SIFTBagOfWords(ImageTransformer):
+class SIFTBagOfWords(Declared, ImageTransformer):
     """Bag of visual words over dense SIFT: the vocabulary is k-means on training descriptors.
-
-    Parameters
-    ----------
-    vocabulary_size : int
-        Number of visual words (k-means clusters).
-    patch_size : int
-        Side in pixels of the patch each descriptor covers (at least 4, at most the image).
-    step : int
-        Grid step in pixels between descriptor centres.
-    levels : tuple of int
-        Spatial pyramid: level L pools word counts over L x L regions; `(1,)` is a plain bag.
-    contrast_threshold : float
-        Flat patches below this weighted mean gradient get a zero descriptor (see `dense_sift`).
-    max_descriptors : int
-        At most this many training descriptors (a seeded random sample) fit the vocabulary.
-    seed : int
-        Seed of the descriptor sample and of MiniBatchKMeans.
 
     Attributes
     ----------
@@ -193,43 +185,41 @@ class SIFTBagOfWords(ImageTransformer):
         The visual words, learned in `fit` only.
     """
 
+    PARAMS = declare(
+        vocabulary_size=Param(int, 200, "visual words (k-means clusters)", range=Range(2, None)),
+        patch_size=Param(
+            int, 12, "side in pixels of the patch a descriptor covers (at most the image)",
+            range=Range(N_CELLS, None),
+        ),
+        step=Param(int, 2, "grid step in pixels between descriptors", range=AT_LEAST_ONE),
+        levels=Param(
+            tuple[int, ...], (1, 2),
+            "spatial pyramid: level L pools word counts over L x L regions ([1]: a plain bag)",
+            range=AT_LEAST_ONE, min_items=1,
+        ),
+        contrast_threshold=Param(
+            float, 0.005, "patches of a lower mean gradient get a zero descriptor",
+            range=NON_NEGATIVE,
+        ),
+        max_descriptors=Param(
+            int, 50_000, "training descriptors (a seeded sample) the vocabulary is fitted on",
+            range=AT_LEAST_ONE,
+        ),
+        seed=Param(
+            int, 0, "seed of the descriptor sample and of k-means", range=Range(0, 2**32 - 1)
+        ),
+    )  # fmt: skip
+    RULES = (
+        Rule(
+            ("max_descriptors", "vocabulary_size"),
+            lambda max_descriptors, vocabulary_size: max_descriptors >= vocabulary_size,
+            "max_descriptors ({max_descriptors}) must be at least vocabulary_size "
+            "({vocabulary_size})",
+        ),
+    )
     learns_from_data = True  # the vocabulary is k-means on the training descriptors
     label = "dense SIFT"
     chunk_size = 512  # a chunk's patches take ~100 KB per 32x32 image at the defaults
-
-    def __init__(
-        self,
-        vocabulary_size: int = 200,
-        patch_size: int = 12,
-        step: int = 2,
-        levels: tuple[int, ...] = (1, 2),
-        contrast_threshold: float = 0.005,
-        max_descriptors: int = 50_000,
-        seed: int = 0,
-    ):
-        self.vocabulary_size = vocabulary_size
-        self.patch_size = patch_size
-        self.step = step
-        self.levels = levels
-        self.contrast_threshold = contrast_threshold
-        self.max_descriptors = max_descriptors
-        self.seed = seed
-
-    def check(self) -> None:
-        if self.vocabulary_size < 2:
-            raise ConfigError(
-                f"sift.vocabulary_size must be at least 2, got {self.vocabulary_size}"
-            )
-        if self.patch_size < N_CELLS:
-            raise ConfigError(f"sift.patch_size must be at least 4, got {self.patch_size}")
-        if self.step < 1:
-            raise ConfigError(f"sift.step must be at least 1, got {self.step}")
-        if not self.levels or any(level < 1 for level in self.levels):
-            raise ConfigError(f"sift.levels: positive grid sizes like [1, 2], got {self.levels}")
-        if self.contrast_threshold < 0:
-            raise ConfigError("sift.contrast_threshold must not be negative")
-        if self.max_descriptors < self.vocabulary_size:
-            raise ConfigError("sift.max_descriptors must be at least sift.vocabulary_size")
 
     def check_geometry(self, shape: tuple[int, ...]) -> None:
         if self.patch_size > min(shape[:2]):

@@ -14,6 +14,15 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from featcmp.config.params import (
+    AT_LEAST_ONE,
+    NON_NEGATIVE,
+    POSITIVE,
+    Declared,
+    Param,
+    declare,
+    device_param,
+)
 from featcmp.devices import resolve_device
 
 CHUNK = 8192  # rows per kernel block: bounds the temporary n x m distance matrix
@@ -31,36 +40,20 @@ def as_tensor(X, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(X)).to(device)
 
 
-class NystroemMap(TransformerMixin, BaseEstimator):
-    """RBF-kernel features from `n_components` training landmarks (float32, torch).
+class NystroemMap(Declared, TransformerMixin, BaseEstimator):
+    """RBF-kernel features from `n_components` training landmarks (float32, torch)."""
 
-    Parameters
-    ----------
-    gamma : float
-        RBF width, exp(-gamma |x - x'|^2).
-    n_components : int
-        Landmarks drawn at random from the training set.
-    rcond : float
-        Eigenvalues below rcond * the largest are dropped (float32 rounding level).
-    random_state : int
-        Seed of the landmark draw.
-    device : str
-        'cpu', 'cuda[:N]' or 'auto'.
-    """
-
-    def __init__(
-        self,
-        gamma: float = 1.0,
-        n_components: int = 1000,
-        rcond: float = 1e-5,
-        random_state: int = 0,
-        device: str = "cpu",
-    ):
-        self.gamma = gamma
-        self.n_components = n_components
-        self.rcond = rcond
-        self.random_state = random_state
-        self.device = device
+    PARAMS = declare(
+        gamma=Param(float, 1.0, "RBF width, exp(-gamma |x - x'|^2)", range=POSITIVE),
+        n_components=Param(
+            int, 1000, "landmarks drawn at random from the training set", range=AT_LEAST_ONE
+        ),
+        rcond=Param(
+            float, 1e-5, "eigenvalues below rcond x the largest are dropped", range=NON_NEGATIVE
+        ),
+        random_state=Param(int, 0, "seed of the landmark draw", range=NON_NEGATIVE),
+        device=device_param("cpu", "where the map is computed"),
+    )
 
     def fit(self, X, y=None):
         device = resolve_device(self.device)

@@ -14,44 +14,30 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from featcmp.config.params import (
+    AT_LEAST_ONE,
+    NON_NEGATIVE,
+    POSITIVE,
+    Declared,
+    Param,
+    declare,
+    device_param,
+)
 from featcmp.devices import resolve_device
 from featcmp.models.kernel_map import as_tensor
 
 
-class TorchLinearSVM(ClassifierMixin, BaseEstimator):
-    """Linear SVM (squared hinge, one-vs-rest) by minibatch Adam with a one-cycle schedule.
+class TorchLinearSVM(Declared, ClassifierMixin, BaseEstimator):
+    """Linear SVM (squared hinge, one-vs-rest) by minibatch Adam with a one-cycle schedule."""
 
-    Parameters
-    ----------
-    C : float
-        Inverse regularisation, as in LinearSVC.
-    epochs : int
-        Passes over the training set.
-    batch_size : int
-        Samples per step.
-    lr : float
-        Peak Adam learning rate of the one-cycle schedule.
-    random_state : int
-        Seed of the batch order.
-    device : str
-        'cpu', 'cuda[:N]' or 'auto'.
-    """
-
-    def __init__(
-        self,
-        C: float = 10.0,
-        epochs: int = 15,
-        batch_size: int = 256,
-        lr: float = 0.02,
-        random_state: int = 0,
-        device: str = "cpu",
-    ):
-        self.C = C
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.random_state = random_state
-        self.device = device
+    PARAMS = declare(
+        C=Param(float, 10.0, "inverse regularisation, as in LinearSVC", range=POSITIVE),
+        epochs=Param(int, 15, "passes over the training set", range=AT_LEAST_ONE),
+        batch_size=Param(int, 256, "samples per step", range=AT_LEAST_ONE),
+        lr=Param(float, 0.02, "peak Adam learning rate of the one-cycle schedule", range=POSITIVE),
+        random_state=Param(int, 0, "seed of the batch order", range=NON_NEGATIVE),
+        device=device_param("cpu", "where it trains"),
+    )
 
     def fit(self, X, y):
         X = as_tensor(X, resolve_device(self.device))

@@ -17,10 +17,22 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC, LinearSVC
 
-from featcmp.devices import check_device, resolve_device
-from featcmp.errors import ConfigError, RunError
+from featcmp.config.params import (
+    AT_LEAST_ONE,
+    NON_NEGATIVE,
+    POSITIVE,
+    Declared,
+    Param,
+    Rule,
+    check_own,
+    declare,
+    device_param,
+)
+from featcmp.devices import resolve_device
+from featcmp.errors import RunError
 from featcmp.models.guards import check_svc_kernel
 
+KERNELS = ("rbf", "linear", "poly", "sigmoid")  # SVC's, less 'precomputed'
 SCALE_MODES = ("warn", "approximate", "refuse")
 # Linear solvers after the kernel approximation: minibatch Adam in torch (BLAS batches, all
 # classes at once; CUDA when present), liblinear's exact primal solve, or scikit-learn's
@@ -41,55 +53,53 @@ def expected_fit_seconds(n: int) -> float:
     return REFERENCE_S * (n / REFERENCE_N) ** 2
 
 
-class SVM(ClassifierMixin, BaseEstimator):
+def _torch_takes_kernel(scale: str, approx_solver: str, kernel: str) -> bool:
+    return not (scale == "approximate" and approx_solver == "torch") or kernel in ("rbf", "linear")
+
+
+class SVM(Declared, ClassifierMixin, BaseEstimator):
     """An SVM classifier: `kernel: linear` fits LinearSVC (scales to many samples), others SVC.
 
-    Parameters
-    ----------
-    C, kernel, gamma, degree : as in `sklearn.svm.SVC`.
-    max_iter : int
-        Iteration cap of LinearSVC.
-    max_exact : int
-        Largest training set fitted with an exact kernel SVC without the scale guard acting.
-    scale : {'warn', 'approximate', 'refuse'}
-        Past `max_exact`: fit exactly with a warning, fit Nystroem + a linear SVM, or fail the run.
-    n_components : int
-        Nystroem landmarks of the approximation.
-    approx_solver : {'torch', 'liblinear', 'sgd'}
-        The linear SVM after Nystroem, all with the same regularisation: `TorchLinearSVM`
-        (squared hinge by minibatch Adam; RBF kernel only), LinearSVC, or scikit-learn's
-        averaged SGD on the hinge loss (alpha = 1 / (C n)).
-    approx_epochs : int
-        Passes of the torch and SGD solvers.
-    device : str
-        Where the torch solver runs: 'auto' (CUDA when present), 'cpu' or 'cuda[:N]'.
+    Past `max_exact` training images the scale guard acts as `scale` says; the approximation
+    is Nystroem then a linear SVM (`approx_solver`), all with the same regularisation:
+    `TorchLinearSVM` (squared hinge by minibatch Adam; RBF kernel only), LinearSVC, or
+    scikit-learn's averaged SGD on the hinge loss (alpha = 1 / (C n)).
     """
 
-    def __init__(
-        self,
-        C: float = 10.0,
-        kernel: str = "rbf",
-        gamma: str | float = "scale",
-        degree: int = 3,
-        max_iter: int = 5000,
-        max_exact: int = 20_000,
-        scale: str = "warn",
-        n_components: int = 1000,
-        approx_solver: str = "torch",
-        approx_epochs: int = 15,
-        device: str = "auto",
-    ):
-        self.C = C
-        self.kernel = kernel
-        self.gamma = gamma
-        self.degree = degree
-        self.max_iter = max_iter
-        self.max_exact = max_exact
-        self.scale = scale
-        self.n_components = n_components
-        self.approx_solver = approx_solver
-        self.approx_epochs = approx_epochs
-        self.device = device
+    PARAMS = declare(
+        C=Param(float, 10.0, "inverse regularisation, as in SVC", range=POSITIVE),
+        kernel=Param(str, "rbf", "SVC's kernel; linear fits LinearSVC", choices=KERNELS),
+        gamma=Param(
+            str | float, "scale", "RBF/poly/sigmoid width, as in SVC", range=NON_NEGATIVE,
+            choices=("scale", "auto"),
+        ),
+        degree=Param(int, 3, "degree of the poly kernel", range=NON_NEGATIVE),
+        max_iter=Param(int, 5000, "iteration cap of LinearSVC", range=AT_LEAST_ONE),
+        max_exact=Param(
+            int, 20_000, "largest training set fitted by an exact kernel SVC unguarded",
+            range=AT_LEAST_ONE,
+        ),
+        scale=Param(
+            str, "warn", "past max_exact: fit exactly with a warning, approximate, or refuse",
+            choices=SCALE_MODES,
+        ),
+        n_components=Param(
+            int, 1000, "Nystroem landmarks of the approximation", range=AT_LEAST_ONE
+        ),
+        approx_solver=Param(
+            str, "torch", "the linear SVM after Nystroem", choices=APPROX_SOLVERS
+        ),
+        approx_epochs=Param(int, 15, "passes of the torch and SGD solvers", range=AT_LEAST_ONE),
+        device=device_param("auto", "where the torch solver runs"),
+    )  # fmt: skip
+    RULES = (
+        Rule(
+            ("scale", "approx_solver", "kernel"),
+            _torch_takes_kernel,
+            "approx_solver: torch approximates the rbf kernel only, not '{kernel}'; "
+            "use approx_solver: liblinear",
+        ),
+    )
 
     def _make(self) -> BaseEstimator:
         if self.kernel == "linear":
@@ -134,28 +144,6 @@ class SVM(ClassifierMixin, BaseEstimator):
         linear = LinearSVC(C=self.C, dual=len(X) <= features.n_components, tol=1e-3)
         return make_pipeline(features, linear.set_params(max_iter=self.max_iter))
 
-    def check(self) -> None:
-        """Validate parameters before any work (sklearn's own checks, with its messages)."""
-        if self.scale not in SCALE_MODES:
-            choices = ", ".join(SCALE_MODES)
-            raise ConfigError(f"scale: unknown '{self.scale}'; choose from {choices}")
-        if self.approx_solver not in APPROX_SOLVERS:
-            choices = ", ".join(APPROX_SOLVERS)
-            raise ConfigError(
-                f"approx_solver: unknown '{self.approx_solver}'; choose from {choices}"
-            )
-        if self.max_exact < 1 or self.n_components < 1 or self.approx_epochs < 1:
-            raise ConfigError("max_exact, n_components and approx_epochs must be at least 1")
-        approximating = self.scale == "approximate" and self.approx_solver == "torch"
-        if approximating and self.kernel not in ("rbf", "linear"):
-            raise ConfigError(
-                f"approx_solver: torch approximates the rbf kernel only, not '{self.kernel}'; "
-                "use approx_solver: liblinear"
-            )
-        if approximating:
-            check_device(self.device, "svm.device")
-        self._make()._validate_params()
-
     def fits_exact_kernel(self, n: int) -> bool:
         """Whether `fit` on n images solves SVC's kernel dual (not LinearSVC, not Nystroem)."""
         return self.kernel != "linear" and not (n > self.max_exact and self.scale == "approximate")
@@ -183,6 +171,7 @@ class SVM(ClassifierMixin, BaseEstimator):
         return False
 
     def fit(self, X, y):
+        check_own(self)  # an SVM built in Python meets the checks a config's does
         self.n_features_in_ = np.shape(X)[1]
         if self._guard(len(X)):
             self.estimator_ = self._approximate(X).fit(X, y)

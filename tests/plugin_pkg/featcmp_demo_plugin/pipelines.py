@@ -5,19 +5,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from featcmp.errors import ConfigError
+from featcmp.config.params import AT_LEAST_ONE, Declared, Param, declare
 from featcmp.pipelines import HAND_CRAFTED, register_pipeline, svm_pipeline
 
 
-class BlockMeans(BaseEstimator, TransformerMixin):
+class BlockMeans(Declared, BaseEstimator, TransformerMixin):
     """Mean pixel of each block x block patch (colour channels averaged)."""
 
-    def __init__(self, block: int = 2):
-        self.block = block
-
-    def check(self) -> None:
-        if self.block < 1:
-            raise ConfigError(f"block must be at least 1, got {self.block}")
+    PARAMS = declare(block=Param(int, 2, "side of the averaged blocks", range=AT_LEAST_ONE))
 
     def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> BlockMeans:
         return self
