@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from featcmp.config.load import set_path
-from featcmp.config.schema import Config, parse_config
+from featcmp.config.schema import Config, check_key_lists, parse_config
 from featcmp.errors import ConfigError
 
 # Keys the report already tells apart (or averages over): they never change a row label.
@@ -26,18 +26,9 @@ MAX_LABEL = 100
 
 def check_grid(grid: Any) -> dict[str, list[Any]]:
     """The grid as {dotted key: non-empty list}; anything else is a ConfigError."""
-    if not isinstance(grid, dict):
-        raise ConfigError(f"grid: expected a mapping of key paths to lists, got {grid!r}")
-    for key, values in grid.items():
-        if not isinstance(key, str) or not key or any(not part for part in key.split(".")):
-            raise ConfigError(f"grid: '{key}' is not a key path like dataset.difficulty")
-        if key == "grid" or key.startswith("grid."):
-            raise ConfigError("grid: a grid cannot set the grid itself")
-        if not isinstance(values, list) or not values:
-            raise ConfigError(
-                f"grid.{key}: expected a non-empty list of values, got {values!r} "
-                f"(write [{values!r}] for a single value)"
-            )
+    check_key_lists(grid, "grid", "dataset.difficulty")
+    if any(key == "grid" or key.startswith("grid.") for key in grid):
+        raise ConfigError("grid: a grid cannot set the grid itself")
     return grid
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from featcmp.config.params import Param, Range, Rule, check_params, declare
 from featcmp.config.typed import convert, describe, from_dict
 from featcmp.errors import ConfigError, did_you_mean
 
@@ -61,6 +62,48 @@ class DatasetConfig:
 SEARCHES = ("grid", "halving")
 
 
+def check_key_lists(grid: Any, where: str, example: str) -> dict[str, list[Any]]:
+    """`grid` as {dotted key path: non-empty list of values}: what a config's `grid:` and a
+    pipeline's `select.grid` both take (`example` shows a path)."""
+    if not isinstance(grid, dict) or not grid:
+        raise ConfigError(
+            f"{where}: expected a mapping of key paths to lists of values, got {grid!r}"
+        )
+    for key, values in grid.items():
+        if not isinstance(key, str) or not key or any(not part for part in key.split(".")):
+            raise ConfigError(f"{where}: '{key}' is not a key path like {example}")
+        if not isinstance(values, list) or not values:
+            raise ConfigError(
+                f"{where}.{key}: expected a non-empty list of values, got {values!r} "
+                f"(write [{values!r}] for a single value)"
+            )
+    return grid
+
+
+SELECT_PARAMS = declare(
+    cv=Param(int | None, None, "stratified k-fold cross-validation folds", range=Range(2, None)),
+    validation=Param(
+        float | None, None, "one stratified validation split, a fraction of the training split",
+        range=Range(0, 1, low_open=True, high_open=True),
+    ),
+    search=Param(
+        str, "grid", "grid: every candidate; halving: successive halving", choices=SEARCHES
+    ),
+)  # fmt: skip
+SELECT_RULES = (
+    Rule(
+        ("cv", "validation"),
+        lambda cv, validation: cv is None or validation is None,
+        "give cv (k-fold cross-validation) or validation (one split), not both",
+    ),
+    Rule(
+        ("search", "validation"),
+        lambda search, validation: search != "halving" or validation is None,
+        "search: halving needs cv folds, not one validation split",
+    ),
+)
+
+
 @dataclass
 class SelectConfig:
     """Choose a pipeline's hyperparameters on the training split only, then score the chosen
@@ -75,33 +118,9 @@ class SelectConfig:
     search: str = "grid"  # grid: every candidate; halving: successive halving over samples
 
     def check(self, where: str) -> None:
-        if not self.grid:
-            raise ConfigError(f"{where}.grid: empty; map parameter paths to lists of values")
-        for key, values in self.grid.items():
-            if not key or any(not part for part in key.split(".")):
-                raise ConfigError(f"{where}.grid: '{key}' is not a parameter path like svm.C")
-            if not isinstance(values, list) or not values:
-                raise ConfigError(
-                    f"{where}.grid.{key}: expected a non-empty list of values, got {values!r}"
-                )
-        if self.cv is not None and self.validation is not None:
-            raise ConfigError(
-                f"{where}: give cv (k-fold cross-validation) or validation (one split), not both"
-            )
-        if self.cv is not None and self.cv < 2:
-            raise ConfigError(f"{where}.cv: needs at least 2 folds, got {self.cv}")
-        if self.validation is not None and not 0.0 < self.validation < 1.0:
-            raise ConfigError(
-                f"{where}.validation: a fraction of the training split in (0, 1), "
-                f"got {self.validation}"
-            )
-        if self.search not in SEARCHES:
-            raise ConfigError(
-                f"{where}.search: unknown search '{self.search}'"
-                f"{did_you_mean(self.search, SEARCHES)}; choose from: {', '.join(SEARCHES)}"
-            )
-        if self.search == "halving" and self.validation is not None:
-            raise ConfigError(f"{where}.search: halving needs cv folds, not one validation split")
+        check_key_lists(self.grid, f"{where}.grid", "svm.C")
+        values = {name: getattr(self, name) for name in SELECT_PARAMS}
+        check_params(SELECT_PARAMS, SELECT_RULES, values, where)
 
     @property
     def folds(self) -> int:
