@@ -8,7 +8,7 @@ CONFIGS := $(wildcard configs/*.yaml)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run sweep report test lint format bench clean paper-cifar10
-.PHONY: ci-regression ci-calibrate ci-wheel paper suite
+.PHONY: ci-regression ci-calibrate ci-wheel paper suite docs
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ lint: install ## ruff: lint and format check
 
 format: install ## ruff: fix formatting
 	$(BIN)/ruff format featcmp tests benchmarks
+
+docs: install ## Regenerate README.md's parameter reference from the declarations in the code
+	$(BIN)/python -m featcmp.params_reference README.md
 
 bench: install ## Run the benchmarks (speed as ratios to baselines measured in the same run)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

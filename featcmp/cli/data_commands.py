@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from featcmp.cli.run_commands import SetOption
+from featcmp.errors import unknown_name
 
 SourceArg = Annotated[str, typer.Argument(help="A source name (scenes, digits, ...) or a config.")]
 PathOption = Annotated[str | None, typer.Option("--path", help="The source's dataset.path.")]
@@ -16,8 +17,22 @@ DataSetOption = Annotated[
 ]
 
 
-def list_() -> None:
-    """The pipelines and dataset sources, one line each; a plugin's name its package."""
+def list_(
+    pipeline: Annotated[
+        str | None, typer.Argument(help="With --params: this pipeline's parameters alone.")
+    ] = None,
+    params: Annotated[
+        bool, typer.Option("--params", help="Every parameter of each pipeline's steps.")
+    ] = False,
+    format_: Annotated[
+        str, typer.Option("--format", help="With --params: text or md (the README's tables).")
+    ] = "text",
+) -> None:
+    """The pipelines and dataset sources, one line each; a plugin's name its package. With
+    --params (or a PIPELINE): each parameter's type, default, allowed values and help."""
+    if params or pipeline is not None:
+        _list_params(pipeline, format_)
+        return
     from featcmp.data.sources import SOURCES
     from featcmp.pipelines import PIPELINES
     from featcmp.plugins import BUILT_IN
@@ -33,6 +48,20 @@ def list_() -> None:
         typer.echo(
             f"source    {src.name:<14} {'dataset':<13} {src.summary}{provider(SOURCES, src.name)}"
         )
+
+
+def _list_params(pipeline: str | None, format_: str) -> None:
+    from featcmp.cli.errors import fail
+    from featcmp.errors import ConfigError
+    from featcmp.params_reference import markdown_reference, text_reference
+
+    writers = {"text": text_reference, "md": markdown_reference}
+    try:
+        if format_ not in writers:
+            raise ConfigError(unknown_name("format", format_, writers))
+        typer.echo(writers[format_](pipeline), nl=False)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
 
 
 def explain(

@@ -12,7 +12,6 @@ every message (key path, value, what is allowed, did-you-mean); the parameter re
 
 from __future__ import annotations
 
-import inspect
 import math
 import re
 import types
@@ -95,8 +94,9 @@ class Param:
         if self.pattern is not None:
             words.append(f"'{self.pattern[1]}'")
         parts = []
-        if self.range is not None:
-            parts.append(self.range.text())
+        if self.range is not None:  # bounding a list's items when the type takes no number
+            each = not any(k in ("an integer", "a number") for k in self._other_kinds())
+            parts.append(("each " if each else "") + self.range.text())
         if self.min_items:
             parts.append(f"at least {self.min_items} item{'s' * (self.min_items > 1)}")
         if words:
@@ -259,18 +259,15 @@ def declare_foreign(cls: type, **params: Param) -> None:
 
 def inferred_params(estimator: Any) -> dict[str, Param]:
     """Params of an estimator that declares nothing (a plugin's own class): each type from
-    its `__init__` annotation, else from its default; no range, no help."""
+    its `__init__` annotation, else from its current value; no range, no help."""
     try:
         hints = typing.get_type_hints(type(estimator).__init__)
-    except (NameError, TypeError):  # an annotation that does not resolve: the defaults decide
+    except (NameError, TypeError):  # an annotation that does not resolve: the values decide
         hints = {}
-    signature = inspect.signature(type(estimator).__init__).parameters
-    out = {}
-    for name in estimator.get_params(deep=False):
-        default = signature[name].default if name in signature else None
-        default = None if default is inspect.Parameter.empty else default
-        out[name] = Param(hints.get(name, _type_of(default)), default, "")
-    return out
+    return {
+        name: Param(hints.get(name, _type_of(value)), value, "")
+        for name, value in estimator.get_params(deep=False).items()
+    }
 
 
 def _type_of(default: Any) -> Any:

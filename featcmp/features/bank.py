@@ -75,7 +75,7 @@ class KernelBankFeatures(Declared, ImageTransformer):
         bank=Param(
             str | tuple[str, ...] | None, None,
             "a bank name, a kernel name, or a list of them; null: lecture (every kernel)",
-            choices=(*sorted(BANKS), *sorted(KERNELS)), min_items=1,
+            choices=tuple(dict.fromkeys([*sorted(BANKS), *sorted(KERNELS)])), min_items=1,
         ),
         grid=Param(int, 4, "pool each response over grid x grid regions", range=AT_LEAST_ONE),
         stats=Param(
