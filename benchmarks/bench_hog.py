@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 from skimage.feature import hog  # noqa: E402
 
 from featcmp.features.hog_batch import hog_batch  # noqa: E402
+from featcmp.features.hog_geometry import HOGSpec  # noqa: E402
 
 PARAMS = dict(orientations=9, pixels_per_cell=(4, 4), cells_per_block=(2, 2), block_norm="L2-Hys")
 
@@ -110,7 +111,10 @@ def gpu_figures(base: np.ndarray, ref: np.ndarray, numpy_ips: float) -> dict[str
 
     name = torch.cuda.get_device_name()
     print(f"GPU: {name}; torch {torch.__version__}; float64 arithmetic throughout")
-    geometry = (PARAMS["orientations"], PARAMS["pixels_per_cell"], PARAMS["cells_per_block"])
+    spec = HOGSpec(
+        PARAMS["orientations"], PARAMS["pixels_per_cell"], PARAMS["cells_per_block"],
+        PARAMS["block_norm"], False,
+    )  # fmt: skip
     figures = {"hog_gpu": name}
     images, _ = mnist_or_random(60000)
     for batch in (4096, 60000):
@@ -126,7 +130,7 @@ def gpu_figures(base: np.ndarray, ref: np.ndarray, numpy_ips: float) -> dict[str
         dev = upload()
 
         def run(dev=dev) -> torch.Tensor:
-            return hog_torch(dev, *geometry, PARAMS["block_norm"], False, torch.float64)
+            return hog_torch(dev, spec, torch.float64)
 
         reps = max(3, 240000 // batch)
         run(), run()  # warm-up: CUDA context, kernels, the caching allocator

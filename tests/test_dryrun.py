@@ -42,7 +42,7 @@ def test_explicit_hog_cells_keep_their_features():
         (4, "hog.pixels_per_cell: expected a list or a string, got an integer 4"),
         ([4, 4, 4], "hog.pixels_per_cell: expected a list of 2 items, got 3"),
         ([4.5, 4], r"hog.pixels_per_cell\[0\]: expected an integer"),
-        ("big", "expected 'auto' or two numbers"),
+        ("big", "hog.pixels_per_cell: unknown 'big'; choose from 'auto' or a list"),
     ],
 )
 def test_cells_are_auto_or_a_pair_of_ints(value, message):

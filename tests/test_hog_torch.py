@@ -7,6 +7,9 @@ import pytest
 from skimage.feature import hog
 
 from featcmp.features.hog_batch import BLOCK_NORMS, hog_batch
+from featcmp.features.hog_geometry import HOGSpec
+
+SPEC = HOGSpec(9, (4, 4), (2, 2), "L2-Hys", False)
 
 torch = pytest.importorskip("torch")
 
@@ -95,11 +98,11 @@ def test_the_gpu_cell_sums_equal_the_cpu_ones(monkeypatch) -> None:
 
 def test_hog_torch_keeps_tensors_on_their_device() -> None:
     images = torch.from_numpy(_uint8(11, (5, 28, 28)))
-    feats = hog_torch(images, 9, (4, 4), (2, 2), "L2-Hys", False, out_dtype=torch.float32)
+    feats = hog_torch(images, SPEC, out_dtype=torch.float32)
     assert feats.dtype == torch.float32 and feats.device == images.device
     ref = hog_batch(images.numpy(), pixels_per_cell=(4, 4), cells_per_block=(2, 2))
     np.testing.assert_allclose(feats.numpy(), ref, rtol=0, atol=1e-7)
-    empty = hog_torch(images[:0], 9, (4, 4), (2, 2), "L2-Hys", False)
+    empty = hog_torch(images[:0], SPEC)
     assert empty.shape == (0, feats.shape[1])
 
 
@@ -126,8 +129,8 @@ def test_cuda_exact_edge_ties(orientations: int) -> None:
 @CUDA
 def test_cuda_is_deterministic_and_device_resident() -> None:
     images = torch.from_numpy(_uint8(14, (3000, 28, 28))).cuda()
-    first = hog_torch(images, 9, (4, 4), (2, 2), "L2-Hys", False)
+    first = hog_torch(images, SPEC)
     assert first.is_cuda
-    assert torch.equal(first, hog_torch(images, 9, (4, 4), (2, 2), "L2-Hys", False))
+    assert torch.equal(first, hog_torch(images, SPEC))
     ref = hog_batch(images.cpu().numpy(), dtype=np.float64, pixels_per_cell=4, cells_per_block=2)
     np.testing.assert_allclose(first.cpu().numpy(), ref, rtol=0, atol=TIGHT)

@@ -39,7 +39,7 @@ from featcmp.pipelines import PIPELINES, build_pipeline
 def _all_declared(cls: type = Declared) -> list[type]:
     out = []
     for sub in cls.__subclasses__():
-        if sub.__module__.startswith("featcmp."):
+        if sub.__module__.startswith("featcmp.") and hasattr(sub, "get_params"):  # estimators
             out.append(sub)
         out += _all_declared(sub)
     return sorted(set(out), key=lambda c: c.__qualname__)

@@ -47,6 +47,7 @@ from featcmp.errors import DataError
 from featcmp.features.hog_geometry import (
     BLOCK_NORMS,
     EPS,
+    HOGSpec,
     exact_bins,
     hog_geometry,
     hog_n_features,
@@ -147,27 +148,17 @@ def hog_batch(
         If CUDA is requested but not available.
     """
     images = _as_channels_last(np.asarray(images), channel_axis)
-    orientations = int(orientations)
     ppc, cpb = pair(pixels_per_cell), pair(cells_per_block)
-    n_feat = hog_n_features(images.shape[1:3], orientations, ppc, cpb)
-    params = dict(
-        orientations=orientations,
-        pixels_per_cell=ppc,
-        cells_per_block=cpb,
-        block_norm=block_norm,
-        transform_sqrt=bool(transform_sqrt),
-    )
-
+    spec = HOGSpec(int(orientations), ppc, cpb, block_norm, bool(transform_sqrt))
+    n_feat = hog_n_features(images.shape[1:3], spec.orientations, ppc, cpb)
     if device != "cpu":
         from featcmp.features.hog_torch import hog_batch_torch
 
         torch_device = "cpu" if device in ("torch", "torch:cpu") else device
-        return hog_batch_torch(
-            images, device=torch_device, batch_size=int(batch_size), dtype=dtype, **params
-        )
+        return hog_batch_torch(images, spec, torch_device, int(batch_size), dtype)
 
     out = np.empty((images.shape[0], n_feat), dtype=dtype)
-    plan = _Plan(images, **params)
+    plan = _Plan(images, spec)
     step = max(1, min(int(batch_size), _CHUNK_PIXELS // max(plan.pixels, 1)))
     for start in range(0, images.shape[0], step):
         stop = min(start + step, images.shape[0])
@@ -207,18 +198,11 @@ class _Plan:
     of a page faults), so every pass writes into one of these buffers with ``out=``.
     """
 
-    def __init__(
-        self,
-        images: np.ndarray,
-        orientations: int,
-        pixels_per_cell: tuple[int, int],
-        cells_per_block: tuple[int, int],
-        block_norm: str,
-        transform_sqrt: bool,
-    ) -> None:
-        self.orientations = orientations
+    def __init__(self, images: np.ndarray, spec: HOGSpec) -> None:
+        self.orientations, transform_sqrt = spec.orientations, spec.transform_sqrt
+        pixels_per_cell, cells_per_block = spec.pixels_per_cell, spec.cells_per_block
         self.cells_per_block = cells_per_block
-        self.block_norm = block_norm
+        self.block_norm = spec.block_norm
         self.transform_sqrt = transform_sqrt
         self.image_shape = images.shape[1:]
         self.pixels = int(np.prod(self.image_shape, dtype=np.intp))
@@ -235,7 +219,7 @@ class _Plan:
         # Histogram slots per image: orientations + 1 per cell (see `_hog_chunk`) for every
         # cell plus one dump cell for the pixels right of / below the last full cell.
         self.n_cells = n_cy * n_cx
-        self.slots = orientations + 1
+        self.slots = spec.orientations + 1
         cell = np.full((height, width), self.n_cells, dtype=np.intp)
         rows, cols = np.arange(n_cy * py) // py, np.arange(n_cx * px) // px
         cell[: n_cy * py, : n_cx * px] = rows[:, None] * n_cx + cols[None, :]

@@ -8,6 +8,7 @@ skimage's exact orientation bins.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,6 +17,17 @@ from featcmp.errors import DataError
 BLOCK_NORMS: tuple[str, ...] = ("L1", "L1-sqrt", "L2", "L2-Hys")
 # skimage's block-normalisation epsilon (L1 norms add it, L2 norms add its square).
 EPS = 1e-5
+
+
+@dataclass(frozen=True)
+class HOGSpec:
+    """What a HOG descriptor is computed with, as `hog_batch` takes it (sizes as pairs)."""
+
+    orientations: int
+    pixels_per_cell: tuple[int, int]
+    cells_per_block: tuple[int, int]
+    block_norm: str
+    transform_sqrt: bool
 
 
 def pair(value: int | Sequence[int]) -> tuple[int, int]:

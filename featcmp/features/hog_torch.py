@@ -28,7 +28,14 @@ import numpy as np
 import torch
 
 from featcmp.errors import ConfigError
-from featcmp.features.hog_geometry import EPS, exact_bins, hog_geometry, hog_n_features, work_dtype
+from featcmp.features.hog_geometry import (
+    EPS,
+    HOGSpec,
+    exact_bins,
+    hog_geometry,
+    hog_n_features,
+    work_dtype,
+)
 
 # Half-width, in bins, of the band around a bin edge where a device atan2 (a few ulp, i.e.
 # ~1e-13 bins for up to 180 orientations) might disagree with NumPy's: far wider than that
@@ -41,11 +48,7 @@ _CPU_CHUNK_VOTES = 1 << 21
 
 def hog_batch_torch(
     images: np.ndarray,
-    orientations: int,
-    pixels_per_cell: tuple[int, int],
-    cells_per_block: tuple[int, int],
-    block_norm: str,
-    transform_sqrt: bool,
+    spec: HOGSpec,
     device: str = "cuda",
     batch_size: int = 4096,
     dtype: type[np.floating] | np.dtype = np.float32,
@@ -63,24 +66,18 @@ def hog_batch_torch(
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"HOG device '{device}' requested but CUDA is not available; use cpu")
     dev = torch.device(device)
-    n_feat = hog_n_features(images.shape[1:3], orientations, pixels_per_cell, cells_per_block)
+    n_feat = hog_n_features(
+        images.shape[1:3], spec.orientations, spec.pixels_per_cell, spec.cells_per_block
+    )
     out = np.empty((images.shape[0], n_feat), dtype=dtype)
     out_dtype = torch.float64 if out.dtype == np.float64 else torch.float32
     step = int(batch_size)
     if dev.type == "cpu":
-        votes = int(np.prod(images.shape[1:3])) * orientations
+        votes = int(np.prod(images.shape[1:3])) * spec.orientations
         step = max(1, min(step, _CPU_CHUNK_VOTES // max(votes, 1)))
     for start in range(0, images.shape[0], step):
         chunk = torch.from_numpy(_torch_ready(images[start : start + step])).to(dev)
-        feats = hog_torch(
-            chunk,
-            orientations,
-            pixels_per_cell,
-            cells_per_block,
-            block_norm,
-            transform_sqrt,
-            out_dtype=out_dtype,
-        )
+        feats = hog_torch(chunk, spec, out_dtype=out_dtype)
         torch.from_numpy(out[start : start + len(chunk)]).copy_(feats)
     return out
 
@@ -95,13 +92,7 @@ def _torch_ready(chunk: np.ndarray) -> np.ndarray:
 
 
 def hog_torch(
-    images: torch.Tensor,
-    orientations: int,
-    pixels_per_cell: tuple[int, int],
-    cells_per_block: tuple[int, int],
-    block_norm: str,
-    transform_sqrt: bool,
-    out_dtype: torch.dtype = torch.float64,
+    images: torch.Tensor, spec: HOGSpec, out_dtype: torch.dtype = torch.float64
 ) -> torch.Tensor:
     """HOG of (n, H, W[, C]) channels-last images on their device; (n, n_feat) ``out_dtype``.
 
@@ -109,12 +100,15 @@ def hog_torch(
     `hog_batch`, already validated.  Integer images are processed in float64, float32 ones in
     float32 up to the gradient, like skimage.
     """
+    orientations, pixels_per_cell, cells_per_block = (
+        spec.orientations, spec.pixels_per_cell, spec.cells_per_block
+    )  # fmt: skip
     n = images.shape[0]
     py, px = pixels_per_cell
     n_cy, n_cx, _, _ = hog_geometry(images.shape[1:3], pixels_per_cell, cells_per_block)
     work = torch.float32 if images.dtype in (torch.float16, torch.float32) else torch.float64
     img = images.to(work)
-    if transform_sqrt:
+    if spec.transform_sqrt:
         img = img.sqrt()
     if n == 0:
         n_feat = hog_n_features(images.shape[1:3], orientations, pixels_per_cell, cells_per_block)
@@ -139,7 +133,7 @@ def hog_torch(
     # (n, bry, brx, O, by, bx) -> skimage's (n, bry, brx, by, bx, O), flattened per block.
     blocks = hist.unfold(1, by, 1).unfold(2, bx, 1).permute(0, 1, 2, 4, 5, 3)
     blocks = blocks.reshape(n, blocks.shape[1] * blocks.shape[2], -1)
-    return _normalize(blocks, block_norm).reshape(n, -1).to(out_dtype)
+    return _normalize(blocks, spec.block_norm).reshape(n, -1).to(out_dtype)
 
 
 def _cell_major(g: torch.Tensor, n_cy: int, n_cx: int, py: int, px: int) -> torch.Tensor:

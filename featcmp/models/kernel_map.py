@@ -40,7 +40,16 @@ def as_tensor(X, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(X)).to(device)
 
 
-class NystroemMap(Declared, TransformerMixin, BaseEstimator):
+class TorchStep(Declared):
+    """What the torch-side steps of the SVM's scale path share: a seed and a device."""
+
+    PARAMS = declare(
+        random_state=Param(int, 0, "seed of its random draws", range=NON_NEGATIVE),
+        device=device_param("cpu", "where it runs"),
+    )
+
+
+class NystroemMap(TorchStep, TransformerMixin, BaseEstimator):
     """RBF-kernel features from `n_components` training landmarks (float32, torch)."""
 
     PARAMS = declare(
@@ -51,8 +60,6 @@ class NystroemMap(Declared, TransformerMixin, BaseEstimator):
         rcond=Param(
             float, 1e-5, "eigenvalues below rcond x the largest are dropped", range=NON_NEGATIVE
         ),
-        random_state=Param(int, 0, "seed of the landmark draw", range=NON_NEGATIVE),
-        device=device_param("cpu", "where the map is computed"),
     )
 
     def fit(self, X, y=None):

@@ -14,20 +14,12 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from featcmp.config.params import (
-    AT_LEAST_ONE,
-    NON_NEGATIVE,
-    POSITIVE,
-    Declared,
-    Param,
-    declare,
-    device_param,
-)
+from featcmp.config.params import AT_LEAST_ONE, POSITIVE, Param, declare
 from featcmp.devices import resolve_device
-from featcmp.models.kernel_map import as_tensor
+from featcmp.models.kernel_map import TorchStep, as_tensor
 
 
-class TorchLinearSVM(Declared, ClassifierMixin, BaseEstimator):
+class TorchLinearSVM(TorchStep, ClassifierMixin, BaseEstimator):
     """Linear SVM (squared hinge, one-vs-rest) by minibatch Adam with a one-cycle schedule."""
 
     PARAMS = declare(
@@ -35,8 +27,6 @@ class TorchLinearSVM(Declared, ClassifierMixin, BaseEstimator):
         epochs=Param(int, 15, "passes over the training set", range=AT_LEAST_ONE),
         batch_size=Param(int, 256, "samples per step", range=AT_LEAST_ONE),
         lr=Param(float, 0.02, "peak Adam learning rate of the one-cycle schedule", range=POSITIVE),
-        random_state=Param(int, 0, "seed of the batch order", range=NON_NEGATIVE),
-        device=device_param("cpu", "where it trains"),
     )
 
     def fit(self, X, y):

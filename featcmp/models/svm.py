@@ -1,8 +1,8 @@
 """The SVM that sits on top of every hand-crafted feature extractor.
 
-Kernel SVC fit time grows faster than n^2 in the training-set size (measured on Fashion-MNIST
-HOG features: 3.3 s at 10k images, 26 s at 20k). Past `max_exact` training images the scale
-guard warns with the expected cost, switches to a Nystroem kernel approximation followed by a
+Kernel SVC fit time grows faster than n^2 in the training-set size (the fits measured are in
+BENCHMARKS.md, "Exact kernel SVC fit time"). Past `max_exact` training images the scale guard
+warns with the expected cost, switches to a Nystroem kernel approximation followed by a
 linear SVM, or refuses, as `scale` says; `solver_` names what ran.
 """
 
@@ -39,8 +39,8 @@ SCALE_MODES = ("warn", "approximate", "refuse")
 # averaged SGD on the hinge loss.
 APPROX_SOLVERS = ("torch", "liblinear", "sgd")
 SOLVER_NAMES = {"torch": "TorchLinearSVM", "liblinear": "LinearSVC", "sgd": "SGD"}
-# Basis of the cost estimate: 26 s for a 20k-image RBF SVC fit (Fashion-MNIST HOG, 2-core
-# reference machine), scaled by n^2. Fits grow faster than that, so it is a lower bound.
+# Basis of the cost estimate: one 20k-image RBF SVC fit (BENCHMARKS.md), scaled by n^2. Fits
+# grow faster than that, so it is a lower bound.
 REFERENCE_N, REFERENCE_S = 20_000, 26.0
 
 
