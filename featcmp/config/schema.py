@@ -225,6 +225,13 @@ def parse_config(raw: Any, default_name: str = "experiment") -> Config:
     cfg = from_dict(Config, {**raw, "dataset": {}, "pipelines": []})
     cfg.dataset, cfg.pipelines = dataset, pipelines
     check_name(cfg.name, "name")
+    _check_pipelines(pipelines)
+    _check_repeats(cfg)
+    return cfg
+
+
+def _check_pipelines(pipelines: list[PipelineConfig]) -> None:
+    """Labels are file names, selections well formed, and every row is told apart."""
     rows: set[str] = set()
     for i, p in enumerate(pipelines):
         where = f"pipelines[{i}]"
@@ -237,6 +244,10 @@ def parse_config(raw: Any, default_name: str = "experiment") -> Config:
                 f"{where}: duplicate pipeline '{p.row}'; give one of them a distinct 'label'"
             )
         rows.add(p.row)
+
+
+def _check_repeats(cfg: Config) -> None:
+    """Seeds and training sizes, where given, are lists a run can repeat over."""
     if cfg.seeds is not None and not cfg.seeds:
         raise ConfigError("seeds: the list is empty; give at least one seed or drop the key")
     for i, size in enumerate(cfg.train_sizes or []):
@@ -244,4 +255,3 @@ def parse_config(raw: Any, default_name: str = "experiment") -> Config:
             raise ConfigError(
                 f"train_sizes[{i}]: {size} is neither a count >= 1 nor a fraction in (0, 1]"
             )
-    return cfg

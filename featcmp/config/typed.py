@@ -63,60 +63,66 @@ def convert(value: Any, tp: Any, where: str) -> Any:
     if tp is Any:
         return value
     if origin in (Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return convert(value, arg, where)
-            except ConfigError as exc:
-                errors.append(exc)
-                if _same_kind(value, arg):
-                    # A list given where a pair or a word is allowed: say what is wrong with the
-                    # list ("[0]: expected an integer"), not only that it is not a word.
-                    raise
-        if len(errors) == 1:
-            raise errors[0]
-        raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
+        return _convert_union(value, tp, where)
     if origin in (list, tuple, collections.abc.Sequence):
-        if not isinstance(value, list | tuple):
-            raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
-        args = typing.get_args(tp)
-        if origin is tuple and args and args[-1] is not Ellipsis:  # a fixed length: a pair
-            if len(value) != len(args):
-                raise ConfigError(
-                    f"{where}: expected a list of {len(args)} items, got {len(value)}: {value!r}"
-                )
-            pairs = enumerate(zip(value, args, strict=True))
-            return tuple(convert(v, t, f"{where}[{i}]") for i, (v, t) in pairs)
-        item_tp = args[0] if args else Any
-        items = [convert(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
-        return items if origin is list else tuple(items)
+        return _convert_sequence(value, tp, where)
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a mapping, got {_got(value)}")
         return {str(k): v for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         return from_dict(tp, value, where)
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected a boolean, got {_got(value)}")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected an integer, got {_got(value)}")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where}: expected a number, got {_got(value)}")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {_got(value)}")
-        return value
+    return _convert_scalar(value, tp, where)
+
+
+def _convert_union(value: Any, tp: Any, where: str) -> Any:
+    args = typing.get_args(tp)
+    if value is None and type(None) in args:
+        return None
+    errors = []
+    for arg in args:
+        if arg is type(None):
+            continue
+        try:
+            return convert(value, arg, where)
+        except ConfigError as exc:
+            errors.append(exc)
+            if _same_kind(value, arg):
+                # A list given where a pair or a word is allowed: say what is wrong with the
+                # list ("[0]: expected an integer"), not only that it is not a word.
+                raise
+    if len(errors) == 1:
+        raise errors[0]
+    raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
+
+
+def _convert_sequence(value: Any, tp: Any, where: str) -> Any:
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is tuple and args and args[-1] is not Ellipsis:  # a fixed length: a pair
+        if len(value) != len(args):
+            raise ConfigError(
+                f"{where}: expected a list of {len(args)} items, got {len(value)}: {value!r}"
+            )
+        pairs = enumerate(zip(value, args, strict=True))
+        return tuple(convert(v, t, f"{where}[{i}]") for i, (v, t) in pairs)
+    item_tp = args[0] if args else Any
+    items = [convert(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value)]
+    return items if origin is list else tuple(items)
+
+
+# What each scalar annotation accepts from YAML (bool is not an int here, an int is a float).
+_SCALARS: dict[type, tuple[type, ...]] = {bool: (bool,), int: (int,), float: (int, float)}
+_SCALARS[str] = (str,)
+
+
+def _convert_scalar(value: Any, tp: Any, where: str) -> Any:
+    if tp in _SCALARS:
+        is_bool = isinstance(value, bool)
+        if not isinstance(value, _SCALARS[tp]) or (is_bool and tp is not bool):
+            raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
+        return float(value) if tp is float else value
     if isinstance(tp, type) and not isinstance(value, tp):
         raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
     return value
