@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from featcmp.config.params import Declared, Param, check_params, declarations, declare_foreign
+from featcmp.config.params import Param, check_params, declarations, declare_foreign
 from featcmp.errors import ConfigError, did_you_mean, unknown_name
 from featcmp.features.bank import KernelBankFeatures
 from featcmp.features.edges import EdgeFeatures
@@ -191,16 +191,7 @@ def build_pipeline(
         raise ConfigError(f"{where}: {unknown_name('pipeline', name, PIPELINES)}")
     spec = PIPELINES[name]
     pipe = spec.build()
-    pipe.set_params(**_step_params(spec, pipe, params or {}, where))
-    for step_name, step in pipe.steps:
-        if not isinstance(step, Declared) and hasattr(step, "check"):
-            # A step that declares nothing may still check its own values (the networks
-            # until they declare theirs).
-            try:
-                step.check()
-            except ConfigError as exc:
-                raise ConfigError(f"{where}.params.{step_name}: {exc}") from None
-    return pipe
+    return pipe.set_params(**_step_params(spec, pipe, params or {}, where))
 
 
 def feature_dim(pipe: Pipeline) -> int:

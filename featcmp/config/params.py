@@ -158,11 +158,6 @@ def _is_union(tp: Any) -> bool:
     return typing.get_origin(tp) in (Union, types.UnionType)
 
 
-def device_param(default: str, help: str) -> Param:
-    """Where torch work runs: 'auto' (CUDA when present), 'cpu' or 'cuda[:N]'."""
-    return Param(str, default, help, choices=("auto", "cpu"), pattern=(r"cuda(:\d+)?", "cuda[:N]"))
-
-
 def declare(**params: Param) -> Mapping[str, Param]:
     """A class's `PARAMS`, read-only: `PARAMS = declare(max_size=Param(int, 0, "..."))`."""
     return MappingProxyType(params)

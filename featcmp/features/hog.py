@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from featcmp.config.params import AT_LEAST_ONE, Declared, Param, Range, declare, device_param
-from featcmp.devices import resolve_device
+from featcmp.config.params import AT_LEAST_ONE, Declared, Param, Range, declare
+from featcmp.devices import DEVICE, resolve_device
 from featcmp.features.base import ImageTransformer
 from featcmp.features.hog_batch import hog_batch
 from featcmp.features.hog_geometry import BLOCK_NORMS, hog_geometry
@@ -61,7 +62,7 @@ class HOGFeatures(Declared, ImageTransformer):
         ),
         block_norm=Param(str, "L2-Hys", "block normalisation, as in skimage", choices=BLOCK_NORMS),
         transform_sqrt=Param(bool, False, "square-root the image first (power-law compression)"),
-        device=device_param("cpu", "where HOG runs: cpu (NumPy), auto or cuda[:N] (torch)"),
+        device=replace(DEVICE, default="cpu", help="where HOG runs: cpu (NumPy), else torch"),
     )  # fmt: skip
     label = "HOG"
 

@@ -10,6 +10,8 @@ eigenvalue is below `rcond` of the largest carry only rounding noise and are dro
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -21,9 +23,8 @@ from featcmp.config.params import (
     Declared,
     Param,
     declare,
-    device_param,
 )
-from featcmp.devices import resolve_device
+from featcmp.devices import DEVICE, resolve_device
 
 CHUNK = 8192  # rows per kernel block: bounds the temporary n x m distance matrix
 
@@ -45,7 +46,7 @@ class TorchStep(Declared):
 
     PARAMS = declare(
         random_state=Param(int, 0, "seed of its random draws", range=NON_NEGATIVE),
-        device=device_param("cpu", "where it runs"),
+        device=replace(DEVICE, default="cpu"),
     )
 
 

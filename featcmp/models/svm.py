@@ -9,6 +9,7 @@ linear SVM, or refuses, as `scale` says; `solver_` names what ran.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -26,9 +27,8 @@ from featcmp.config.params import (
     Rule,
     check_own,
     declare,
-    device_param,
 )
-from featcmp.devices import resolve_device
+from featcmp.devices import DEVICE, resolve_device
 from featcmp.errors import RunError
 from featcmp.models.guards import check_svc_kernel
 
@@ -90,7 +90,7 @@ class SVM(Declared, ClassifierMixin, BaseEstimator):
             str, "torch", "the linear SVM after Nystroem", choices=APPROX_SOLVERS
         ),
         approx_epochs=Param(int, 15, "passes of the torch and SGD solvers", range=AT_LEAST_ONE),
-        device=device_param("auto", "where the torch solver runs"),
+        device=replace(DEVICE, help="where the torch solver of the approximation runs"),
     )  # fmt: skip
     RULES = (
         Rule(
