@@ -153,10 +153,6 @@ declare_foreign(
 )
 
 
-def _prefix(spec: PipelineSpec, step_name: str, where: str) -> str:
-    return where + ".params" + ("" if spec.flat else f".{step_name}")
-
-
 def _step_params(spec: PipelineSpec, pipe: Pipeline, params: Any, where: str) -> dict:
     """YAML params as `step__param` keys, every step checked by `check_params` (names,
     types, ranges, choices, then its cross-field rules over all its values)."""
@@ -172,7 +168,8 @@ def _step_params(spec: PipelineSpec, pipe: Pipeline, params: Any, where: str) ->
             )
     flat: dict[str, Any] = {}
     for step_name, step in pipe.steps:
-        values, prefix = grouped.get(step_name, {}), _prefix(spec, step_name, where)
+        values = grouped.get(step_name, {})
+        prefix = where + ".params" + ("" if spec.flat else f".{step_name}")
         if not isinstance(values, dict):
             raise ConfigError(f"{prefix}: expected a mapping of parameters, got {values!r}")
         declared, rules = declarations(step)

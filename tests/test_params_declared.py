@@ -214,7 +214,7 @@ def test_misspelt_name_gets_the_closest(target):
 
 def _candidates(param: Param) -> list[Any]:
     """Values a rule's search tries for one key: the choices, the default, a few numbers."""
-    values = [*param.choices, param.default, None, 1, 2, 3, 10, 100, 0.5]
+    values = [*param.choices, param.default, None, True, False, 1, 2, 3, 10, 100, 0.5]
     if param.range is not None:
         values += [v for v in (param.range.low, param.range.high) if v is not None]
     out = []
