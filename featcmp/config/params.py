@@ -12,6 +12,7 @@ every message (key path, value, what is allowed, did-you-mean); the parameter re
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 import types
@@ -178,6 +179,25 @@ class Rule:
             raise ConfigError(f"{where}: {self.message.format(**args)}")
 
 
+def _signed_init(cls: type[Declared]) -> Callable[..., None]:
+    """`Declared.__init__` with the declarations as its signature: scikit-learn's repr reads
+    the defaults there and shows only the values that differ (`HOGFeatures(orientations=12)`)."""
+
+    def __init__(self: Declared, **params: Any) -> None:
+        Declared.__init__(self, **params)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [
+            inspect.Parameter(n, keyword, default=p.default)
+            for n, p in cls.declared_params().items()
+        ]
+    )
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
+
+
 class Declared:
     """Mixin of estimators whose parameters are their `PARAMS` (merged along the class's
     bases, a subclass's entries last): a keyword-only `__init__` that only stores them, and
@@ -185,6 +205,11 @@ class Declared:
 
     PARAMS: ClassVar[Mapping[str, Param]] = declare()
     RULES: ClassVar[tuple[Rule, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" not in vars(cls):  # a class that writes its own keeps it
+            cls.__init__ = _signed_init(cls)  # type: ignore[method-assign]
 
     def __init__(self, **params: Any) -> None:
         declared = self.declared_params()

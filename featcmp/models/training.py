@@ -10,9 +10,7 @@ channels-last layout, and on CUDA under bf16 autocast (weights stay float32).
 
 from __future__ import annotations
 
-import inspect
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -86,25 +84,6 @@ def _fits_on(device: torch.device, nbytes: int) -> bool:
     return nbytes <= DATA_SHARE_OF_FREE_GPU * free
 
 
-def _signed_init(cls: type[Declared]) -> Callable[..., None]:
-    """`Declared.__init__` with the declarations as its signature: scikit-learn's repr reads
-    the defaults there and shows only the values that differ (`CNNClassifier(epochs=3)`)."""
-
-    def __init__(self, **params: Any) -> None:
-        Declared.__init__(self, **params)
-
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [
-            inspect.Parameter(n, keyword, default=p.default)
-            for n, p in cls.declared_params().items()
-        ]
-    )
-    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    return __init__
-
-
 class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
     """Shared training loop; subclasses declare their architecture's `PARAMS` and define
     `build_module(in_shape, n_classes)` and `shape_plan(in_shape)`.
@@ -156,11 +135,6 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
             "tta averages each image with its mirror: it needs flip: true",
         ),
     )  # fmt: skip
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "__init__" not in vars(cls):  # a network that writes its own keeps it
-            cls.__init__ = _signed_init(cls)  # type: ignore[method-assign]
 
     # -- to be defined by subclasses -------------------------------------------------------
     def build_module(self, in_shape: tuple[int, int, int], n_classes: int) -> nn.Module:
