@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import subprocess
@@ -15,6 +17,8 @@ from typer.testing import CliRunner
 from featcmp.cli import app
 from featcmp.records import SCHEMA_VERSION, write_record
 from featcmp.report.regression import (
+    Baseline,
+    BaselineRow,
     band,
     binomial_std,
     check_against,
@@ -218,3 +222,23 @@ def test_regression_module_imports_neither_sklearn_nor_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_check_baseline_and_report_count_a_duplicated_job_once(tmp_path):
+    """The same job saved under two config names is one run for every command."""
+    runs = write_runs(tmp_path / "runs", {("scenes", "hog_svm"): [0.84, 0.86, 0.88]})
+    first = runs / "cfg" / "scenes-hog_svm-0-100.json"
+    (runs / "renamed").mkdir()
+    (runs / "renamed" / first.name).write_text(first.read_text())  # seed 0 again
+    result = runner.invoke(app, ["report", str(runs), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    (row,) = csv.DictReader(io.StringIO(result.stdout))
+    assert row["runs"] == "3" and float(row["accuracy_mean"]) == pytest.approx(0.86)
+    (made,) = make_baseline(runs).rows
+    assert made.calibration["runs"] == 3 and made.accuracy == pytest.approx(0.86)
+    (checked,) = check_against(runs, made_baseline(made))
+    assert checked.now == pytest.approx(0.86) and checked.status == "ok"
+
+
+def made_baseline(*rows: BaselineRow) -> Baseline:
+    return Baseline(rows=list(rows))

@@ -15,10 +15,11 @@ from PIL import Image
 
 from featcmp.records import load_records, write_record
 from featcmp.report.html import render_html
+from featcmp.report.load import unique_runs
 from featcmp.report.plots import all_plots, confusion_matrices, pipeline_colours, short_label
 from featcmp.report.significance import compare_pipelines
 from featcmp.report.table import build_rows
-from featcmp.report.write import unique_runs, write_report
+from featcmp.report.write import write_report
 from tests.browser import Browser, find_browser
 from tests.reportdata import learning_curve_records
 

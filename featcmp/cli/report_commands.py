@@ -29,17 +29,16 @@ def print_table(directory: Path, fmt: TableFormat) -> None:
 
     The rows are those of `featcmp report` (same records, same settings labels, same columns
     as report.md or results.csv); unreadable record files are named on stderr."""
-    from featcmp.records import read_records
-    from featcmp.report.settings import label_settings
-    from featcmp.report.table import build_rows, csv_rows, markdown_table
-    from featcmp.report.write import render_csv, unique_runs, unreadable_lines
+    from featcmp.report.load import load_runs
+    from featcmp.report.table import csv_rows, markdown_table
+    from featcmp.report.write import render_csv, unreadable_lines
 
-    records, unreadable = read_records(directory)
-    for line in unreadable_lines(unreadable):
+    runs = load_runs(directory)
+    for line in unreadable_lines(runs.unreadable):
         typer.echo(f"featcmp report: {line}", err=True)
-    if not (records := unique_runs(records)):
+    if not runs.records:
         raise FeatcmpError(f"{directory}: no run records found")
-    rows = build_rows(label_settings(records))
+    rows = runs.rows
     if fmt is TableFormat.md:
         text = markdown_table(rows)
     elif fmt is TableFormat.csv:

@@ -23,8 +23,8 @@ from featcmp.config.load import read_yaml
 from featcmp.config.typed import describe, from_dict
 from featcmp.errors import ConfigError, FeatcmpError
 from featcmp.files import atomic_write_text
-from featcmp.records import Unreadable, read_records
-from featcmp.report.settings import label_settings
+from featcmp.records import Unreadable
+from featcmp.report.load import Runs, load_runs
 from featcmp.report.table import group_records, succeeded
 
 BASELINE_VERSION = 1
@@ -106,14 +106,13 @@ def current_rows(directory: str | Path) -> dict[tuple[str, str], CurrentRow]:
     """The accuracy table of every readable record under `directory`, keyed by (dataset,
     pipeline); a pipeline run with several settings gives one row per setting, as in the
     report (`hog_svm [C=10]`), so settings never pool."""
-    return table_rows(directory, read_records(directory)[0])
+    return table_rows(load_runs(directory))
 
 
-def table_rows(
-    directory: str | Path, records: list[dict[str, Any]]
-) -> dict[tuple[str, str], CurrentRow]:
+def table_rows(runs: Runs) -> dict[tuple[str, str], CurrentRow]:
+    directory = runs.directory
     rows: dict[tuple[str, str], CurrentRow] = {}
-    grouped = group_records(label_settings(records))
+    grouped = group_records(runs.records)
     for (dataset, pipeline, n_train), rs in sorted(grouped.items()):
         if (dataset, pipeline) in rows:
             sizes = sorted({n_train, rows[(dataset, pipeline)].n_train})
@@ -262,8 +261,8 @@ def check_against(
     """Compare the table under `directory` with `baseline`; `tolerance` overrides every band."""
     if tolerance is not None and tolerance < 0:
         raise ConfigError(f"--tolerance: must be >= 0, got {tolerance}")
-    records, unreadable = read_records(directory)
-    current = table_rows(directory, records)
+    runs = load_runs(directory)
+    current = table_rows(runs)
     out = []
     for row in baseline.rows:
         tol = tolerance if tolerance is not None else row.tolerance
@@ -301,7 +300,7 @@ def check_against(
                     "not in baseline",
                 )
             )
-    out.extend(unreadable_row(bad, directory) for bad in unreadable)
+    out.extend(unreadable_row(bad, directory) for bad in runs.unreadable)
     return out
 
 

@@ -10,11 +10,12 @@ from typing import Any, TextIO
 
 from featcmp.errors import FeatcmpError
 from featcmp.files import atomic_write_bytes, atomic_write_text
-from featcmp.records import Unreadable, read_records
+from featcmp.records import Unreadable
 from featcmp.report.cd_diagram import Friedman, across_datasets, cd_figure
 from featcmp.report.html import headline_pairs, render_html
+from featcmp.report.load import load_runs
 from featcmp.report.plots import Plot, all_plots, pipeline_colours, to_png
-from featcmp.report.settings import compared_on_test_set, is_exploratory, label_settings, place
+from featcmp.report.settings import compared_on_test_set, is_exploratory, place
 from featcmp.report.significance import (
     SIGNIFICANCE_HEADERS,
     SIGNIFICANCE_NOTE,
@@ -25,7 +26,6 @@ from featcmp.report.significance import (
 from featcmp.report.table import (
     CSV_FIELDS,
     Row,
-    build_rows,
     csv_rows,
     markdown_grid,
     markdown_table,
@@ -112,14 +112,6 @@ def render_csv(rows: list[Row]) -> str:
     return buf.getvalue()
 
 
-def unique_runs(records: list[dict]) -> list[dict]:
-    """One record per job id: the same job saved under two config names is one run, not two."""
-    seen: dict[str, dict] = {}
-    for r in records:
-        seen.setdefault(r["id"], r)
-    return list(seen.values())
-
-
 def unreadable_lines(unreadable: list[Unreadable]) -> list[str]:
     lines = [u.line() for u in unreadable[:SHOWN_UNREADABLE]]
     if len(unreadable) > SHOWN_UNREADABLE:
@@ -165,17 +157,15 @@ def write_report(out_dir: str | Path, stderr: TextIO | None = None) -> tuple[lis
     Record files that cannot be read are named on `stderr` (and in the report); the rest go on.
     """
     out_dir = Path(out_dir)
-    records, unreadable = read_records(out_dir)
+    runs = load_runs(out_dir)  # one row per setting: different settings never pool
+    records, unreadable, rows = runs.records, runs.unreadable, runs.rows
     for line in unreadable_lines(unreadable):
         print(f"featcmp report: {line}", file=stderr or sys.stderr)
-    records = unique_runs(records)
     if not records:
         also = f" ({len(unreadable)} unreadable)" if unreadable else ""
         raise FeatcmpError(
             f"{out_dir}: no run records found{also}; run `featcmp run CONFIG --out {out_dir}` first"
         )
-    records = label_settings(records)  # one row per setting: different settings never pool
-    rows = build_rows(records)
     pairs = compare_pipelines(records)
     plots = all_plots(rows, records)
     friedman = across_datasets(rows)

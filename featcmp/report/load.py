@@ -1,0 +1,42 @@
+"""The one loader of a runs folder: read, one record per job, label settings, table rows.
+
+`featcmp report`, `check` and `baseline` all start here, so they count the same runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from featcmp.records import Unreadable, read_records
+from featcmp.report.settings import label_settings
+from featcmp.report.table import Row, build_rows
+
+
+def unique_runs(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per job id: the same job saved under two config names is one run, not two."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in records:
+        seen.setdefault(r["id"], r)
+    return list(seen.values())
+
+
+@dataclass
+class Runs:
+    """The runs under `directory`: each job once, relabelled by setting (`label_settings`), and
+    the record files that could not be read."""
+
+    directory: Path
+    records: list[dict[str, Any]]
+    unreadable: list[Unreadable]
+
+    @cached_property
+    def rows(self) -> list[Row]:
+        return build_rows(self.records)
+
+
+def load_runs(directory: str | Path) -> Runs:
+    records, unreadable = read_records(directory)
+    return Runs(Path(directory), label_settings(unique_runs(records)), unreadable)
