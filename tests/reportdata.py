@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from featcmp.records import SCHEMA_VERSION
+from featcmp.files import atomic_write_text
+from featcmp.records import SCHEMA_VERSION, Record
 from featcmp.run.artifacts import png_base64
 from featcmp.run.metrics import classification_metrics
 
@@ -23,8 +26,35 @@ def make_record(
     test_fingerprint: str | None = None,
     params: dict | None = None,
     artifacts: dict | None = None,
-) -> dict[str, Any]:
+) -> Record:
     """A record as the runner writes it, with accuracy and confusion matrix from the lists."""
+    return Record.from_json(
+        record_json(
+            pipeline,
+            seed,
+            y_true,
+            predictions,
+            n_train,
+            family,
+            test_fingerprint,
+            params,
+            artifacts,
+        )
+    )
+
+
+def record_json(
+    pipeline: str,
+    seed: int,
+    y_true: list[int],
+    predictions: list[int],
+    n_train: int = 100,
+    family: str = "hand-crafted",
+    test_fingerprint: str | None = None,
+    params: dict | None = None,
+    artifacts: dict | None = None,
+) -> dict[str, Any]:
+    """`make_record`'s record as the JSON object of its file."""
     metrics = classification_metrics(np.array(y_true), np.array(predictions), len(CLASSES))
     config = {
         "name": "fixed",
@@ -101,7 +131,12 @@ def full_artifacts(pipeline: str, y_true: list[int], predictions: list[int]) -> 
     return out
 
 
-def learning_curve_records() -> list[dict[str, Any]]:
+def write_json(path: Path, data: Any) -> None:
+    """A file of JSON as given: a record of a hand-made (or broken) shape."""
+    atomic_write_text(path, json.dumps(data, indent=1) + "\n")
+
+
+def learning_curve_records() -> list[Record]:
     """Three pipelines x two seeds x two training sizes on one 40-image test set per seed."""
     records = []
     for seed in (0, 1):

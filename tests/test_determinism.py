@@ -26,7 +26,7 @@ def run_once(tmp_path: Path, out: str) -> dict[str, dict]:
     )
     result = invoke("run", config, "--out", tmp_path / out, "-q")
     assert result.exit_code == 0, result.output
-    return {r["pipeline"]: r for r in load_records(tmp_path / out)}
+    return {r.pipeline: r for r in load_records(tmp_path / out)}
 
 
 def test_same_config_and_seed_give_identical_results(tmp_path: Path):
@@ -34,13 +34,13 @@ def test_same_config_and_seed_give_identical_results(tmp_path: Path):
     assert sorted(first) == ["cnn", "edges_svm", "hog_svm", "mlp", "raw_svm"]
     for name, a in first.items():
         b = second[name]
-        assert a["status"] == "ok", a.get("error")
-        assert a["predictions"] == b["predictions"], name
-        assert a["accuracy"] == b["accuracy"] and a["macro_f1"] == b["macro_f1"], name
-        assert a["confusion_matrix"] == b["confusion_matrix"], name
-        assert a["dataset"]["fingerprint"] == b["dataset"]["fingerprint"]
-        assert {k: v for k, v in a.items() if k not in VOLATILE} == {
-            k: v for k, v in b.items() if k not in VOLATILE
+        assert a.status == "ok", a.error
+        assert a.predictions == b.predictions, name
+        assert a.accuracy == b.accuracy and a.macro_f1 == b.macro_f1, name
+        assert a.confusion_matrix == b.confusion_matrix, name
+        assert a.dataset.fingerprint == b.dataset.fingerprint
+        assert {k: v for k, v in a.to_json().items() if k not in VOLATILE} == {
+            k: v for k, v in b.to_json().items() if k not in VOLATILE
         }, name
     # The learned pipelines really learned something (the check is not vacuous).
-    assert first["cnn"]["accuracy"] > 0.2 and first["mlp"]["accuracy"] > 0.2
+    assert first["cnn"].accuracy > 0.2 and first["mlp"].accuracy > 0.2

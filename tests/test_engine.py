@@ -132,10 +132,10 @@ def test_nan_loss_is_a_failed_job_under_both(tmp_path: Path, command: str):
     result = invoke(command, config, "--out", out, "-q")
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    records = {r["pipeline"]: r for r in load_records(out)}
-    assert records["cnn"]["status"] == "failed" and records["cnn"]["error_kind"] == "run"
-    assert "training loss became nan" in records["cnn"]["error"]
-    assert records["raw_svm"]["status"] == "ok" and records["raw_svm"]["accuracy"] > 0.5
+    records = {r.pipeline: r for r in load_records(out)}
+    assert records["cnn"].status == "failed" and records["cnn"].error_kind == "run"
+    assert "training loss became nan" in records["cnn"].error
+    assert records["raw_svm"].status == "ok" and records["raw_svm"].accuracy > 0.5
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -150,11 +150,11 @@ def test_a_bug_in_one_job_exits_3_and_the_others_go_on(tmp_path: Path, command, 
     out = tmp_path / "runs"
     result = invoke(command, write_config(tmp_path / "c.yaml", data), "--out", out, "-q")
     assert result.exit_code == 3, result.output
-    records = {r["pipeline"]: r for r in load_records(out)}
-    assert records["edges_svm"]["status"] == "failed"
-    assert records["edges_svm"]["error_kind"] == "internal"
-    assert "ZeroDivisionError" in records["edges_svm"]["error"]
-    assert records["raw_svm"]["status"] == "ok"
+    records = {r.pipeline: r for r in load_records(out)}
+    assert records["edges_svm"].status == "failed"
+    assert records["edges_svm"].error_kind == "internal"
+    assert "ZeroDivisionError" in records["edges_svm"].error
+    assert records["raw_svm"].status == "ok"
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -202,4 +202,4 @@ def test_version_1_records_stay_readable(tmp_path: Path):
     path = tmp_path / "cnn-abc.json"
     path.write_text(json.dumps(old))
     record = read_record(path)
-    assert record is not None and record["error_kind"] == "run"
+    assert record is not None and record.error_kind == "run"

@@ -78,10 +78,10 @@ def test_init_config_runs_end_to_end(tmp_path: Path):
     small = ["--set", "pipelines.cnn.params.epochs=1", "--set", "pipelines.mlp.params.epochs=1"]
     result = invoke("run", out, "--out", runs, "-q", *small)
     assert result.exit_code == 0, result.output
-    records = {r["pipeline"]: r for r in load_records(runs)}
+    records = {r.pipeline: r for r in load_records(runs)}
     assert set(records) == {"raw_svm", "hog_svm", "cnn", "mlp"}
-    assert all(r["status"] == "ok" for r in records.values())
-    assert records["raw_svm"]["accuracy"] == 1.0  # two shades apart: trivially separable
+    assert all(r.status == "ok" for r in records.values())
+    assert records["raw_svm"].accuracy == 1.0  # two shades apart: trivially separable
 
 
 def test_init_scenes_without_a_folder_loads(tmp_path: Path):
@@ -151,7 +151,7 @@ def test_bundled_compare_runs_by_name_on_a_small_setting(tmp_path: Path):
     small = ["--set", "dataset.n_per_class=10", "--set", "pipelines=[raw_svm]"]
     result = invoke("run", "compare", "--out", runs, "-q", *small)
     assert result.exit_code == 0, result.output
-    assert [r["config_name"] for r in load_records(runs)] == ["compare"]
+    assert [r.config_name for r in load_records(runs)] == ["compare"]
 
 
 def test_a_description_is_the_first_sentence_of_the_opening_comment(tmp_path: Path):

@@ -74,7 +74,7 @@ def assert_only_whole_records(folder: Path) -> list[dict]:
     records = []
     for path in sorted(folder.rglob("*.json")):
         data = json.loads(path.read_text())  # raises on a torn file
-        assert read_record(path) == data and data["status"] == "ok", path
+        assert read_record(path).to_json() == data and data["status"] == "ok", path
         records.append(data)
     assert len(load_records(folder)) == len(records)
     return records

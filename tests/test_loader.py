@@ -235,10 +235,10 @@ def test_every_pipeline_of_a_run_sees_the_same_split(write_config, tmp_path):
     records = list(run_jobs(expand_jobs(load_config(path)), tmp_path / "out"))
     assert len(records) == 6
     for seed in (4, 5):
-        same = [r for r in records if r["seed"] == seed]
-        assert len({r["dataset"]["fingerprint"] for r in same}) == 1
-        assert all(r["y_true"] == same[0]["y_true"] for r in same)
-    assert records[0]["dataset"]["fingerprint"] != records[3]["dataset"]["fingerprint"]
+        same = [r for r in records if r.seed == seed]
+        assert len({r.dataset.fingerprint for r in same}) == 1
+        assert all(r.y_true == same[0].y_true for r in same)
+    assert records[0].dataset.fingerprint != records[3].dataset.fingerprint
 
 
 def test_mnist_t10k(mnist_dir):

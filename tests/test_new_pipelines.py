@@ -38,16 +38,16 @@ def test_runner_records_dimension_fit_time_and_kernel_bank(tmp_path) -> None:
         f"  - name: sift_bovw_svm\n    params: {json.dumps(SMALL['sift_bovw_svm'])}\n"
         "  - name: kernels_svm\n    params: {bank: {bank: [blur, sobel_x], grid: 2}}\n"
     )
-    records = {r["pipeline"]: r for r in run_jobs(expand_jobs(load_config(config)), tmp_path)}
+    records = {r.pipeline: r for r in run_jobs(expand_jobs(load_config(config)), tmp_path)}
     sift, bank = records["sift_bovw_svm"], records["kernels_svm"]
-    assert sift["status"] == bank["status"] == "ok"
-    assert sift["feature_dim"] == 16 * (1 + 4)  # levels (1, 2)
-    assert bank["feature_dim"] == 5 * 2 * 2 * 2 * 3  # kernels x stats x grid^2 x channels
-    assert sift["fit_seconds"] > 0 and bank["fit_seconds"] > 0
-    assert sift["kernels"] is None
-    assert list(bank["kernels"]) == ["box3", "box5", "gaussian3", "gaussian5", "sobel_x"]
+    assert sift.status == bank.status == "ok"
+    assert sift.feature_dim == 16 * (1 + 4)  # levels (1, 2)
+    assert bank.feature_dim == 5 * 2 * 2 * 2 * 3  # kernels x stats x grid^2 x channels
+    assert sift.fit_seconds > 0 and bank.fit_seconds > 0
+    assert sift.kernels is None
+    assert list(bank.kernels) == ["box3", "box5", "gaussian3", "gaussian5", "sobel_x"]
     np.testing.assert_array_equal(
-        bank["kernels"]["gaussian3"], [[1, 2, 1], [2, 4, 2], [1, 2, 1]] / np.float32(16)
+        bank.kernels["gaussian3"], [[1, 2, 1], [2, 4, 2], [1, 2, 1]] / np.float32(16)
     )
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from featcmp.cli import app
-from featcmp.records import SCHEMA_VERSION, write_record
+from featcmp.records import SCHEMA_VERSION
 from featcmp.report.paper import SECTIONS, results_markdown
+from tests.reportdata import write_json
 
 
 def write(folder: Path, config: str, row: str, acc: float, n_train: int, own: bool) -> None:
@@ -34,7 +35,7 @@ def write(folder: Path, config: str, row: str, acc: float, n_train: int, own: bo
         "fit_seconds": 100.0,
         "predict_seconds": 20.0,
     }
-    write_record(folder / config / f"{row}.json", record)
+    write_json(folder / config / f"{row}.json", record)
 
 
 def test_published_next_to_ours_on_the_published_protocol(tmp_path):

@@ -169,7 +169,7 @@ def test_linear_kernel_solver_is_recorded():
         }
     )
     record = run_job(Job(cfg, cfg.pipelines[0], 0), load_dataset(cfg.dataset, 0))
-    assert record["solver"] == "LinearSVC"
+    assert record.solver == "LinearSVC"
 
 
 def test_lecture_edge_kernel_is_eight_and_minus_one():

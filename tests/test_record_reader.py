@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from featcmp.cli import app
-from featcmp.records import SCHEMA_VERSION, Unreadable, read_one, read_records, write_record
+from featcmp.records import SCHEMA_VERSION, Unreadable, read_one, read_records
 from featcmp.report.regression import Baseline, BaselineRow, check_against, current_rows
 from featcmp.run import sweep as sw
 from featcmp.run.jobs import load_jobs
+from tests.reportdata import write_json
 
 runner = CliRunner()
 
@@ -35,14 +37,14 @@ def record(pipeline: str, seed: int, accuracy: float, **config) -> dict:
 
 def test_read_one_tells_not_a_record_from_unreadable(tmp_path):
     good = tmp_path / "good.json"
-    write_record(good, record("hog_svm", 0, 0.9))
+    write_json(good, record("hog_svm", 0, 0.9))
     truncated = tmp_path / "truncated.json"
     truncated.write_text(good.read_text()[:40])
     other = tmp_path / "other.json"
     other.write_text('{"anything": 1}')
     future = tmp_path / "future.json"
     future.write_text(json.dumps({**record("hog_svm", 0, 0.9), "schema": 99}))
-    assert read_one(good)["accuracy"] == 0.9
+    assert read_one(good).accuracy == 0.9
     assert read_one(other) is None and read_one(tmp_path / "absent.json") is None
     for path in (truncated, future):
         got = read_one(path)
@@ -56,7 +58,7 @@ def test_read_one_tells_not_a_record_from_unreadable(tmp_path):
 def test_check_names_an_unreadable_record_and_counts_it_missing(tmp_path):
     runs = tmp_path / "runs"
     for seed, acc in enumerate([0.90, 0.91]):
-        write_record(runs / "cfg" / f"hog_svm-{seed}.json", record("hog_svm", seed, acc))
+        write_json(runs / "cfg" / f"hog_svm-{seed}.json", record("hog_svm", seed, acc))
     (runs / "cfg" / "cnn-0.json").write_text('{"schema": 2, "id": "x", "pipe')
     baseline = Baseline(rows=[BaselineRow("digits", "hog_svm", 0.905, 0.02)])
     rows = check_against(runs, baseline)
@@ -74,7 +76,7 @@ def test_check_keeps_two_settings_of_a_pipeline_apart(tmp_path):
     runs = tmp_path / "runs"
     for C, acc in ((10, 0.95), (0.01, 0.40)):
         r = record("hog_svm", 0, acc, params={"svm": {"C": C}})
-        write_record(runs / "cfg" / f"hog_svm-{C}.json", r)
+        write_json(runs / "cfg" / f"hog_svm-{C}.json", r)
     rows = current_rows(runs)
     assert sorted(p for _, p in rows) == ["hog_svm [C=0.01]", "hog_svm [C=10]"]
     assert sorted(r.mean for r in rows.values()) == [0.40, 0.95]
@@ -102,7 +104,7 @@ def test_resume_reruns_a_job_whose_record_is_unreadable(tmp_path):
     assert [u.path for u in plan.unreadable] == [path]
     result = runner.invoke(app, ["run", str(config), "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "unreadable record" in result.output and read_one(path)["status"] == "ok"
+    assert "unreadable record" in result.output and read_one(path).status == "ok"
 
 
 def test_run_table_shows_two_settings_of_a_pipeline_as_two_rows(tmp_path):
@@ -119,3 +121,41 @@ def test_run_table_shows_two_settings_of_a_pipeline_as_two_rows(tmp_path):
     result = runner.invoke(app, ["sweep", *configs, "--out", str(tmp_path / "runs")])
     assert result.exit_code == 0, result.output
     assert "raw_svm [C=0.01]" in result.output and "raw_svm [C=10]" in result.output
+
+
+GOOD = {**record("hog_svm", 0, 0.5), "y_true": [0, 1, 1, 0], "predictions": [0, 1, 0, 1]}
+GOOD["dataset"] = {**GOOD["dataset"], "n_test": 4}
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"accuracy": True}, "accuracy: expected a number, got a boolean"),
+        ({"accuracy": 1.5}, "accuracy 1.5 is not in [0, 1]"),
+        ({"accuracy": float("nan")}, "accuracy nan is not in [0, 1]"),
+        ({"accuracy": 0.75}, "accuracy 0.75, but 0.5 of its predictions are right"),
+        ({"predictions": [0, 1]}, "2 predictions for 4 test labels (y_true)"),
+        ({"predictions": None}, "predictions missing beside the other"),
+        ({"dataset": {"name": "digits", "n_test": 5}}, "4 test labels (y_true), but n_test is 5"),
+        ({"status": "done"}, "status 'done', expected one of ok, failed"),
+        ({"seed": "0"}, "seed: expected an integer, got a string '0'"),
+        ({"dataset": {"n_test": 4}}, "missing key 'dataset.name'"),
+        ({"y_true": [0, 1, "1", 0]}, "y_true[2]: expected an integer"),
+    ],
+)
+def test_a_record_is_read_only_when_its_fields_agree(tmp_path, changes, reason):
+    path = tmp_path / "r.json"
+    write_json(path, GOOD)
+    assert read_one(path).accuracy == 0.5
+    write_json(path, {**GOOD, **changes})
+    got = read_one(path)
+    assert isinstance(got, Unreadable) and reason in got.reason, got
+
+
+def test_check_counts_a_record_that_fails_its_checks_as_missing(tmp_path):
+    runs = tmp_path / "runs"
+    write_json(runs / "cfg" / "good.json", GOOD)
+    write_json(runs / "cfg" / "bad.json", {**GOOD, "id": "other", "accuracy": "x"})
+    rows = check_against(runs, Baseline(rows=[]))
+    (missing,) = [r for r in rows if r.status == "MISSING"]
+    assert missing.pipeline == "cfg/bad.json" and "accuracy: expected a number" in missing.note

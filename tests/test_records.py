@@ -53,7 +53,7 @@ def run_records(tmp_path_factory):
 
 
 def test_record_schema(run_records):
-    _, records = run_records
+    records = [r.to_json() for r in run_records[1]]  # as the files hold them
     assert [r["pipeline"] for r in records] == ["raw_svm", "mlp"]
     for record in records:
         assert record.keys() >= TOP_KEYS
@@ -88,9 +88,10 @@ def test_records_on_disk_equal_returned(run_records):
     assert len(files) == 2
     on_disk = {r["id"]: r for r in (json.loads(f.read_text()) for f in files)}
     for record in records:
-        assert on_disk[record["id"]] == json.loads(json.dumps(record))
-        assert (out / "schema" / f"{record['pipeline']}-{record['id']}.json").exists()
-    assert sorted(r["id"] for r in load_records(out)) == sorted(on_disk)
+        assert on_disk[record.id] == json.loads(json.dumps(record.to_json()))
+        assert (out / "schema" / f"{record.pipeline}-{record.id}.json").exists()
+    by_id = {r.id: r for r in records}
+    assert {r.id: r for r in load_records(out)} == by_id  # read back as they were returned
 
 
 def test_failed_run_is_recorded_and_others_go_on(tmp_path):
@@ -108,9 +109,9 @@ def test_failed_run_is_recorded_and_others_go_on(tmp_path):
         }
     )
     failed, ok = run_jobs(expand_jobs(cfg), tmp_path)
-    assert failed["status"] == "failed" and failed["accuracy"] is None
-    assert "training loss became nan" in failed["error"]
-    assert ok["status"] == "ok"
+    assert failed.status == "failed" and failed.accuracy is None
+    assert "training loss became nan" in failed.error
+    assert ok.status == "ok"
     assert len(load_records(tmp_path)) == 2
 
 
@@ -156,18 +157,19 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path):
     assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["b.bin", "r.json"]
 
 
-def test_failed_write_keeps_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+def test_failed_write_keeps_the_old_file_and_no_temporary(run_records, tmp_path, monkeypatch):
     target = tmp_path / "r.json"
-    write_record(target, {"a": 1})
+    first, second = run_records[1]
+    write_record(target, first)
 
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
-        write_record(target, {"a": 2})
+        write_record(target, second)
     monkeypatch.undo()
-    assert json.loads(target.read_text()) == {"a": 1}
+    assert read_record(target) == first
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
 
@@ -176,8 +178,8 @@ def test_reader_ignores_temporaries_and_foreign_json(run_records, tmp_path):
     good = tmp_path / "good.json"
     write_record(good, records[0])
     (tmp_path / ".good.json.abc.tmp").write_text("{half")
-    (tmp_path / ".hidden.json").write_text(json.dumps(records[1]))
+    (tmp_path / ".hidden.json").write_text(json.dumps(records[1].to_json()))
     (tmp_path / "other.json").write_text('{"hello": 1}')
     (tmp_path / "broken.json").write_text("{not json")
     assert read_record(tmp_path / "other.json") is None
-    assert [r["id"] for r in load_records(tmp_path)] == [records[0]["id"]]
+    assert [r.id for r in load_records(tmp_path)] == [records[0].id]

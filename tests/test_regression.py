@@ -15,7 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from featcmp.cli import app
-from featcmp.records import SCHEMA_VERSION, write_record
+from featcmp.records import SCHEMA_VERSION
 from featcmp.report.regression import (
     Baseline,
     BaselineRow,
@@ -26,6 +26,7 @@ from featcmp.report.regression import (
     read_baseline,
     write_baseline,
 )
+from tests.reportdata import write_json
 
 runner = CliRunner()
 
@@ -54,7 +55,7 @@ def write_runs(folder: Path, table: dict[tuple[str, str], list[float | None]], *
     for (dataset, pipeline), accs in table.items():
         for seed, acc in enumerate(accs):
             r = record(dataset, pipeline, seed, acc, **kw)
-            write_record(folder / "cfg" / f"{r['id']}.json", r)
+            write_json(folder / "cfg" / f"{r['id']}.json", r)
     return folder
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from featcmp.records import SCHEMA_VERSION, write_record
+from featcmp.records import SCHEMA_VERSION, Record, write_record
 from featcmp.report.console import print_rows
 from featcmp.report.table import HEADERS, build_rows, markdown_table
 from featcmp.report.write import write_report
@@ -31,8 +31,24 @@ def record(
     fit: float = 1.0,
     dim: int = 64,
     status: str = "ok",
-) -> dict:
+) -> Record:
     """A hand-written record with exactly the fields the reporter reads."""
+    return Record.from_json(
+        record_json(pipeline, accuracy, dataset, n_train, seed, family, fit, dim, status)
+    )
+
+
+def record_json(
+    pipeline: str,
+    accuracy: float | None,
+    dataset: str,
+    n_train: int,
+    seed: int,
+    family: str,
+    fit: float,
+    dim: int,
+    status: str,
+) -> dict:
     return {
         "schema": SCHEMA_VERSION,
         "id": f"{next(_counter):012x}",
@@ -121,7 +137,7 @@ def test_markdown_table_cells():
 @pytest.fixture
 def record_dir(tmp_path: Path) -> Path:
     for r in RECORDS:
-        write_record(tmp_path / r["dataset"]["name"] / f"{r['pipeline']}-{r['id']}.json", r)
+        write_record(tmp_path / r.dataset.name / f"{r.pipeline}-{r.id}.json", r)
     return tmp_path
 
 

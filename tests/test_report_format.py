@@ -25,7 +25,7 @@ def runs(tmp_path: Path) -> Path:
         hog = make_record("hog_svm", seed, Y, [*Y[:-1], 0])
         cnn = make_record("cnn", seed, Y, [0] * len(Y), family="learned")
         for record in (hog, cnn):
-            write_record(out / "fixed" / f"{record['pipeline']}-{seed}.json", record)
+            write_record(out / "fixed" / f"{record.pipeline}-{seed}.json", record)
     return out
 
 

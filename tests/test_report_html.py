@@ -21,7 +21,7 @@ from featcmp.report.significance import compare_pipelines
 from featcmp.report.table import build_rows
 from featcmp.report.write import write_report
 from tests.browser import Browser, find_browser
-from tests.reportdata import learning_curve_records
+from tests.reportdata import learning_curve_records, make_record, write_json
 
 PLOT_KINDS = {"accuracy", "learning-curve", "confusion", "kernels", "hog", "misclassified"}
 
@@ -30,7 +30,7 @@ PLOT_KINDS = {"accuracy", "learning-curve", "confusion", "kernels", "hog", "misc
 def report_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     for r in learning_curve_records():
-        write_record(root / "fixed" / f"{r['id']}.json", r)
+        write_record(root / "fixed" / f"{r.id}.json", r)
     write_report(root)
     return root
 
@@ -126,10 +126,11 @@ def test_report_html_renders_in_a_real_browser(report_dir, tmp_path_factory):
 def test_records_without_artifacts_or_predictions_still_report(tmp_path):
     # Records from before artifacts existed, or a run whose predictions were dropped: the
     # pictures that need them are left out, the rest of the report stands.
-    for r in learning_curve_records():
+    for record in learning_curve_records():
+        r = record.to_json()
         del r["artifacts"], r["predictions"], r["y_true"]
         r["dataset"].pop("test_fingerprint")
-        write_record(tmp_path / "old" / f"{r['id']}.json", r)
+        write_json(tmp_path / "old" / f"{r['id']}.json", r)
     write_report(tmp_path)
     html = (tmp_path / "report.html").read_text()
     assert set(figures(html).values()) == {"accuracy", "learning-curve", "confusion"}
@@ -163,8 +164,8 @@ def test_the_page_leads_with_the_verdict_then_the_headline_plot(report_dir):
 
 def test_headline_is_the_accuracy_bars_where_no_learning_curve_ran(tmp_path):
     for r in learning_curve_records():
-        if r["dataset"]["n_train"] == 200:
-            write_record(tmp_path / "one" / f"{r['id']}.json", r)
+        if r.n_train == 200:
+            write_record(tmp_path / "one" / f"{r.id}.json", r)
     write_report(tmp_path)
     html = (tmp_path / "report.html").read_text()
     assert re.search(r'<figure id="[^"]+" data-kind="([^"]+)"', html).group(1) == "accuracy"
@@ -203,9 +204,9 @@ def test_one_colour_per_pipeline_cool_for_hand_crafted_warm_for_learned(report_d
 
 
 def test_per_class_accuracy_from_the_summed_confusion_matrices(report_dir):
-    records = [r for r in unique_runs(load_records(report_dir)) if r["pipeline"] == "hog_svm"]
-    at_top = [r for r in records if r["dataset"]["n_train"] == 200]
-    cm = np.sum([r["confusion_matrix"] for r in at_top], axis=0)
+    records = [r for r in unique_runs(load_records(report_dir)) if r.pipeline == "hog_svm"]
+    at_top = [r for r in records if r.n_train == 200]
+    cm = np.sum([r.confusion_matrix for r in at_top], axis=0)
     expected = [f"{cm[i, i] / cm[i].sum():.3f}" for i in range(4)]
     html = (report_dir / "report.html").read_text()
     section = html[html.index('id="per-class"') : html.index('id="significance"')]
@@ -245,7 +246,8 @@ def test_confusion_labels_keep_apart_for_many_classes():
     names = [f"a long class name {i}" for i in range(40)]
     rng = np.random.default_rng(0)
     cm = (np.eye(40) * 20 + rng.integers(0, 3, (40, 40))).tolist()
-    png = confusion_matrices({"cnn": [{"confusion_matrix": cm}]}, names, {"cnn": "#E8772E"})
+    record = replace(make_record("cnn", 0, [0], [0]), confusion_matrix=cm)
+    png = confusion_matrices({"cnn": [record]}, names, {"cnn": "#E8772E"})
     img = Image.open(io.BytesIO(png))
     assert img.width < 1300 and img.height < 1300  # drawn at a size a page shows unscaled
     assert short_label(names[0]) == "a long clas…" and short_label("car") == "car"

@@ -4,14 +4,15 @@ the critical-difference diagram across datasets, and unreadable records named.""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
-from featcmp.records import write_record
+from featcmp.records import Record, write_record
 from featcmp.report.settings import compared_on_test_set, label_settings
 from featcmp.report.significance import compare_pipelines
 from featcmp.report.table import build_rows
 from featcmp.report.write import write_report
-from tests.reportdata import make_record
+from tests.reportdata import make_record, write_json
 
 Y = [0, 1, 2, 3] * 10  # 40 test images
 
@@ -20,18 +21,18 @@ def wrong(n: int) -> list[int]:
     return [(t + 1) % 4 if i < n else t for i, t in enumerate(Y)]
 
 
-def hog(c: float, pred: list[int], seed: int = 0, **kw) -> dict:
+def hog(c: float, pred: list[int], seed: int = 0, **kw) -> Record:
     r = make_record("hog_svm", seed, Y, pred, params={"svm": {"C": c}}, **kw)
-    return {**r, "id": f"{r['id']}-C{c}"}
+    return replace(r, id=f"{r.id}-C{c}")
 
 
-def on(dataset: str, r: dict) -> dict:
-    return {**r, "id": f"{r['id']}-{dataset}", "dataset": {**r["dataset"], "name": dataset}}
+def on(dataset: str, r: Record) -> Record:
+    return replace(r, id=f"{r.id}-{dataset}", dataset=replace(r.dataset, name=dataset))
 
 
-def save(root: Path, records: list[dict]) -> None:
+def save(root: Path, records: list[Record]) -> None:
     for r in records:
-        write_record(root / "fixed" / f"{r['id']}.json", r)
+        write_record(root / "fixed" / f"{r.id}.json", r)
 
 
 def test_two_settings_of_one_pipeline_are_two_rows():
@@ -67,11 +68,11 @@ def test_mcnemar_never_pairs_different_test_sets():
 
 def test_settings_compared_on_the_test_set_are_flagged():
     grid = [  # a grid labels its points; the registry name shows they are one pipeline
-        {**hog(c, wrong(n)), "pipeline": f"hog_svm.C-{c}", "registry_name": "hog_svm"}
+        replace(hog(c, wrong(n)), pipeline=f"hog_svm.C-{c}", registry_name="hog_svm")
         for c, n in ((10, 2), (0.01, 20))
     ]
     assert compared_on_test_set(grid) == {("scenes", 100, "hog_svm")}
-    chosen_on_validation = [{**r, "selection": {"method": "cv"}} for r in grid]
+    chosen_on_validation = [replace(r, selection={"method": "cv"}) for r in grid]
     assert compared_on_test_set(chosen_on_validation) == set()
     other_sets = [hog(10, wrong(2), test_fingerprint="A"), hog(1, wrong(2), test_fingerprint="B")]
     assert compared_on_test_set(other_sets) == set()
@@ -161,3 +162,46 @@ def test_featcmp_report_names_a_truncated_record_and_exits_zero(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"{tmp_path / 'fixed' / 'lost.json'}: unreadable record" in result.stderr
     assert (tmp_path / "report.md").exists()
+
+
+def bad(r: Record, **changes) -> dict:
+    """`r` as its file holds it, with `changes` that no run would write."""
+    return {**r.to_json(), **changes}
+
+
+BAD_RECORDS = {  # file name: (what the file holds, what stderr says)
+    "text-accuracy": (
+        bad(make_record("cnn", 1, Y, Y, family="learned"), accuracy="high"),
+        "accuracy: expected a number, got a string 'high'",
+    ),
+    "short-predictions": (
+        bad(make_record("cnn", 2, Y, Y, family="learned"), predictions=Y[:-3]),
+        "37 predictions for 40 test labels (y_true)",
+    ),
+    "disagreeing-accuracy": (
+        bad(make_record("cnn", 3, Y, wrong(10), family="learned"), accuracy=0.95),
+        "accuracy 0.95, but 0.75 of its predictions are right",
+    ),
+}
+
+
+def test_records_whose_numbers_cannot_be_true_are_named_and_left_out(tmp_path):
+    from typer.testing import CliRunner
+
+    from featcmp.cli import app
+
+    save(tmp_path, [hog(10, wrong(4)), make_record("cnn", 0, Y, Y, family="learned")])
+    for name, (data, _) in BAD_RECORDS.items():
+        write_json(tmp_path / "fixed" / f"{name}.json", data)
+    result = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    named = [line for line in result.stderr.splitlines() if "unreadable record" in line]
+    assert len(named) == len(BAD_RECORDS)
+    for name, (_, reason) in BAD_RECORDS.items():
+        line = next(line for line in named if f"{name}.json" in line)
+        assert reason in line and line.endswith("left out of the report"), line
+    md = (tmp_path / "report.md").read_text()
+    cnn = next(line for line in md.splitlines() if line.startswith("| scenes | cnn |"))
+    assert cnn.split("|")[5].strip() == "1"  # the one good cnn run; the bad three left out
+    for name in BAD_RECORDS:
+        assert f"{name}.json" in md  # the report names them too

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -25,7 +26,7 @@ def test_mean_and_sample_std_over_seeds():
         make_record("hog_svm", seed, Y, predictions_with_errors(wrong))
         for seed, wrong in ((0, 4), (1, 2), (2, 0))
     ]
-    failed = {**make_record("hog_svm", 3, Y, Y), "status": "failed", "accuracy": None}
+    failed = replace(make_record("hog_svm", 3, Y, Y), status="failed", accuracy=None)
     (row,) = build_rows([*records, failed])
     assert row.runs == 3 and row.failed == 1
     assert row.accuracy_mean == pytest.approx(0.9)

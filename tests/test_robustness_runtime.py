@@ -44,10 +44,10 @@ def test_nan_loss_marks_the_run_failed_and_the_others_go_on(tmp_path: Path):
     failed = [line for line in result.stderr.splitlines() if line.startswith("FAILED")]
     assert len(failed) == 1 and "nan/cnn seed 0" in failed[0], result.stderr
     assert "training loss became nan at epoch 1; lower lr" in failed[0]
-    records = {r["pipeline"]: r for r in load_records(out)}
-    assert records["cnn"]["status"] == "failed" and records["cnn"]["accuracy"] is None
-    assert "training loss became nan" in records["cnn"]["error"]
-    assert records["raw_svm"]["status"] == "ok" and records["raw_svm"]["accuracy"] > 0.5
+    records = {r.pipeline: r for r in load_records(out)}
+    assert records["cnn"].status == "failed" and records["cnn"].accuracy is None
+    assert "training loss became nan" in records["cnn"].error
+    assert records["raw_svm"].status == "ok" and records["raw_svm"].accuracy > 0.5
 
 
 def test_nan_loss_is_a_run_error_in_the_estimator():
@@ -111,7 +111,7 @@ def test_torch_allocation_failure_marks_the_run_failed(tmp_path: Path, monkeypat
     failed = [line for line in result.stderr.splitlines() if line.startswith("FAILED")]
     assert len(failed) == 1 and "/cnn seed 0: cnn: ran out of memory" in failed[0], result.stderr
     [record] = load_records(tmp_path / "runs")
-    assert record["status"] == "failed"
+    assert record.status == "failed"
 
 
 def unwritable_dir(tmp_path: Path) -> Path:

@@ -77,14 +77,14 @@ def test_the_test_set_never_reaches_the_selection(spy, tmp_path, select):
     # After the search, the chosen pipeline is scored once on the test set.
     after = [X for inside, X in spy if not inside]
     assert len(after) == 1 and np.array_equal(after[0], data.X_test)
-    assert record["status"] == "ok" and len(record["predictions"]) == len(data.y_test)
+    assert record.status == "ok" and len(record.predictions) == len(data.y_test)
 
 
 def test_the_record_keeps_candidates_scores_and_choice(tmp_path):
     cfg = parse_config(config(SELECT))
     (job,) = expand_jobs(cfg)
     record = run_job(job, load_dataset(cfg.dataset, job.seed))
-    sel = record["selection"]
+    sel = record.selection
     assert (sel["method"], sel["folds"], sel["search"]) == ("cv", 3, "grid")
     assert [c["params"] for c in sel["candidates"]] == [
         {"svm.C": 0.01, "hog.orientations": 6},
@@ -98,7 +98,7 @@ def test_the_record_keeps_candidates_scores_and_choice(tmp_path):
     best = max(sel["candidates"], key=lambda c: c["mean_score"])
     assert sel["chosen"] == best["params"] and sel["best_score"] == best["mean_score"]
     assert sel["chosen"]["svm.C"] == 10  # C=0.01 underfits 10 classes badly
-    assert record["config"]["pipeline"]["select"]["cv"] == 3
+    assert record.config["pipeline"]["select"]["cv"] == 3
 
 
 def test_the_report_shows_one_row_for_the_selected_pipeline(tmp_path):
@@ -111,7 +111,7 @@ def test_the_report_shows_one_row_for_the_selected_pipeline(tmp_path):
     assert outcome.failed == 0
     rows, _ = write_report(out)
     assert [(r.pipeline, r.runs) for r in rows] == [("hog_svm", 2)]
-    records = [r for r in outcome.records if r["selection"]]
+    records = [r for r in outcome.records if r.selection]
     assert len(records) == 2 and exploratory_rows(records) == set()
     assert "exploratory" not in (out / "report.md").read_text().split("## ")[1]
 
@@ -142,7 +142,7 @@ def test_halving_search_chooses_on_the_training_split():
     cfg = parse_config(raw)
     (job,) = expand_jobs(cfg)
     data = load_dataset(cfg.dataset, job.seed)
-    sel = run_job(job, data)["selection"]
+    sel = run_job(job, data).selection
     assert sel["search"] == "halving" and len(sel["candidates"]) == 4
     # Successive halving: the survivors were scored on more training images than the rest.
     sizes = {c["params"]["svm.C"]: c["n_samples"] for c in sel["candidates"]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from featcmp.data.loader import load_dataset
 from featcmp.errors import RunError
 from featcmp.features.hog import HOGFeatures
 from featcmp.models.svm import SVM, ScaleWarning
-from featcmp.records import load_records
+from featcmp.records import SCHEMA_VERSION, DatasetSummary, Record, load_records
 from featcmp.run import cache as feature_cache
 from featcmp.run import sweep as sw
 from featcmp.run.jobs import load_jobs
@@ -100,8 +101,8 @@ def test_retry_failed_reruns_only_failed_runs(tmp_path, fits):
     plan, outcome = sweep([missing, ok], out, on_record=lambda j, r: seen.append(r))
     # The missing dataset fails its run with its one-line error; the other config still runs.
     assert outcome.ran == 3 and outcome.failed == 1 and len(fits) == 2
-    (failed,) = [r for r in seen if r["status"] == "failed"]
-    assert "nope" in failed["error"] and "not found" in failed["error"]
+    (failed,) = [r for r in seen if r.status == "failed"]
+    assert "nope" in failed.error and "not found" in failed.error
     assert json.loads(next((out / "missing").glob("*.json")).read_text())["status"] == "failed"
     plan, outcome = sweep([missing, ok], out)
     assert outcome.ran == 0 and len(plan.failed_before) == 1
@@ -134,10 +135,10 @@ def test_cache_hit_skips_extraction(tmp_path, extractions):
     assert first > 0 and feature_cache.usage(cache_dir)[0] == 2  # train and test features
     sweep([cfg], tmp_path / "two", feature_cache=cache_dir)
     assert len(extractions) == first  # nothing extracted again
-    one, two = (sorted(load_records(tmp_path / d), key=lambda r: r["id"]) for d in ("one", "two"))
-    assert [r["predictions"] for r in one] == [r["predictions"] for r in two]
+    one, two = (sorted(load_records(tmp_path / d), key=lambda r: r.id) for d in ("one", "two"))
+    assert [r.predictions for r in one] == [r.predictions for r in two]
     # The cache is invisible in the record: artifacts read the fitted extractor itself.
-    assert all(("hog_samples" in r["artifacts"]) == (r["pipeline"] == "hog_svm") for r in two)
+    assert all((r.artifacts.hog_samples is not None) == (r.pipeline == "hog_svm") for r in two)
     # Other extractor parameters are other features: a miss, then cached too.
     other = write_config(
         tmp_path,
@@ -209,24 +210,27 @@ def test_record_names_the_solver_that_ran(tmp_path):
     cfg = write_config(tmp_path, "s", pipelines=[{"name": "raw_svm", "params": params}])
     sweep([cfg], tmp_path / "runs")
     (record,) = load_records(tmp_path / "runs")
-    assert record["status"] == "ok" and record["solver"] == "Nystroem+TorchLinearSVM"
-    assert record["learned_params"] == 10 * 80 + 10
+    assert record.status == "ok" and record.solver == "Nystroem+TorchLinearSVM"
+    assert record.learned_params == 10 * 80 + 10
 
 
 def test_progress_lines_without_a_terminal(capsys):
-    record = {
-        "config_name": "c",
-        "pipeline": "hog_svm",
-        "seed": 0,
-        "status": "ok",
-        "accuracy": 0.5,
-        "fit_seconds": 1.0,
-        "solver": "SVC",
-        "train_size": None,
-    }
+    record = Record(
+        schema=SCHEMA_VERSION,
+        id="x",
+        config_name="c",
+        pipeline="hog_svm",
+        seed=0,
+        status="ok",
+        accuracy=0.5,
+        dataset=DatasetSummary("digits"),
+        config={},
+        fit_seconds=1.0,
+        solver="SVC",
+    )
     with SweepProgress(2, rich=False) as progress:
         progress.update(record)
-        progress.update({**record, "status": "failed", "error": "boom"})
+        progress.update(replace(record, status="failed", error="boom"))
     lines = capsys.readouterr().err.splitlines()
     assert lines[0].startswith("[1/2 ") and "left]" in lines[0] and "ok      c/hog_svm" in lines[0]
     assert (

@@ -38,7 +38,7 @@ def write_config(folder: Path) -> Path:
 
 
 def essentials(out: Path) -> list[tuple]:
-    return sorted(tuple(str(r[k]) for k in KEYS) for r in load_records(out))
+    return sorted(tuple(str(getattr(r, k)) for k in KEYS) for r in load_records(out))
 
 
 def test_local_cluster_gives_the_same_records(tmp_path):

@@ -19,6 +19,7 @@ import typer
 from featcmp import progress as bars
 from featcmp.cli.errors import INTERNAL_ERROR, JOB_FAILED
 from featcmp.errors import FeatcmpError
+from featcmp.records import Record
 
 SetOption = Annotated[
     list[str] | None,
@@ -105,7 +106,7 @@ def run_batch(
     def on_record(job, record) -> None:
         if not quiet:
             progress.update(record)
-        elif record["status"] != "ok":
+        elif record.status != "ok":
             typer.echo(run_line(record), err=True)
 
     with warnings.catch_warnings(), progress:
@@ -128,15 +129,15 @@ def run_batch(
         raise typer.Exit(JOB_FAILED)
 
 
-def _print_table(records: list[dict], configs: list[Path]) -> None:
+def _print_table(records: list[Record], configs: list[Path]) -> None:
     from featcmp.report.console import print_rows
     from featcmp.report.settings import label_settings
     from featcmp.report.table import build_rows
 
     if not records:
         return
-    names = sorted({r["config_name"] for r in records})
-    datasets = sorted({r["dataset"]["name"] for r in records})
+    names = sorted({r.config_name for r in records})
+    datasets = sorted({r.dataset.name for r in records})
     # Two settings of one pipeline (a grid, two configs) are two rows, as in the report.
     rows = build_rows(label_settings(records))
     print_rows(rows, title=f"{', '.join(names)} on {', '.join(datasets)}")

@@ -11,21 +11,20 @@
 from __future__ import annotations
 
 import statistics
-from typing import Any
 
+from featcmp.records import Record
 from featcmp.report.stats import Interval, corrected_resampled_t, t_interval, wilson
 
 
-def n_test_of(record: dict[str, Any]) -> int:
-    ds = record.get("dataset") or {}
-    return int(ds.get("n_test") or len(record.get("y_true") or []))
+def n_test_of(record: Record) -> int:
+    return record.dataset.n_test or len(record.y_true or [])
 
 
-def accuracy_interval(runs: list[dict[str, Any]]) -> Interval | None:
+def accuracy_interval(runs: list[Record]) -> Interval | None:
     """`runs`: the succeeded records of one row (one setting, one training size)."""
     if not runs:
         return None
-    accs = [float(r["accuracy"]) for r in runs]
+    accs = [float(r.accuracy) for r in runs if r.accuracy is not None]  # all: they succeeded
     sizes = [n_test_of(r) for r in runs]
     if all(sizes):
         n_test = round(statistics.fmean(sizes))
@@ -35,11 +34,11 @@ def accuracy_interval(runs: list[dict[str, Any]]) -> Interval | None:
         one_set = None
     if len(runs) == 1:
         return one_set
-    tests = {(r.get("dataset") or {}).get("test_fingerprint") for r in runs}
+    tests = {r.dataset.test_fingerprint for r in runs}
     shared = len(tests) < len(runs) and None not in tests
     if shared and one_set is not None:
         return Interval(one_set.low, one_set.high, f"Wilson, {len(runs)} seeds on one test set")
-    n_train = int((runs[0].get("dataset") or {}).get("n_train") or 0)
+    n_train = runs[0].n_train
     if one_set is None or n_train <= 0:
         t = t_interval(accs)
         return Interval(max(0.0, t.low), min(1.0, t.high), t.method)

@@ -7,8 +7,8 @@ import json
 import re
 from collections.abc import Sequence
 from html import escape
-from typing import Any
 
+from featcmp.records import Record
 from featcmp.report.perclass import per_class_tables
 from featcmp.report.plots import Plot, headline_plots, pipeline_colours
 from featcmp.report.runs import fingerprint_table, run_order, run_table, version_table
@@ -18,7 +18,7 @@ from featcmp.report.significance import (
     PairResult,
     significance_cells,
 )
-from featcmp.report.table import HEADERS, Row, group_key, row_cells
+from featcmp.report.table import HEADERS, Row, group_records, row_cells
 
 STYLE = r"""
 body { font-family: system-ui, sans-serif; margin: 1em auto; max-width: 1200px; color: #222;
@@ -139,8 +139,8 @@ def table_html(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return f'<div class="wide">{table}</div>'
 
 
-def config_anchor(record: dict[str, Any]) -> str:
-    return f"config-{record['id']}"
+def config_anchor(record: Record) -> str:
+    return f"config-{record.id}"
 
 
 def swatch(pipeline: str, colours: dict[str, str]) -> Html:
@@ -178,11 +178,11 @@ def headline_pairs(pairs: list[PairResult]) -> list[PairResult]:
     return [p for p in pairs if p.n_train == largest[p.dataset]]
 
 
-def configs_html(records: list[dict[str, Any]]) -> str:
+def configs_html(records: list[Record]) -> str:
     parts = []
     for r in sorted(records, key=run_order):
-        text = json.dumps(r.get("config", {}), indent=1, sort_keys=True)
-        summary = f"{r.get('config_name', '')}/{r['pipeline']}-{r['id']} (seed {r['seed']})"
+        text = json.dumps(r.config, indent=1, sort_keys=True)
+        summary = f"{r.name} (seed {r.seed})"
         parts.append(
             f'<details id="{escape(config_anchor(r))}"><summary>{escape(summary)}</summary>'
             f"<pre>{escape(text)}</pre></details>"
@@ -190,20 +190,18 @@ def configs_html(records: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def config_links(records: list[dict[str, Any]]) -> Html:
+def config_links(records: list[Record]) -> Html:
     """Links to the resolved configs of `records`, one per seed."""
     links = [
-        f'<a href="#{escape(config_anchor(r))}">seed {escape(str(r["seed"]))}</a>'
+        f'<a href="#{escape(config_anchor(r))}">seed {escape(str(r.seed))}</a>'
         for r in sorted(records, key=run_order)
     ]
     return Html(" ".join(links))
 
 
-def accuracy_html(rows: list[Row], records: list[dict[str, Any]], colours: dict[str, str]) -> str:
+def accuracy_html(rows: list[Row], records: list[Record], colours: dict[str, str]) -> str:
     """The accuracy table, each row linked to the resolved configs of its runs."""
-    by_row: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
-    for r in records:
-        by_row.setdefault(group_key(r), []).append(r)
+    by_row = group_records(records)
     cells = []
     for row in rows:
         first, pipeline, *rest = row_cells(row)
@@ -212,7 +210,7 @@ def accuracy_html(rows: list[Row], records: list[dict[str, Any]], colours: dict[
     return table_html([*HEADERS, "resolved configs"], cells)
 
 
-def per_class_html(records: list[dict[str, Any]], colours: dict[str, str]) -> str:
+def per_class_html(records: list[Record], colours: dict[str, str]) -> str:
     tables = per_class_tables(records)
     if not tables:
         return "<p>No run record holds a confusion matrix.</p>"
@@ -231,10 +229,10 @@ def per_class_html(records: list[dict[str, Any]], colours: dict[str, str]) -> st
     return "".join(parts)
 
 
-def runs_html(records: list[dict[str, Any]]) -> str:
+def runs_html(records: list[Record]) -> str:
     """The runs table with each record name linked to its resolved config."""
     headers, rows = run_table(records)
-    anchors = {f"{r.get('config_name', '')}/{r['pipeline']}-{r['id']}": r for r in records}
+    anchors = {r.name: r for r in records}
     linked = []
     for row in rows:
         r = anchors.get(row[0])
@@ -243,7 +241,7 @@ def runs_html(records: list[dict[str, Any]]) -> str:
     return table_html(headers, linked)
 
 
-def summary_line(rows: list[Row], records: list[dict[str, Any]]) -> str:
+def summary_line(rows: list[Row], records: list[Record]) -> str:
     datasets = sorted({r.dataset for r in rows})
     pipelines = sorted({r.pipeline for r in rows})
     failed = sum(r.failed for r in rows)
@@ -262,7 +260,7 @@ def verdict_section(verdict_html: str) -> str:
 
 def render_html(
     rows: list[Row],
-    records: list[dict[str, Any]],
+    records: list[Record],
     pairs: list[PairResult],
     plots: list[Plot],
     verdict_html: str = "",

@@ -8,18 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
-from featcmp.records import Unreadable, read_records
+from featcmp.records import Record, Unreadable, read_records
 from featcmp.report.settings import label_settings
 from featcmp.report.table import Row, build_rows
 
 
-def unique_runs(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def unique_runs(records: list[Record]) -> list[Record]:
     """One record per job id: the same job saved under two config names is one run, not two."""
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, Record] = {}
     for r in records:
-        seen.setdefault(r["id"], r)
+        seen.setdefault(r.id, r)
     return list(seen.values())
 
 
@@ -29,7 +28,7 @@ class Runs:
     the record files that could not be read."""
 
     directory: Path
-    records: list[dict[str, Any]]
+    records: list[Record]
     unreadable: list[Unreadable]
 
     @cached_property

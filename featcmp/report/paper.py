@@ -14,12 +14,11 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from featcmp.errors import FeatcmpError
 from featcmp.files import atomic_write_text
 from featcmp.provenance import machine
-from featcmp.records import load_records
+from featcmp.records import Record, load_records
 from featcmp.report.table import build_rows
 
 
@@ -99,9 +98,9 @@ SECTIONS: dict[str, Section] = {
 STARTED_FILE = ".started"  # `make paper` writes the start time here (seconds since the epoch)
 
 
-def settings_text(record: dict[str, Any]) -> str:
-    params = record.get("config", {}).get("pipeline", {}).get("params", {})
-    return f"{record.get('registry_name', '')} " + json.dumps(params, separators=(",", ":"))
+def settings_text(record: Record) -> str:
+    params = record.config_value("pipeline.params", {})
+    return f"{record.registry_name or ''} " + json.dumps(params, separators=(",", ":"))
 
 
 def protocol_note(n_train: int, n_test: int, pub: Published | None) -> str:
@@ -112,9 +111,9 @@ def protocol_note(n_train: int, n_test: int, pub: Published | None) -> str:
     return f"NOT the published protocol ({pub.n_train:,} / {pub.n_test:,})"
 
 
-def run_line(records: list[dict[str, Any]], wall_seconds: float | None) -> str:
+def run_line(records: list[Record], wall_seconds: float | None) -> str:
     """Where and when a section's records were made: machine, software, wall time, date."""
-    versions = records[0].get("versions", {})
+    versions = records[0].versions
     wall = f"; wall time of the whole run {wall_seconds / 60:.1f} min" if wall_seconds else ""
     software = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()) if v != "absent")
     return (
@@ -124,24 +123,24 @@ def run_line(records: list[dict[str, Any]], wall_seconds: float | None) -> str:
 
 
 def config_section(
-    name: str, records: list[dict[str, Any]], wall_seconds: float | None = None
+    name: str, records: list[Record], wall_seconds: float | None = None
 ) -> list[str]:
     section = SECTIONS[name]
     published = section.published
     first = records[0]
-    ds = first["dataset"]
-    spec = first.get("config", {}).get("dataset", {})
+    ds = first.dataset
+    test_size = first.config_value("dataset.test_size")
     split = (
         "its own train / test files"
-        if ds.get("own_test_split")
-        else f"a stratified re-split (test_size {spec.get('test_size')}) of the only split present"
+        if ds.own_test_split
+        else f"a stratified re-split (test_size {test_size}) of the only split present"
     )
     lines = [
         f"## {section.title}",
         "",
-        f"Data: `{spec.get('path')}` ({ds['name']}), {ds['n_train']:,} training and "
-        f"{ds['n_test']:,} test images from {split}; seeds "
-        f"{sorted({r['seed'] for r in records})}. Config: `{section.config}`.",
+        f"Data: `{first.config_value('dataset.path')}` ({ds.name}), {ds.n_train:,} training and "
+        f"{ds.n_test:,} test images from {split}; seeds "
+        f"{sorted({r.seed for r in records})}. Config: `{section.config}`.",
         "",
         run_line(records, wall_seconds),
         "",
@@ -149,9 +148,9 @@ def config_section(
         "| time (fit + predict) | settings | published source |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    by_row: dict[str, list[dict[str, Any]]] = {}
+    by_row: dict[str, list[Record]] = {}
     for r in records:
-        by_row.setdefault(r["pipeline"], []).append(r)
+        by_row.setdefault(r.pipeline, []).append(r)
     for row in build_rows(records):
         rs = by_row[row.pipeline]
         pub = published.get(row.pipeline)
@@ -163,8 +162,8 @@ def config_section(
         else:
             nearest = pub.low if row.accuracy_mean < pub.low else pub.high
             diff = f"{row.accuracy_mean - nearest:+.3f}"
-        n_test = int(rs[0]["dataset"]["n_test"])
-        seconds = sum((r.get("fit_seconds") or 0) + (r.get("predict_seconds") or 0) for r in rs)
+        n_test = rs[0].dataset.n_test or 0
+        seconds = sum((r.fit_seconds or 0) + (r.predict_seconds or 0) for r in rs)
         lines.append(
             f"| {row.pipeline} | {pub.text() if pub else '-'} | {ours} | {diff} "
             f"| {row.n_train:,} / {n_test:,} | {protocol_note(row.n_train, n_test, pub)} "
@@ -172,9 +171,9 @@ def config_section(
         )
     pub = next(iter(published.values()), None)
     if pub and any(
-        (int(r["dataset"]["n_train"]), int(r["dataset"]["n_test"])) != (pub.n_train, pub.n_test)
+        (r.dataset.n_train, r.dataset.n_test) != (pub.n_train, pub.n_test)
         for r in records
-        if r["pipeline"] in published
+        if r.pipeline in published
     ):
         lines += [
             "",
@@ -184,7 +183,7 @@ def config_section(
             + (
                 "(a re-split of the 10k test set: other training images, 7.5x fewer, and a "
                 "different test set), "
-                if not ds.get("own_test_split")
+                if not ds.own_test_split
                 else "(a stratified subset), "
             )
             + "so they indicate the ranking, not a reproduction of the figure.",
@@ -214,7 +213,7 @@ def results_markdown(
 ) -> str:
     """The whole results page: sections for the records under `directory`, and the sections of
     `previous` (an earlier page) for datasets with no records there."""
-    records = [r for r in load_records(directory) if r.get("config_name") in SECTIONS]
+    records = [r for r in load_records(directory) if r.config_name in SECTIONS]
     if not records:
         raise FeatcmpError(
             f"{directory}: no records of {', '.join(SECTIONS)}; run `make paper` first"
@@ -233,7 +232,7 @@ def results_markdown(
         "",
     ]
     for name in SECTIONS:
-        group = [r for r in records if r.get("config_name") == name]
+        group = [r for r in records if r.config_name == name]
         if group:
             lines += config_section(name, group, wall_seconds)
         elif name in kept:

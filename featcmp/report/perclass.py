@@ -4,11 +4,10 @@ matrices summed over seeds, at each dataset's largest training size (as the conf
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from featcmp.report.table import succeeded
+from featcmp.records import Record
 
 
 @dataclass
@@ -33,24 +32,29 @@ class PerClassTable:
         return out
 
 
-def per_class_tables(records: list[dict[str, Any]]) -> list[PerClassTable]:
+def class_names(records: list[Record]) -> list[str] | None:
+    """The class names the records give, else numbers for their confusion matrices' classes."""
+    named = next((r.dataset.class_names for r in records if r.dataset.class_names), None)
+    if named is not None:
+        return named
+    cm = next((r.confusion_matrix for r in records if r.confusion_matrix), None)
+    return None if cm is None else [str(i) for i in range(len(cm))]
+
+
+def per_class_tables(records: list[Record]) -> list[PerClassTable]:
     """One table per dataset; a class without test images has no accuracy ("-")."""
-    with_cm = [r for r in records if succeeded(r) and r.get("confusion_matrix")]
+    with_cm = [r for r in records if r.succeeded and r.confusion_matrix]
     tables = []
-    for dataset in sorted({r["dataset"]["name"] for r in with_cm}):
-        mine = [r for r in with_cm if r["dataset"]["name"] == dataset]
-        largest = max(int(r["dataset"].get("n_train", 0)) for r in mine)
-        at_top = [r for r in mine if int(r["dataset"].get("n_train", 0)) == largest]
-        size = len(at_top[0]["confusion_matrix"])
-        names = next(
-            (r["dataset"]["class_names"] for r in at_top if r["dataset"].get("class_names")),
-            [str(i) for i in range(size)],
-        )
+    for dataset in sorted({r.dataset.name for r in with_cm}):
+        mine = [r for r in with_cm if r.dataset.name == dataset]
+        largest = max(r.n_train for r in mine)
+        at_top = [r for r in mine if r.n_train == largest]
+        names = class_names(at_top) or []
         by_pipeline: dict[str, list[np.ndarray]] = {}
         for r in at_top:
-            cm = np.asarray(r["confusion_matrix"])
+            cm = np.asarray(r.confusion_matrix)
             if cm.shape == (len(names), len(names)):
-                by_pipeline.setdefault(r["pipeline"], []).append(cm)
+                by_pipeline.setdefault(r.pipeline, []).append(cm)
         rows = []
         for pipeline, cms in sorted(by_pipeline.items()):
             total = np.sum(cms, axis=0)

@@ -14,11 +14,12 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from featcmp.records import HogSample, LayerKernels, Record
+from featcmp.report.perclass import class_names as names_of_classes
 from featcmp.report.table import Row
 
 DPI = 100
@@ -150,7 +151,7 @@ def short_label(name: str, limit: int = 12) -> str:
 
 
 def confusion_matrices(
-    records: dict[str, list[dict[str, Any]]], class_names: list[str], colours: dict[str, str]
+    records: dict[str, list[Record]], class_names: list[str], colours: dict[str, str]
 ) -> bytes:
     """Row-normalised confusion matrix per pipeline, summed over its seeds.
 
@@ -171,7 +172,7 @@ def confusion_matrices(
     labels = [short_label(c) for c in class_names]
     ticks = np.arange(0, k, step)
     for ax, name in zip(axes, names, strict=False):
-        cm = np.sum([np.asarray(r["confusion_matrix"]) for r in records[name]], axis=0)
+        cm = np.sum([np.asarray(r.confusion_matrix) for r in records[name]], axis=0)
         norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
         ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
         colour = colours.get(name, "#222222")
@@ -203,10 +204,10 @@ def confusion_matrices(
     return to_png(fig)
 
 
-def kernels_figure(kernels: dict[str, Any], pipeline: str, colour: str = "#222222") -> bytes:
+def kernels_figure(kernels: LayerKernels, pipeline: str, colour: str = "#222222") -> bytes:
     """The hand-coded reference kernel beside the CNN's learned first-layer kernels."""
-    weights = np.asarray(kernels["weights"], dtype=float)
-    ref = np.asarray(kernels["reference"]["weights"], dtype=float)
+    weights = np.asarray(kernels.weights, dtype=float)
+    ref = np.asarray(kernels.reference.weights, dtype=float)
     cols = min(8, len(weights))
     rows = -(-len(weights) // cols)
     fig = Figure(figsize=(2.8 + 0.9 * cols, 1.0 + 0.9 * max(rows, 2)), layout="constrained")
@@ -224,7 +225,7 @@ def kernels_figure(kernels: dict[str, Any], pipeline: str, colour: str = "#22222
             size=9,
             color="white" if abs(v) > span / 2 else "black",
         )
-    ax.set_title(f"hand-coded\n{kernels['reference']['name']}", size=9)
+    ax.set_title(f"hand-coded\n{kernels.reference.name}", size=9)
     bare_axes(ax)
     for n, k in enumerate(weights):
         ax = fig.add_subplot(grid[n // cols, 2 + n % cols])
@@ -234,7 +235,7 @@ def kernels_figure(kernels: dict[str, Any], pipeline: str, colour: str = "#22222
         span = np.abs(picture).max() or 1.0
         ax.imshow(picture, cmap="RdBu_r", vmin=-span, vmax=span)
         bare_axes(ax)
-    shape = "x".join(map(str, kernels["shape"]))
+    shape = "x".join(map(str, kernels.shape))
     fig.suptitle(
         f"{pipeline}: learned first-layer kernels ({shape}) vs the hand-coded one",
         size=10,
@@ -267,9 +268,9 @@ def _image_grid(
     return to_png(fig)
 
 
-def hog_figure(samples: list[dict[str, Any]], class_names: list[str], pipeline: str) -> bytes:
-    images = [(decode_png(s["image"]), class_names[s["label"]]) for s in samples]
-    hogs = [(decode_png(s["hog"]), f"HOG (drawn x{s.get('scale', 1)})") for s in samples]
+def hog_figure(samples: list[HogSample], class_names: list[str], pipeline: str) -> bytes:
+    images = [(decode_png(s.image), class_names[s.label]) for s in samples]
+    hogs = [(decode_png(s.hog), f"HOG (drawn x{s.scale})") for s in samples]
     return _image_grid(
         [("image", images), ("HOG", hogs)],
         f"{pipeline}: what HOG sees (oriented gradients per cell)",
@@ -277,14 +278,14 @@ def hog_figure(samples: list[dict[str, Any]], class_names: list[str], pipeline: 
 
 
 def misclassified_figure(
-    records: dict[str, dict[str, Any]], class_names: list[str], colours: dict[str, str]
+    records: dict[str, Record], class_names: list[str], colours: dict[str, str]
 ) -> bytes:
     rows = []
     for name in sorted(records):
         labels = [short_label(c, 9) for c in class_names]
         items = [
-            (decode_png(m["image"]), f"{labels[m['true']]}→{labels[m['pred']]}")
-            for m in records[name]["artifacts"]["misclassified"]
+            (decode_png(m.image), f"{labels[m.true]}→{labels[m.pred]}")
+            for m in records[name].artifacts.misclassified
         ]
         rows.append((name, items))
     return _image_grid(
@@ -292,16 +293,16 @@ def misclassified_figure(
     )
 
 
-def representative(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def representative(records: list[Record]) -> dict[str, Record]:
     """Per pipeline, the run at the largest training size with the smallest seed."""
-    best: dict[str, dict[str, Any]] = {}
-    for r in sorted(records, key=lambda r: (-r["dataset"].get("n_train", 0), r["seed"])):
-        best.setdefault(r["pipeline"], r)
+    best: dict[str, Record] = {}
+    for r in sorted(records, key=lambda r: (-r.n_train, r.seed)):
+        best.setdefault(r.pipeline, r)
     return best
 
 
 def dataset_plots(
-    dataset: str, rows: list[Row], records: list[dict[str, Any]], colours: dict[str, str]
+    dataset: str, rows: list[Row], records: list[Record], colours: dict[str, str]
 ) -> list[Plot]:
     """Every picture for one dataset, the headline first; those no record has data for are out."""
     stem = slug(dataset)
@@ -313,7 +314,7 @@ def dataset_plots(
         name = f"{kind}-{stem}" + (f"-{slug(suffix)}" if suffix else "")
         plots.append(Plot(name, kind, title, caption, draw(), dataset))
 
-    ok = [r for r in records if r.get("status") == "ok"]
+    ok = [r for r in records if r.status == "ok"]
     ran = [r for r in rows if r.runs]
     if not ok or not ran:
         return plots
@@ -334,16 +335,12 @@ def dataset_plots(
         f"over seeds; n = runs. {COLOUR_NOTE}",
         lambda: accuracy_bars(top, dataset, colours),
     )
-    at_top = [r for r in ok if r["dataset"].get("n_train") == largest]
-    with_cm = [r for r in at_top if r.get("confusion_matrix")]
-    class_names = next(
-        (r["dataset"]["class_names"] for r in at_top if r["dataset"].get("class_names")), None
-    )
-    if class_names is None and with_cm:
-        class_names = [str(i) for i in range(len(with_cm[0]["confusion_matrix"]))]
-    by_pipeline: dict[str, list[dict[str, Any]]] = {}
-    for r in with_cm:
-        by_pipeline.setdefault(r["pipeline"], []).append(r)
+    at_top = [r for r in ok if r.n_train == largest]
+    class_names = names_of_classes(at_top)
+    by_pipeline: dict[str, list[Record]] = {}
+    for r in at_top:
+        if r.confusion_matrix:
+            by_pipeline.setdefault(r.pipeline, []).append(r)
     if by_pipeline and class_names:
         add(
             "confusion",
@@ -355,7 +352,7 @@ def dataset_plots(
         return plots  # the pictures below label images by class
     reps = representative(at_top)
     for name, r in sorted(reps.items()):
-        kernels = r.get("artifacts", {}).get("first_layer_kernels")
+        kernels = r.artifacts.first_layer_kernels
         if kernels:
             add(
                 "kernels",
@@ -366,18 +363,16 @@ def dataset_plots(
                 lambda k=kernels, n=name: kernels_figure(k, n, colours.get(n, "#222222")),
                 suffix=name,
             )
-    hog = next(
-        ((n, r) for n, r in sorted(reps.items()) if r.get("artifacts", {}).get("hog_samples")), None
-    )
+    hog = next(((n, r) for n, r in sorted(reps.items()) if r.artifacts.hog_samples), None)
     if hog:
         add(
             "hog",
             f"HOG pictures on {dataset}",
             "Test images and scikit-image's picture of their HOG descriptor: the dominant "
             "gradient orientations per cell, which is all the SVM sees.",
-            lambda: hog_figure(hog[1]["artifacts"]["hog_samples"], class_names, hog[0]),
+            lambda: hog_figure(hog[1].artifacts.hog_samples or [], class_names, hog[0]),
         )
-    wrong = {n: r for n, r in reps.items() if r.get("artifacts", {}).get("misclassified")}
+    wrong = {n: r for n, r in reps.items() if r.artifacts.misclassified}
     if wrong:
         add(
             "misclassified",
@@ -389,14 +384,14 @@ def dataset_plots(
     return plots
 
 
-def all_plots(rows: list[Row], records: list[dict[str, Any]]) -> list[Plot]:
+def all_plots(rows: list[Row], records: list[Record]) -> list[Plot]:
     colours = pipeline_colours(rows)
     plots: list[Plot] = []
     for dataset in sorted({r.dataset for r in rows}):
         plots += dataset_plots(
             dataset,
             [r for r in rows if r.dataset == dataset],
-            [r for r in records if r["dataset"]["name"] == dataset],
+            [r for r in records if r.dataset.name == dataset],
             colours,
         )
     return plots

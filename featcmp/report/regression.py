@@ -25,7 +25,7 @@ from featcmp.errors import ConfigError, FeatcmpError
 from featcmp.files import atomic_write_text
 from featcmp.records import Unreadable
 from featcmp.report.load import Runs, load_runs
-from featcmp.report.table import group_records, succeeded
+from featcmp.report.table import group_records
 
 BASELINE_VERSION = 1
 DEFAULT_TOLERANCE = 0.02
@@ -120,15 +120,15 @@ def table_rows(runs: Runs) -> dict[tuple[str, str], CurrentRow]:
                 f"{directory}: {dataset} / {pipeline} has runs at several training sizes "
                 f"{sizes}; keep one size per folder to check or baseline it"
             )
-        ok = [r for r in rs if succeeded(r)]
+        ok = [r for r in rs if r.succeeded]
         rows[(dataset, pipeline)] = CurrentRow(
             dataset=dataset,
             pipeline=pipeline,
             n_train=n_train,
-            n_test=int(rs[0]["dataset"].get("n_test", 0)),
-            accuracies=[float(r["accuracy"]) for r in ok],
+            n_test=rs[0].dataset.n_test or 0,
+            accuracies=[r.accuracy for r in ok if r.accuracy is not None],
             failed=len(rs) - len(ok),
-            data_path=(rs[0].get("config", {}).get("dataset", {}) or {}).get("path"),
+            data_path=rs[0].config_value("dataset.path"),
         )
     return rows
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from featcmp.records import Record
+
 MISSING = "-"
 
 
@@ -24,14 +26,14 @@ def cell(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def differing_keys(records: list[dict[str, Any]]) -> list[str]:
+def differing_keys(records: list[Record]) -> list[str]:
     """Resolved-config keys whose value is not the same in every run (absent counts as a value)."""
-    flat = [flatten(r.get("config", {})) for r in records]
+    flat = [flatten(r.config) for r in records]
     keys = sorted({k for f in flat for k in f})
     return [k for k in keys if len({cell(f.get(k, MISSING)) for f in flat}) > 1]
 
 
-def run_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+def run_table(records: list[Record]) -> tuple[list[str], list[list[str]]]:
     """One row per run: its outcome, then one column per config key that differs between runs.
 
     Pipeline, seed and training size are config keys too: they get a column when they vary.
@@ -40,43 +42,43 @@ def run_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]
     headers = ["record", "n_train", "status", "accuracy", *keys]
     rows = []
     for r in sorted(records, key=run_order):
-        flat = flatten(r.get("config", {}))
-        acc = r.get("accuracy")
+        flat = flatten(r.config)
+        n_train = r.dataset.n_train
         rows.append(
             [
-                f"{r.get('config_name', '')}/{r['pipeline']}-{r['id']}",
-                str(r["dataset"].get("n_train", "")),
-                r.get("status", ""),
-                f"{acc:.4f}" if isinstance(acc, int | float) else "-",
+                r.name,
+                "" if n_train is None else str(n_train),
+                r.status,
+                "-" if r.accuracy is None else f"{r.accuracy:.4f}",
                 *[cell(flat.get(k, MISSING)) for k in keys],
             ]
         )
     return headers, rows
 
 
-def run_order(r: dict[str, Any]) -> tuple:
-    return (r["dataset"]["name"], r["dataset"].get("n_train", 0), r["pipeline"], r["seed"])
+def run_order(r: Record) -> tuple:
+    return (r.dataset.name, r.n_train, r.pipeline, r.seed)
 
 
-def version_table(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def version_table(records: list[Record]) -> list[tuple[str, str]]:
     """(package, version) with every distinct version seen across runs, joined by ' / '."""
     seen: dict[str, list[str]] = {}
     for r in records:
-        for pkg, ver in (r.get("versions") or {}).items():
+        for pkg, ver in r.versions.items():
             if ver not in seen.setdefault(pkg, []):
                 seen[pkg].append(ver)
     return [(pkg, " / ".join(vers)) for pkg, vers in sorted(seen.items())]
 
 
-def fingerprint_table(records: list[dict[str, Any]]) -> list[tuple[str, str, str, str, str]]:
+def fingerprint_table(records: list[Record]) -> list[tuple[str, str, str, str, str]]:
     """Distinct (dataset, seed, n_train, split fingerprint, test-set fingerprint)."""
     rows = {
         (
-            r["dataset"]["name"],
-            str(r["seed"]),
-            str(r["dataset"].get("n_train", "")),
-            r["dataset"].get("fingerprint", MISSING),
-            r["dataset"].get("test_fingerprint", MISSING),
+            r.dataset.name,
+            str(r.seed),
+            "" if r.dataset.n_train is None else str(r.dataset.n_train),
+            r.dataset.fingerprint or MISSING,
+            r.dataset.test_fingerprint or MISSING,
         )
         for r in records
     }

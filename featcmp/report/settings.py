@@ -10,28 +10,29 @@ comparable across datasets.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
+from featcmp.records import Record
 from featcmp.report.runs import MISSING, cell, flatten
 
 # Not part of a setting: the seed is what repeats average over; the names only name things.
 IGNORED = frozenset({"name", "seed", "seeds", "pipeline.label"})
 
 
-def setting(record: dict[str, Any]) -> dict[str, Any]:
+def setting(record: Record) -> dict[str, Any]:
     """The flattened resolved config that decides a run's result, except its seed."""
-    flat = flatten(record.get("config") or {})
+    flat = flatten(record.config)
     return {k: v for k, v in flat.items() if k not in IGNORED}
 
 
-def setting_key(record: dict[str, Any]) -> str:
+def setting_key(record: Record) -> str:
     return json.dumps({k: cell(v) for k, v in setting(record).items()}, sort_keys=True)
 
 
-def place(record: dict[str, Any]) -> tuple[str, int, str]:
+def place(record: Record) -> tuple[str, int, str]:
     """Where runs are compared: dataset, training size, pipeline row."""
-    ds = record.get("dataset") or {}
-    return (str(ds.get("name", "")), int(ds.get("n_train") or 0), str(record["pipeline"]))
+    return (record.dataset.name, record.n_train, record.pipeline)
 
 
 def short_names(keys: list[str]) -> dict[str, str]:
@@ -47,12 +48,9 @@ def short_names(keys: list[str]) -> dict[str, str]:
     return out
 
 
-def label_settings(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The records, those of a pipeline run with several settings relabelled (shallow copies).
-
-    A relabelled record keeps its row name in `pipeline_row`; records of a pipeline with one
-    setting per place are returned as they are.
-    """
+def label_settings(records: list[Record]) -> list[Record]:
+    """The records, those of a pipeline run with several settings relabelled (copies); records
+    of a pipeline with one setting per place are returned as they are."""
     by_place: dict[tuple[str, int, str], dict[str, dict[str, Any]]] = {}
     for r in records:
         by_place.setdefault(place(r), {}).setdefault(setting_key(r), setting(r))
@@ -70,23 +68,22 @@ def label_settings(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     names = {p: short_names(sorted(keys)) for p, keys in varying.items()}
     out = []
     for r in records:
-        keys = names.get(r["pipeline"])
+        keys = names.get(r.pipeline)
         if not keys:
             out.append(r)
             continue
         flat = setting(r)
         parts = ", ".join(f"{short}={cell(flat.get(k, MISSING))}" for k, short in keys.items())
-        out.append({**r, "pipeline": f"{r['pipeline']} [{parts}]", "pipeline_row": r["pipeline"]})
+        out.append(replace(r, pipeline=f"{r.pipeline} [{parts}]"))
     return out
 
 
-def registry_name(record: dict[str, Any]) -> str:
+def registry_name(record: Record) -> str:
     """The pipeline's registry name (hog_svm), whatever its row label (a grid's hog_svm.C-10)."""
-    config_pipeline = (record.get("config") or {}).get("pipeline") or {}
-    return str(record.get("registry_name") or config_pipeline.get("name") or record["pipeline"])
+    return str(record.registry_name or record.config_value("pipeline.name") or record.pipeline)
 
 
-def compared_on_test_set(records: list[dict[str, Any]]) -> set[tuple[str, int, str]]:
+def compared_on_test_set(records: list[Record]) -> set[tuple[str, int, str]]:
     """(dataset, n_train, registry pipeline) where several settings were scored on one test set.
 
     Choosing among them by their test scores (a `grid:` over hyperparameters does exactly that)
@@ -95,15 +92,15 @@ def compared_on_test_set(records: list[dict[str, Any]]) -> set[tuple[str, int, s
     """
     seen: dict[tuple[str, int, str, str], set[str]] = {}
     for r in records:
-        if r.get("selection"):
+        if r.selection:
             continue
         dataset, n_train, _ = place(r)
         row = registry_name(r)
-        test = str((r.get("dataset") or {}).get("test_fingerprint") or "")
+        test = r.dataset.test_fingerprint or ""
         seen.setdefault((dataset, n_train, row, test), set()).add(setting_key(r))
     return {(d, n, p) for (d, n, p, _), keys in seen.items() if len(keys) > 1}
 
 
-def is_exploratory(record: dict[str, Any], flagged: set[tuple[str, int, str]]) -> bool:
+def is_exploratory(record: Record, flagged: set[tuple[str, int, str]]) -> bool:
     dataset, n_train, _ = place(record)
     return (dataset, n_train, registry_name(record)) in flagged

@@ -22,8 +22,8 @@ import math
 import statistics
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
 
+from featcmp.records import Record
 from featcmp.report.stats import (
     CorrectedT,
     Interval,
@@ -121,39 +121,38 @@ class PairResult:
         return self.resampled is None or self.resampled_p_holm < alpha
 
 
-def eval_set_key(record: dict[str, Any]) -> str:
+def eval_set_key(record: Record) -> str:
     """The test set's content hash; older records fall back to the split's hash and the labels."""
-    ds = record["dataset"]
-    if ds.get("test_fingerprint"):
-        return ds["test_fingerprint"]
-    labels = ",".join(map(str, record["y_true"])).encode()
-    digest = hashlib.sha256(labels).hexdigest()[:16]
-    return f"split-{ds.get('fingerprint', '?')}-labels-{len(record['y_true'])}-{digest}"
+    ds = record.dataset
+    if ds.test_fingerprint:
+        return ds.test_fingerprint
+    y_true = record.y_true or []
+    digest = hashlib.sha256(",".join(map(str, y_true)).encode()).hexdigest()[:16]
+    return f"split-{ds.fingerprint or '?'}-labels-{len(y_true)}-{digest}"
 
 
-def paired_records(records: list[dict[str, Any]]) -> dict[tuple, dict[str, dict[str, Any]]]:
+def paired_records(records: list[Record]) -> dict[tuple, dict[str, Record]]:
     """(dataset, n_train, seed, test set) -> {pipeline: record}, for runs that kept predictions."""
-    groups: dict[tuple, dict[str, dict[str, Any]]] = {}
+    groups: dict[tuple, dict[str, Record]] = {}
     for r in records:
-        if r.get("status") != "ok" or not r.get("predictions") or not r.get("y_true"):
+        if r.status != "ok" or not r.predictions or not r.y_true:
             continue
-        ds = r["dataset"]
-        key = (ds["name"], int(ds.get("n_train", 0)), int(r["seed"]), eval_set_key(r))
-        groups.setdefault(key, {}).setdefault(r["pipeline"], r)  # a repeated job counts once
+        key = (r.dataset.name, r.n_train, r.seed, eval_set_key(r))
+        groups.setdefault(key, {}).setdefault(r.pipeline, r)  # a repeated job counts once
     return groups
 
 
-def compare_pipelines(records: list[dict[str, Any]]) -> list[PairResult]:
+def compare_pipelines(records: list[Record]) -> list[PairResult]:
     """Every pair of pipelines per (dataset, training size), pooled over the seeds they share."""
     per_seed: dict[tuple[str, int, str, str], list[tuple[SeedPair, float, str]]] = {}
     for (dataset, n_train, seed, test_key), runs in paired_records(records).items():
         for x, y in combinations(sorted(runs), 2):
-            rx, ry = runs[x], runs[y]
-            if rx["y_true"] != ry["y_true"]:  # same hash, other labels: not one test set
+            truth, pred_x, pred_y = runs[x].y_true or [], runs[x].predictions, runs[y].predictions
+            if truth != runs[y].y_true:  # same hash, other labels: not one test set
                 continue
-            b, c = discordant(rx["y_true"], rx["predictions"], ry["predictions"])
-            pair = SeedPair(seed, len(rx["y_true"]), b, c, mcnemar_exact(b, c))
-            diff = (b - c) / len(rx["y_true"])  # images both got right or wrong cancel
+            b, c = discordant(truth, pred_x or [], pred_y or [])
+            pair = SeedPair(seed, len(truth), b, c, mcnemar_exact(b, c))
+            diff = (b - c) / len(truth)  # images both got right or wrong cancel
             per_seed.setdefault((dataset, n_train, x, y), []).append((pair, diff, test_key))
     results = []
     for (dataset, n_train, x, y), items in per_seed.items():

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from featcmp.records import Record
 from featcmp.report.accuracy_interval import accuracy_interval
 from featcmp.report.stats import Interval
 
@@ -37,55 +38,58 @@ class Row:
         return f"{self.accuracy_mean:.3f} ± {self.accuracy_std:.3f}"
 
 
-def mean_std(values: list[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for a single value)."""
+def mean_std(values: list[float | None]) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value) of the known values."""
+    values = [v for v in values if v is not None]
     if not values:
         return math.nan, math.nan
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def median_of(records: list[dict[str, Any]], key: str) -> float:
-    return statistics.median([r[key] for r in records]) if records else math.nan
+def median_of(values: list[float | None]) -> float:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else math.nan
 
 
-def group_key(record: dict[str, Any]) -> tuple[str, str, int]:
-    return (record["dataset"]["name"], record["pipeline"], int(record["dataset"].get("n_train", 0)))
+def median_count(values: list[int | None]) -> int:
+    """The median of counts (feature dimensions, parameters); 0 when none is known."""
+    median = median_of(values)
+    return 0 if math.isnan(median) else int(median)
 
 
-def group_records(records: list[dict[str, Any]]) -> dict[tuple[str, str, int], list[dict]]:
+def group_key(record: Record) -> tuple[str, str, int]:
+    return (record.dataset.name, record.pipeline, record.n_train)
+
+
+def group_records(records: list[Record]) -> dict[tuple[str, str, int], list[Record]]:
     """Records by (dataset, pipeline, training size): one table row each."""
-    groups: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, str, int], list[Record]] = {}
     for r in records:
         groups.setdefault(group_key(r), []).append(r)
     return groups
 
 
-def succeeded(record: dict[str, Any]) -> bool:
-    """A run that finished and has an accuracy to count."""
-    return record.get("status") == "ok" and record.get("accuracy") is not None
-
-
-def build_rows(records: list[dict[str, Any]]) -> list[Row]:
+def build_rows(records: list[Record]) -> list[Row]:
     """Aggregate records over seeds; rows sorted by dataset, training size, then accuracy."""
     rows = []
     for (dataset, pipeline, n_train), rs in group_records(records).items():
-        ok = [r for r in rs if succeeded(r)]
-        acc_mean, acc_std = mean_std([r["accuracy"] for r in ok])
-        f1_mean, _ = mean_std([r["macro_f1"] for r in ok])
+        ok = [r for r in rs if r.succeeded]
+        acc_mean, acc_std = mean_std([r.accuracy for r in ok])
+        f1_mean, _ = mean_std([r.macro_f1 for r in ok])
         rows.append(
             Row(
                 dataset=dataset,
                 pipeline=pipeline,
-                family=rs[0].get("family") or "",
+                family=rs[0].family or "",
                 n_train=n_train,
                 runs=len(ok),
                 accuracy_mean=acc_mean,
                 accuracy_std=acc_std,
                 macro_f1_mean=f1_mean,
-                feature_dim=int(median_of(ok, "feature_dim")) if ok else 0,
-                learned_params=int(median_of(ok, "learned_params")) if ok else 0,
-                fit_seconds=median_of(ok, "fit_seconds"),
-                predict_seconds=median_of(ok, "predict_seconds"),
+                feature_dim=median_count([r.feature_dim for r in ok]),
+                learned_params=median_count([r.learned_params for r in ok]),
+                fit_seconds=median_of([r.fit_seconds for r in ok]),
+                predict_seconds=median_of([r.predict_seconds for r in ok]),
                 failed=len(rs) - len(ok),
                 accuracy_ci=accuracy_interval(ok),
             )

@@ -6,11 +6,11 @@ import csv
 import io
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from featcmp.errors import FeatcmpError
 from featcmp.files import atomic_write_bytes, atomic_write_text
-from featcmp.records import Unreadable
+from featcmp.records import Record, Unreadable
 from featcmp.report.cd_diagram import Friedman, across_datasets, cd_figure
 from featcmp.report.html import headline_pairs, render_html
 from featcmp.report.load import load_runs
@@ -63,18 +63,12 @@ def plots_markdown(plots: list[Plot]) -> list[str]:
 
 def render_markdown(
     rows: list[Row],
-    records: list[dict],
+    records: list[Record],
     pairs: list[PairResult] | None = None,
     plots: list[Plot] | None = None,
     top: list[str] | None = None,
 ) -> str:
-    fingerprints = sorted(
-        {
-            (r["dataset"]["name"], r["dataset"]["fingerprint"])
-            for r in records
-            if "fingerprint" in r["dataset"]
-        }
-    )
+    fingerprints = sorted({(r.dataset.name, r.dataset.fingerprint or "") for r in records})
     lines = [
         "# featcmp report",
         "",
@@ -95,7 +89,7 @@ def render_markdown(
         *plots_markdown(plots or []),
         "## Datasets",
         "",
-        *[f"- {name}: fingerprint `{fp}`" for name, fp in fingerprints],
+        *[f"- {name}: fingerprint `{fp}`" for name, fp in fingerprints if fp],
         "",
         "report.html holds all of this in one file, with each run's resolved config and the "
         "package versions.",
@@ -119,7 +113,7 @@ def unreadable_lines(unreadable: list[Unreadable]) -> list[str]:
     return lines
 
 
-def exploratory_rows(records: list[dict[str, Any]]) -> set[tuple[str, int, str]]:
+def exploratory_rows(records: list[Record]) -> set[tuple[str, int, str]]:
     """(dataset, n_train, row label) of runs whose settings were compared on the test set."""
     flagged = compared_on_test_set(records)
     return {place(r) for r in records if is_exploratory(r, flagged)}

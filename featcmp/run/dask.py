@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator
 
 from featcmp.errors import FeatcmpError
+from featcmp.records import Record
 from featcmp.run.executor import INTERNAL_FAILURE, execute, failed_record
 from featcmp.run.jobs import Job
 
@@ -54,7 +55,7 @@ def run_on_dask(scheduler: str | None = None, workers: int | None = None):
     `workers` local ones. One task per job, records back as they finish."""
     _import_distributed()
 
-    def executor(jobs: list[Job], feature_cache: str | None) -> Iterator[tuple[Job, dict]]:
+    def executor(jobs: list[Job], feature_cache: str | None) -> Iterator[tuple[Job, Record]]:
         from distributed import as_completed
 
         client, cluster = connect(scheduler, workers)

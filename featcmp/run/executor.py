@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from featcmp.models.guards import check_svc_kernel
 from featcmp.models.svm import SVM
 from featcmp.pipelines import PIPELINES, build_pipeline, feature_dim, learned_params
 from featcmp.provenance import run_versions
-from featcmp.records import SCHEMA_VERSION
+from featcmp.records import SCHEMA_VERSION, Artifacts, DatasetSummary, Record
 from featcmp.run.artifacts import collect_artifacts
 from featcmp.run.chosen import chosen
 from featcmp.run.cost import Estimate, check_memory, estimate_job
@@ -164,7 +165,7 @@ def _params_with_seed(p: PipelineConfig, seed: int) -> dict[str, Any]:
     return params
 
 
-def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> dict[str, Any]:
+def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> Record:
     """Fit and evaluate one pipeline on `data`; return its record (raises on failure).
 
     With `feature_cache`, a hand-crafted pipeline's extracted features are cached there.
@@ -203,55 +204,55 @@ def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> dict[
     unwrap_feature_step(pipe)  # what reads the fitted pipeline sees the extractor itself
     metrics = classification_metrics(data.y_test, pred, len(data.class_names))
     last = pipe.steps[-1][1]
-    return {
-        **base_record(job, data),
-        "status": "ok",
-        "error": None,
+    return replace(
+        base_record(job, data, "ok"),
         **metrics,
-        "feature_dim": feature_dim(pipe),
-        "learned_params": learned_params(pipe),
-        "solver": getattr(last, "solver_", type(last).__name__),
+        feature_dim=feature_dim(pipe),
+        learned_params=learned_params(pipe),
+        solver=getattr(last, "solver_", type(last).__name__),
         # What the data decided where the config said nothing: working size, colour, layout,
         # split (the source's), HOG cells, network depth and input size (the fitted steps').
-        "chosen": chosen(pipe, data.image_shape, data.source_info),
+        chosen=chosen(pipe, data.image_shape, data.source_info),
         # The fixed kernels a feature step applied ({name: matrix}; kernels_svm), for the report.
-        "kernels": getattr(pipe.steps[0][1], "kernels_", None),
-        "fit_seconds": round(fit_s, 4),
-        "predict_seconds": round(predict_s, 4),
-        "predictions": [int(v) for v in pred],
-        "y_true": [int(v) for v in data.y_test],
-        "artifacts": collect_artifacts(pipe, data, pred),
-        # Candidates, validation scores and the choice; absent when nothing was selected.
-        **({"selection": selection} if selection is not None else {}),
-    }
+        kernels=getattr(pipe.steps[0][1], "kernels_", None),
+        fit_seconds=round(fit_s, 4),
+        predict_seconds=round(predict_s, 4),
+        predictions=[int(v) for v in pred],
+        y_true=[int(v) for v in data.y_test],
+        artifacts=Artifacts.from_json(collect_artifacts(pipe, data, pred)),
+        # Candidates, validation scores and the choice; None when nothing was selected.
+        selection=selection,
+    )
 
 
-def base_record(job: Job, data: Dataset | None) -> dict[str, Any]:
+def base_record(job: Job, data: Dataset | None, status: str) -> Record:
     spec = PIPELINES.get(job.pipeline.name)
-    return {
-        "schema": SCHEMA_VERSION,
-        "id": job.id,
-        "config_name": job.config.name,
-        "pipeline": job.pipeline.row,
-        "registry_name": job.pipeline.name,
-        "family": spec.family if spec else None,
-        "seed": job.seed,
-        "train_size": job.train_size,
-        "dataset": data.summary() if data is not None else {"name": job.config.dataset.source},
-        "config": job.resolved(),
-        "versions": dict(run_versions()),
-        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "accuracy": None,
-    }
+    summary = data.summary() if data is not None else {"name": job.config.dataset.source}
+    return Record(
+        schema=SCHEMA_VERSION,
+        id=job.id,
+        config_name=job.config.name,
+        pipeline=job.pipeline.row,
+        registry_name=job.pipeline.name,
+        family=spec.family if spec else None,
+        seed=job.seed,
+        train_size=job.train_size,
+        dataset=DatasetSummary.from_json(summary),
+        config=job.resolved(),
+        versions=dict(run_versions()),
+        timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        accuracy=None,
+        status=status,
+    )
 
 
 def failed_record(
     job: Job, data: Dataset | None, error: BaseException, kind: str = RUN_FAILURE
-) -> dict[str, Any]:
-    return {**base_record(job, data), "status": "failed", "error": str(error), "error_kind": kind}
+) -> Record:
+    return replace(base_record(job, data, "failed"), error=str(error), error_kind=kind)
 
 
-def execute(job: Job, feature_cache: str | None = None) -> dict[str, Any]:
+def execute(job: Job, feature_cache: str | None = None) -> Record:
     """Run one job and return its record; every failure becomes a failed record.
 
     The one job function of every executor (here, a process pool, Dask): it writes nothing

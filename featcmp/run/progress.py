@@ -9,6 +9,8 @@ import sys
 import time
 from typing import Any
 
+from featcmp.records import Record
+
 
 def clock(seconds: float) -> str:
     seconds = round(seconds)
@@ -17,17 +19,18 @@ def clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def run_line(record: dict[str, Any]) -> str:
+def run_line(record: Record) -> str:
     """One finished run: status, config/row, seed, accuracy or error."""
-    where = f"{record['config_name']}/{record['pipeline']} seed {record['seed']}"
-    if record.get("train_size") is not None:
-        where += f" n={record['dataset'].get('n_train', record['train_size'])}"
-    if record["status"] == "ok":
+    where = f"{record.config_name}/{record.pipeline} seed {record.seed}"
+    if record.train_size is not None:
+        n = record.dataset.n_train
+        where += f" n={record.train_size if n is None else n}"
+    if record.status == "ok":
         return (
-            f"ok      {where}  accuracy {record['accuracy']:.3f}  "
-            f"fit {record['fit_seconds']:.1f}s  {record.get('solver', '')}"
+            f"ok      {where}  accuracy {record.accuracy:.3f}  "
+            f"fit {record.fit_seconds:.1f}s  {record.solver or ''}"
         )
-    return f"FAILED  {where}: {record['error']}"
+    return f"FAILED  {where}: {record.error}"
 
 
 class SweepProgress:
@@ -75,7 +78,7 @@ class SweepProgress:
         elapsed = time.monotonic() - self.start
         return elapsed / self.done * (self.total - self.done)
 
-    def update(self, record: dict[str, Any]) -> None:
+    def update(self, record: Record) -> None:
         self.done += 1
         elapsed = time.monotonic() - self.start
         eta = self.eta()

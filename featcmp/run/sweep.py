@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from featcmp.files import remove_stale_temps
-from featcmp.records import Unreadable, read_one, write_record
+from featcmp.records import Record, Unreadable, read_one, write_record
 from featcmp.run.executor import INTERNAL_FAILURE, execute, preflight
 from featcmp.run.jobs import Job
 
@@ -31,7 +31,7 @@ class Plan:
     todo: list[Job]
     done: list[Job] = field(default_factory=list)
     failed_before: list[Job] = field(default_factory=list)
-    done_records: list[dict[str, Any]] = field(default_factory=list)  # of `done`, for the table
+    done_records: list[Record] = field(default_factory=list)  # of `done`, for the table
     unreadable: list[Unreadable] = field(default_factory=list)  # their jobs are in `todo`
 
     @property
@@ -48,7 +48,7 @@ def plan(jobs: list[Job], out_dir: Path, retry_failed: bool = False, force: bool
         if isinstance(record, Unreadable):
             result.unreadable.append(record)
             record = None
-        status = record.get("status") if record else None
+        status = record.status if record else None
         if status == "ok":
             result.done.append(job)
             result.done_records.append(record)
@@ -61,10 +61,10 @@ def plan(jobs: list[Job], out_dir: Path, retry_failed: bool = False, force: bool
 
 # --- executors: yield (job, record) as runs finish ----------------------------------------------
 
-Executor = Callable[[list[Job], str | None], Iterator[tuple[Job, dict[str, Any]]]]
+Executor = Callable[[list[Job], str | None], Iterator[tuple[Job, Record]]]
 
 
-def run_here(jobs: list[Job], feature_cache: str | None) -> Iterator[tuple[Job, dict[str, Any]]]:
+def run_here(jobs: list[Job], feature_cache: str | None) -> Iterator[tuple[Job, Record]]:
     for job in jobs:
         yield job, execute(job, feature_cache)
 
@@ -80,7 +80,7 @@ def _exit_on_signal(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-def _execute_indexed(args: tuple[int, Job, str | None]) -> tuple[int, dict[str, Any]]:
+def _execute_indexed(args: tuple[int, Job, str | None]) -> tuple[int, Record]:
     index, job, feature_cache = args
     return index, execute(job, feature_cache)
 
@@ -112,7 +112,7 @@ class Outcome:
     failed: int = 0
     internal: int = 0  # failed by a bug in featcmp (exit 3), not by the job's own data/settings
     stopped: bool = False  # --fail-fast stopped the batch early
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -138,7 +138,7 @@ def run_sweep(
     executor: Executor = run_here,
     feature_cache: Path | None = None,
     fail_fast: bool = False,
-    on_record: Callable[[Job, dict[str, Any]], None] | None = None,
+    on_record: Callable[[Job, Record], None] | None = None,
 ) -> Outcome:
     """Run `jobs` (already checked by `executor.preflight`), writing each record under
     `out_dir` as soon as it arrives."""
@@ -154,12 +154,12 @@ def run_sweep(
             for job, record in results:
                 write_record(job.record_path(out_dir), record)
                 outcome.ran += 1
-                outcome.failed += record["status"] != "ok"
-                outcome.internal += record.get("error_kind") == INTERNAL_FAILURE
+                outcome.failed += record.status != "ok"
+                outcome.internal += record.error_kind == INTERNAL_FAILURE
                 outcome.records.append(record)
                 if on_record is not None:
                     on_record(job, record)
-                if fail_fast and record["status"] != "ok":
+                if fail_fast and record.status != "ok":
                     outcome.stopped = True
                     break
         finally:
@@ -173,8 +173,8 @@ def run_jobs(
     jobs: list[Job],
     out_dir: Path,
     feature_cache: Path | None = None,
-    on_record: Callable[[Job, dict[str, Any]], None] | None = None,
-) -> list[dict[str, Any]]:
+    on_record: Callable[[Job, Record], None] | None = None,
+) -> list[Record]:
     """Check and run `jobs` in this process, every one (no resuming); return their records.
 
     The library form of `featcmp run --force`: `preflight` first, so bad input raises before
