@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from featcmp.report.console import ACCURACY_LAYOUT, fitted_table, print_rows
-from featcmp.report.table import HEADERS, build_rows, row_cells
+from featcmp.report.console import fitted_table, print_rows
+from featcmp.report.table import COLUMNS, HEADERS, Column, build_rows, row_cells
 from tests.test_report import RECORDS, record
 
 # One dataset, two training sizes, the longest built-in pipeline name, a failed run.
@@ -47,7 +47,7 @@ def test_every_cell_is_whole_at_narrow_widths(records, width):
     assert not any("…" in line for line in lines)
     headers, body = table_cells(lines)
     full = {h: i for i, h in enumerate(HEADERS)}
-    short = {ACCURACY_LAYOUT[h].short: i for i, h in enumerate(HEADERS)}
+    short = {c.short: i for i, c in enumerate(COLUMNS)}
     columns = [full[h] if h in full else short[h] for h in headers]
     assert {"pipeline", "accuracy"} <= {HEADERS[c] for c in columns}
     expected = [[cells[c] for c in columns] for cells in map(row_cells, build_rows(records))]
@@ -67,12 +67,13 @@ def test_narrow_table_says_what_moved_under_it_and_what_was_left_out():
     assert "left out to fit 80 columns: predict s" in text
 
 
-def test_a_column_the_layout_does_not_know_is_kept_when_it_fits():
-    headers = (*HEADERS, "new column")
+def test_a_new_column_is_kept_when_it_fits_and_left_out_in_its_turn():
+    columns = (*COLUMNS, Column("new column", "new", lambda r: "0.85-0.95", ("new",), drop=10))
     rows = [[*row_cells(r), "0.85-0.95"] for r in build_rows(RECORDS)]
     console = Console(record=True, width=200)
-    console.print(fitted_table(headers, rows, ACCURACY_LAYOUT, 200))
+    console.print(fitted_table(columns, rows, 200))
     assert "new column" in console.export_text()
     narrow = Console(record=True, width=80)
-    narrow.print(fitted_table(headers, rows, ACCURACY_LAYOUT, 80))
-    assert "…" not in narrow.export_text()
+    narrow.print(fitted_table(columns, rows, 80))
+    text = narrow.export_text()
+    assert "…" not in text and "left out to fit 80 columns: new column" in text

@@ -204,9 +204,10 @@ def accuracy_html(rows: list[Row], records: list[Record], colours: dict[str, str
     by_row = group_records(records)
     cells = []
     for row in rows:
-        first, pipeline, *rest = row_cells(row)
+        text: list[object] = list(row_cells(row))
+        text[HEADERS.index("pipeline")] = swatch(row.pipeline, colours)
         runs = by_row.get((row.dataset, row.pipeline, row.n_train), [])
-        cells.append([first, swatch(pipeline, colours), *rest, config_links(runs)])
+        cells.append([*text, config_links(runs)])
     return table_html([*HEADERS, "resolved configs"], cells)
 
 

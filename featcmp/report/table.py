@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,41 +100,62 @@ def build_rows(records: list[Record]) -> list[Row]:
     return rows
 
 
-HEADERS = (
-    "dataset",
-    "pipeline",
-    "family",
-    "n_train",
-    "runs",
-    "accuracy",
-    "95% interval",
-    "macro-F1",
-    "feature dim",
-    "learned params",
-    "fit s",
-    "predict s",
+def number(x: float | None, fmt: str) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the accuracy table, as every renderer shows it.
+
+    `header`: in markdown, HTML and on a wide terminal; `short`: on a narrow one. `cell`: the
+    row's text. `csv`: the results.csv fields it gives (Row attributes; `accuracy_ci_*` are
+    the interval's). On a narrow terminal: `drop`, the order in which columns are left out,
+    highest first (0: never); `left`: left-aligned (names), else right (numbers); `hoist`:
+    when every row holds the same value, one line under the table instead.
+    """
+
+    header: str
+    short: str
+    cell: Callable[[Row], str]
+    csv: tuple[str, ...]
+    drop: int
+    left: bool = False
+    hoist: bool = False
+
+
+def runs_text(row: Row) -> str:
+    return f"{row.runs}" + (f" (+{row.failed} failed)" if row.failed else "")
+
+
+COLUMNS = (
+    Column("dataset", "dataset", lambda r: r.dataset, ("dataset",), 2, left=True, hoist=True),
+    Column("pipeline", "pipeline", lambda r: r.pipeline, ("pipeline",), 0, left=True),
+    Column("family", "family", lambda r: r.family, ("family",), 5, left=True, hoist=True),
+    Column("n_train", "n", lambda r: str(r.n_train), ("n_train",), 1, hoist=True),
+    Column("runs", "runs", runs_text, ("runs", "failed"), 4),
+    Column("accuracy", "accuracy", Row.accuracy_text, ("accuracy_mean", "accuracy_std"), 0),
+    Column(
+        "95% interval",
+        "95% CI",
+        lambda r: r.accuracy_ci.text() if r.accuracy_ci else "-",
+        ("accuracy_ci_low", "accuracy_ci_high", "accuracy_ci_method"),
+        3,
+    ),
+    Column("macro-F1", "F1", lambda r: number(r.macro_f1_mean, ".3f"), ("macro_f1_mean",), 4),
+    Column("feature dim", "dim", lambda r: f"{r.feature_dim:,}", ("feature_dim",), 7),
+    Column("learned params", "params", lambda r: f"{r.learned_params:,}", ("learned_params",), 8),
+    Column("fit s", "fit s", lambda r: number(r.fit_seconds, ".2f"), ("fit_seconds",), 6),
+    Column(
+        "predict s", "pred s", lambda r: number(r.predict_seconds, ".3f"), ("predict_seconds",), 9
+    ),
 )
+HEADERS = tuple(c.header for c in COLUMNS)
+CSV_FIELDS = tuple(f for c in COLUMNS for f in c.csv)
 
 
 def row_cells(row: Row) -> list[str]:
-    def num(x: float, fmt: str) -> str:
-        return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
-
-    runs = f"{row.runs}" + (f" (+{row.failed} failed)" if row.failed else "")
-    return [
-        row.dataset,
-        row.pipeline,
-        row.family,
-        str(row.n_train),
-        runs,
-        row.accuracy_text(),
-        row.accuracy_ci.text() if row.accuracy_ci else "-",
-        num(row.macro_f1_mean, ".3f"),
-        f"{row.feature_dim:,}",
-        f"{row.learned_params:,}",
-        num(row.fit_seconds, ".2f"),
-        num(row.predict_seconds, ".3f"),
-    ]
+    return [c.cell(row) for c in COLUMNS]
 
 
 def markdown_grid(headers: Sequence[str], cells: Sequence[Sequence[str]]) -> list[str]:
@@ -147,32 +168,12 @@ def markdown_table(rows: list[Row]) -> str:
     return "\n".join(markdown_grid(HEADERS, [row_cells(r) for r in rows])) + "\n"
 
 
-CSV_FIELDS = (
-    "dataset",
-    "pipeline",
-    "family",
-    "n_train",
-    "runs",
-    "failed",
-    "accuracy_mean",
-    "accuracy_std",
-    "accuracy_ci_low",
-    "accuracy_ci_high",
-    "accuracy_ci_method",
-    "macro_f1_mean",
-    "feature_dim",
-    "learned_params",
-    "fit_seconds",
-    "predict_seconds",
-)
+def csv_value(row: Row, field: str) -> Any:
+    if field.startswith("accuracy_ci_"):
+        interval = row.accuracy_ci
+        return getattr(interval, field.removeprefix("accuracy_ci_")) if interval else ""
+    return getattr(row, field)
 
 
 def csv_rows(rows: list[Row]) -> list[dict[str, Any]]:
-    def value(r: Row, k: str) -> Any:
-        if k.startswith("accuracy_ci_"):
-            return (
-                getattr(r.accuracy_ci, k.removeprefix("accuracy_ci_"), "") if r.accuracy_ci else ""
-            )
-        return getattr(r, k)
-
-    return [{k: value(r, k) for k in CSV_FIELDS} for r in rows]
+    return [{k: csv_value(r, k) for k in CSV_FIELDS} for r in rows]
