@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from featcmp.records import load_records, write_record
-from featcmp.report.html import render_html
 from featcmp.report.load import unique_runs
 from featcmp.report.plots import all_plots, confusion_matrices, pipeline_colours, short_label
+from featcmp.report.sections import Report, render_html
 from featcmp.report.significance import compare_pipelines
 from featcmp.report.table import build_rows
 from featcmp.report.write import write_report
@@ -144,9 +144,8 @@ def page_with_verdict(report_dir) -> str:
     """report.html's page as write_report draws it, with a verdict block given."""
     records = unique_runs(load_records(report_dir))
     rows = build_rows(records)
-    return render_html(
-        rows, records, compare_pipelines(records), all_plots(rows, records), verdict_html=VERDICT
-    )
+    report = Report(rows, records, compare_pipelines(records), all_plots(rows, records))
+    return render_html(report, verdict_html=VERDICT)
 
 
 def test_the_page_leads_with_the_verdict_then_the_headline_plot(report_dir):
@@ -158,7 +157,7 @@ def test_the_page_leads_with_the_verdict_then_the_headline_plot(report_dir):
     # Without a verdict, no empty block; the headline plot still comes before every table.
     records = unique_runs(load_records(report_dir))
     rows = build_rows(records)
-    plain = render_html(rows, records, compare_pipelines(records), all_plots(rows, records))
+    plain = render_html(Report(rows, records, compare_pipelines(records), all_plots(rows, records)))
     assert 'id="verdict"' not in plain and plain.index("<figure") < plain.index("<table")
 
 

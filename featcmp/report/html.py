@@ -10,14 +10,8 @@ from html import escape
 
 from featcmp.records import Record
 from featcmp.report.perclass import per_class_tables
-from featcmp.report.plots import Plot, headline_plots, pipeline_colours
-from featcmp.report.runs import fingerprint_table, run_order, run_table, version_table
-from featcmp.report.significance import (
-    SIGNIFICANCE_HEADERS,
-    SIGNIFICANCE_NOTE,
-    PairResult,
-    significance_cells,
-)
+from featcmp.report.plots import Plot
+from featcmp.report.runs import run_order, run_table
 from featcmp.report.table import HEADERS, Row, group_records, row_cells
 
 STYLE = r"""
@@ -159,25 +153,6 @@ def figure_html(plot: Plot) -> str:
     )
 
 
-def significance_html(pairs: list[PairResult]) -> str:
-    if not pairs:
-        return "<p>No two pipelines were scored on the same test set.</p>"
-    lines = "".join(f"<li>{escape(p.text())}</li>" for p in headline_pairs(pairs))
-    return (
-        f"<ul>{lines}</ul>"
-        + table_html(SIGNIFICANCE_HEADERS, [significance_cells(p) for p in pairs])
-        + f'<p class="note">{escape(SIGNIFICANCE_NOTE)}</p>'
-    )
-
-
-def headline_pairs(pairs: list[PairResult]) -> list[PairResult]:
-    """The pairs at each dataset's largest training size: the sentences a reader looks for."""
-    largest: dict[str, int] = {}
-    for p in pairs:
-        largest[p.dataset] = max(largest.get(p.dataset, 0), p.n_train)
-    return [p for p in pairs if p.n_train == largest[p.dataset]]
-
-
 def configs_html(records: list[Record]) -> str:
     parts = []
     for r in sorted(records, key=run_order):
@@ -211,22 +186,18 @@ def accuracy_html(rows: list[Row], records: list[Record], colours: dict[str, str
     return table_html([*HEADERS, "resolved configs"], cells)
 
 
+def no_per_class(records: list[Record]) -> str | None:
+    return None if per_class_tables(records) else "No run record holds a confusion matrix."
+
+
 def per_class_html(records: list[Record], colours: dict[str, str]) -> str:
-    tables = per_class_tables(records)
-    if not tables:
-        return "<p>No run record holds a confusion matrix.</p>"
     parts = []
-    for t in tables:
+    for t in per_class_tables(records):
         cells = [[swatch(c[0], colours), *c[1:]] for c in t.cells()]
         parts += [
             f"<h3>{escape(t.dataset)}, {t.n_train} training images</h3>",
             table_html(t.headers(), cells),
         ]
-    parts.append(
-        '<p class="note">Share of each class\'s test images classified correctly (recall), from '
-        "the confusion matrices summed over seeds at the largest training size; mean: the "
-        "unweighted mean over classes (balanced accuracy).</p>"
-    )
     return "".join(parts)
 
 
@@ -259,63 +230,13 @@ def verdict_section(verdict_html: str) -> str:
     return f'<section id="verdict">{verdict_html}</section>' if verdict_html.strip() else ""
 
 
-def render_html(
-    rows: list[Row],
-    records: list[Record],
-    pairs: list[PairResult],
-    plots: list[Plot],
-    verdict_html: str = "",
-) -> str:
-    """The page leads with the answer: `verdict_html` (trusted markup; empty: no verdict block)
-    and each dataset's headline plot, then the tables, the other plots and the details."""
-    colours = pipeline_colours(rows)
-    headline = headline_plots(plots)
-    others = [p for p in plots if p.name not in {h.name for h in headline}]
-    sections = [
-        ("accuracy", "Accuracy"),
-        ("per-class", "Per-class accuracy"),
-        ("significance", "Paired significance"),
-        ("plots", "Plots"),
-        ("runs", "Runs"),
-        ("configs", "Resolved configs"),
-    ]
-    nav = " ".join(f'<a href="#{a}">{t}</a>' for a, t in sections)
-    body = [
-        "<h1>featcmp report</h1>",
-        f'<p class="lede">{escape(summary_line(rows, records))}</p>',
-        verdict_section(verdict_html),
-        '<section class="headline">' + "".join(figure_html(p) for p in headline) + "</section>",
-        f"<nav>{nav}</nav>",
-        '<p class="note">Hand-crafted features plus an SVM versus features learned end to end, '
-        "on the same train/test split per seed. Accuracy: mean ± standard deviation over runs "
-        "(seeds); times are medians. Click a column header to sort a table.</p>",
-        '<h2 id="accuracy">Accuracy</h2>',
-        accuracy_html(rows, records, colours),
-        '<h2 id="per-class">Per-class accuracy</h2>',
-        per_class_html(records, colours),
-        '<h2 id="significance">Paired significance</h2>',
-        significance_html(pairs),
-        '<h2 id="plots">Plots</h2>',
-        *[figure_html(p) for p in others],
-        '<h2 id="runs">Runs</h2>',
-        '<p class="note">One row per run; beyond the outcome, only the config keys whose value '
-        "differs between runs get a column.</p>",
-        runs_html(records),
-        "<h2>Dataset fingerprints</h2>",
-        table_html(
-            ["dataset", "seed", "n_train", "split fingerprint", "test-set fingerprint"],
-            fingerprint_table(records),
-        ),
-        "<h2>Package versions</h2>",
-        table_html(["package", "version"], version_table(records)),
-        '<h2 id="configs">Resolved config of each run</h2>',
-        configs_html(records),
-    ]
+def document(title: str, body: str) -> str:
+    """A whole page: `body` (markup) with the style and the sort script, nothing external."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>featcmp report</title>"
+        f"<title>{escape(title)}</title>"
         f"<style>{STYLE}</style></head><body>\n"
-        + "\n".join(b for b in body if b)
+        + body
         + f"\n<script>{SCRIPT}</script>\n</body></html>\n"
     )

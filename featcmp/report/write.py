@@ -12,90 +12,15 @@ from featcmp.errors import FeatcmpError
 from featcmp.files import atomic_write_bytes, atomic_write_text
 from featcmp.records import Record, Unreadable
 from featcmp.report.cd_diagram import Friedman, across_datasets, cd_figure
-from featcmp.report.html import headline_pairs, render_html
 from featcmp.report.load import load_runs
 from featcmp.report.plots import Plot, all_plots, pipeline_colours, to_png
+from featcmp.report.sections import Report, render_html, render_markdown
 from featcmp.report.settings import compared_on_test_set, is_exploratory, place
-from featcmp.report.significance import (
-    SIGNIFICANCE_HEADERS,
-    SIGNIFICANCE_NOTE,
-    PairResult,
-    compare_pipelines,
-    significance_cells,
-)
-from featcmp.report.table import (
-    CSV_FIELDS,
-    Row,
-    csv_rows,
-    markdown_grid,
-    markdown_table,
-)
+from featcmp.report.significance import compare_pipelines
+from featcmp.report.table import CSV_FIELDS, Row, csv_rows
 from featcmp.report.verdict import verdict_html, verdict_lines, verdict_markdown
 
 SHOWN_UNREADABLE = 20  # named one per line; beyond that, a count
-INTERVAL_NOTE = (
-    "95% interval of the accuracy: Wilson for one run; over seeds that re-split the data, the "
-    "corrected resampled t interval of Nadeau & Bengio (2003), never narrower than Wilson's for "
-    "one test set; over seeds sharing one test set, Wilson on the mean correct count."
-)
-
-
-def significance_markdown(pairs: list[PairResult]) -> list[str]:
-    if not pairs:
-        return ["No two pipelines were scored on the same test set.", ""]
-    table = markdown_grid(SIGNIFICANCE_HEADERS, [significance_cells(p) for p in pairs])
-    return [
-        *[f"- {p.text()}" for p in headline_pairs(pairs)],
-        "",
-        *table,
-        "",
-        SIGNIFICANCE_NOTE,
-        "",
-    ]
-
-
-def plots_markdown(plots: list[Plot]) -> list[str]:
-    lines = []
-    for p in plots:
-        lines += [f"### {p.title}", "", f"![{p.title}]({p.name}.png)", "", p.caption, ""]
-    return lines
-
-
-def render_markdown(
-    rows: list[Row],
-    records: list[Record],
-    pairs: list[PairResult] | None = None,
-    plots: list[Plot] | None = None,
-    top: list[str] | None = None,
-) -> str:
-    fingerprints = sorted({(r.dataset.name, r.dataset.fingerprint or "") for r in records})
-    lines = [
-        "# featcmp report",
-        "",
-        *(top or []),
-        "Hand-crafted features plus an SVM versus features learned end to end, "
-        "on the same train/test split per seed.",
-        "",
-        markdown_table(rows),
-        "accuracy: mean ± standard deviation over runs (seeds); times are medians.",
-        "",
-        INTERVAL_NOTE,
-        "",
-        "## Paired significance",
-        "",
-        *significance_markdown(pairs or []),
-        "## Plots",
-        "",
-        *plots_markdown(plots or []),
-        "## Datasets",
-        "",
-        *[f"- {name}: fingerprint `{fp}`" for name, fp in fingerprints if fp],
-        "",
-        "report.html holds all of this in one file, with each run's resolved config and the "
-        "package versions.",
-        "",
-    ]
-    return "\n".join(lines)
 
 
 def render_csv(rows: list[Row]) -> str:
@@ -173,11 +98,8 @@ def write_report(out_dir: str | Path, stderr: TextIO | None = None) -> tuple[lis
         written.append(out_dir / f"{plot.name}.png")
         atomic_write_bytes(written[-1], plot.png)
     written += [out_dir / "report.md", out_dir / "report.html", out_dir / "results.csv"]
-    md_top = verdict_markdown(lines, notes)
-    atomic_write_text(written[-3], render_markdown(rows, records, pairs, plots, md_top))
-    atomic_write_text(
-        written[-2],
-        render_html(rows, records, pairs, plots, verdict_html(lines, [*notes, INTERVAL_NOTE])),
-    )
+    report = Report(rows, records, pairs, plots)
+    atomic_write_text(written[-3], render_markdown(report, verdict_markdown(lines, notes)))
+    atomic_write_text(written[-2], render_html(report, verdict_html(lines, notes)))
     atomic_write_text(written[-1], render_csv(rows))
     return rows, written
