@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -301,86 +302,161 @@ def representative(records: list[Record]) -> dict[str, Record]:
     return best
 
 
+@dataclass
+class DatasetView:
+    """What the plots of one dataset are drawn from: its rows that ran, and its finished runs at
+    the largest training size (one representative run per pipeline for the pictures)."""
+
+    dataset: str
+    ran: list[Row]
+    at_top: list[Record]
+    colours: dict[str, str]
+
+    @property
+    def largest(self) -> int:
+        return max(r.n_train for r in self.ran)
+
+    @cached_property
+    def class_names(self) -> list[str] | None:
+        return names_of_classes(self.at_top)
+
+    @cached_property
+    def with_confusion(self) -> dict[str, list[Record]]:
+        by_pipeline: dict[str, list[Record]] = {}
+        for r in self.at_top:
+            if r.confusion_matrix:
+                by_pipeline.setdefault(r.pipeline, []).append(r)
+        return by_pipeline
+
+    @cached_property
+    def reps(self) -> dict[str, Record]:
+        return representative(self.at_top)
+
+    def colour(self, pipeline: str) -> str:
+        return self.colours.get(pipeline, "#222222")
+
+
+@dataclass(frozen=True)
+class PlotSpec:
+    """One kind of picture: for which subjects of a dataset it is drawn (`subjects`: [""] for
+    one picture of the whole dataset, pipeline names for one per pipeline, none: not drawn),
+    its title, caption and drawing, each given the dataset's view and the subject. A new plot
+    is one more entry in PLOT_SPECS."""
+
+    kind: str
+    subjects: Callable[[DatasetView], list[str]]
+    title: Callable[[DatasetView, str], str]
+    caption: Callable[[DatasetView, str], str]
+    draw: Callable[[DatasetView, str], bytes]
+
+
+def whole(holds: Callable[[DatasetView], object]) -> Callable[[DatasetView], list[str]]:
+    """One picture of the dataset when `holds(view)` is true."""
+    return lambda v: [""] if holds(v) else []
+
+
+def with_artifact(name: str) -> Callable[[DatasetView], list[str]]:
+    """The pipelines whose representative run holds artifact `name` (class names known)."""
+    return lambda v: [
+        p for p, r in sorted(v.reps.items()) if v.class_names and getattr(r.artifacts, name)
+    ]
+
+
+def hog_of_first(v: DatasetView) -> bytes:
+    """HOG pictures of the first pipeline (by name) whose run holds them."""
+    p = with_artifact("hog_samples")(v)[0]
+    return hog_figure(v.reps[p].artifacts.hog_samples or [], v.class_names or [], p)
+
+
+def at_largest(v: DatasetView) -> list[Row]:
+    return [r for r in v.ran if r.n_train == v.largest]
+
+
+PLOT_SPECS = (
+    PlotSpec(
+        "learning-curve",
+        whole(lambda v: len({r.n_train for r in v.ran}) > 1),
+        lambda v, _: f"Learning curves on {v.dataset}",
+        lambda v, _: (
+            "Test accuracy against training-set size on the same test set; "
+            f"error bars: one standard deviation over seeds. {COLOUR_NOTE}"
+        ),
+        lambda v, _: learning_curves(v.ran, v.dataset, v.colours),
+    ),
+    PlotSpec(
+        "accuracy",
+        whole(lambda v: True),
+        lambda v, _: f"Accuracy on {v.dataset}",
+        lambda v, _: (
+            f"Mean test accuracy at {v.largest} training images; error bars: one "
+            f"standard deviation over seeds; n = runs. {COLOUR_NOTE}"
+        ),
+        lambda v, _: accuracy_bars(at_largest(v), v.dataset, v.colours),
+    ),
+    PlotSpec(
+        "confusion",
+        whole(lambda v: v.with_confusion and v.class_names),
+        lambda v, _: f"Confusion matrices on {v.dataset}",
+        lambda v, _: (
+            f"Rows: true class, normalised to 1; summed over seeds at {v.largest} training images."
+        ),
+        lambda v, _: confusion_matrices(v.with_confusion, v.class_names or [], v.colours),
+    ),
+    PlotSpec(
+        "kernels",
+        with_artifact("first_layer_kernels"),
+        lambda v, p: f"{p}: learned kernels on {v.dataset}",
+        lambda v, _: (
+            "Left: the lecture's hand-coded edge detector (8 at the centre, -1 around). "
+            "Right: the first conv layer's kernels, learned by backpropagation, summed over "
+            "input channels (red positive, blue negative, each on its own scale)."
+        ),
+        lambda v, p: kernels_figure(v.reps[p].artifacts.first_layer_kernels, p, v.colour(p)),
+    ),
+    PlotSpec(
+        "hog",
+        whole(with_artifact("hog_samples")),
+        lambda v, _: f"HOG pictures on {v.dataset}",
+        lambda v, _: (
+            "Test images and scikit-image's picture of their HOG descriptor: the "
+            "dominant gradient orientations per cell, which is all the SVM sees."
+        ),
+        lambda v, _: hog_of_first(v),
+    ),
+    PlotSpec(
+        "misclassified",
+        whole(with_artifact("misclassified")),
+        lambda v, _: f"Misclassified examples on {v.dataset}",
+        lambda v, _: (
+            "The first misclassified test images of one run per pipeline (largest "
+            "training size, smallest seed), true → predicted."
+        ),
+        lambda v, _: misclassified_figure(
+            {p: v.reps[p] for p in with_artifact("misclassified")(v)},
+            v.class_names or [],
+            v.colours,
+        ),
+    ),
+)
+
+
 def dataset_plots(
     dataset: str, rows: list[Row], records: list[Record], colours: dict[str, str]
 ) -> list[Plot]:
     """Every picture for one dataset, the headline first; those no record has data for are out."""
-    stem = slug(dataset)
-    plots: list[Plot] = []
-
-    def add(
-        kind: str, title: str, caption: str, draw: Callable[[], bytes], suffix: str = ""
-    ) -> None:
-        name = f"{kind}-{stem}" + (f"-{slug(suffix)}" if suffix else "")
-        plots.append(Plot(name, kind, title, caption, draw(), dataset))
-
     ok = [r for r in records if r.status == "ok"]
     ran = [r for r in rows if r.runs]
     if not ok or not ran:
-        return plots
+        return []
     largest = max(r.n_train for r in ran)
-    top = [r for r in ran if r.n_train == largest]
-    if len({r.n_train for r in ran}) > 1:
-        add(
-            "learning-curve",
-            f"Learning curves on {dataset}",
-            "Test accuracy against training-set size on the same test set; "
-            f"error bars: one standard deviation over seeds. {COLOUR_NOTE}",
-            lambda: learning_curves(ran, dataset, colours),
-        )
-    add(
-        "accuracy",
-        f"Accuracy on {dataset}",
-        f"Mean test accuracy at {largest} training images; error bars: one standard deviation "
-        f"over seeds; n = runs. {COLOUR_NOTE}",
-        lambda: accuracy_bars(top, dataset, colours),
-    )
-    at_top = [r for r in ok if r.n_train == largest]
-    class_names = names_of_classes(at_top)
-    by_pipeline: dict[str, list[Record]] = {}
-    for r in at_top:
-        if r.confusion_matrix:
-            by_pipeline.setdefault(r.pipeline, []).append(r)
-    if by_pipeline and class_names:
-        add(
-            "confusion",
-            f"Confusion matrices on {dataset}",
-            f"Rows: true class, normalised to 1; summed over seeds at {largest} training images.",
-            lambda: confusion_matrices(by_pipeline, class_names, colours),
-        )
-    if not class_names:
-        return plots  # the pictures below label images by class
-    reps = representative(at_top)
-    for name, r in sorted(reps.items()):
-        kernels = r.artifacts.first_layer_kernels
-        if kernels:
-            add(
-                "kernels",
-                f"{name}: learned kernels on {dataset}",
-                "Left: the lecture's hand-coded edge detector (8 at the centre, -1 around). "
-                "Right: the first conv layer's kernels, learned by backpropagation, summed over "
-                "input channels (red positive, blue negative, each on its own scale).",
-                lambda k=kernels, n=name: kernels_figure(k, n, colours.get(n, "#222222")),
-                suffix=name,
-            )
-    hog = next(((n, r) for n, r in sorted(reps.items()) if r.artifacts.hog_samples), None)
-    if hog:
-        add(
-            "hog",
-            f"HOG pictures on {dataset}",
-            "Test images and scikit-image's picture of their HOG descriptor: the dominant "
-            "gradient orientations per cell, which is all the SVM sees.",
-            lambda: hog_figure(hog[1].artifacts.hog_samples or [], class_names, hog[0]),
-        )
-    wrong = {n: r for n, r in reps.items() if r.artifacts.misclassified}
-    if wrong:
-        add(
-            "misclassified",
-            f"Misclassified examples on {dataset}",
-            "The first misclassified test images of one run per pipeline (largest training "
-            "size, smallest seed), true → predicted.",
-            lambda: misclassified_figure(wrong, class_names, colours),
-        )
+    view = DatasetView(dataset, ran, [r for r in ok if r.n_train == largest], colours)
+    stem = slug(dataset)
+    plots = []
+    for spec in PLOT_SPECS:
+        for subject in spec.subjects(view):
+            name = f"{spec.kind}-{stem}" + (f"-{slug(subject)}" if subject else "")
+            title, caption = spec.title(view, subject), spec.caption(view, subject)
+            plots.append(Plot(name, spec.kind, title, caption, spec.draw(view, subject), dataset))
     return plots
 
 
