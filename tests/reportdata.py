@@ -16,31 +16,10 @@ from featcmp.run.metrics import classification_metrics
 CLASSES = ["car", "bus", "monument", "flower"]
 
 
-def make_record(
-    pipeline: str,
-    seed: int,
-    y_true: list[int],
-    predictions: list[int],
-    n_train: int = 100,
-    family: str = "hand-crafted",
-    test_fingerprint: str | None = None,
-    params: dict | None = None,
-    artifacts: dict | None = None,
-) -> Record:
-    """A record as the runner writes it, with accuracy and confusion matrix from the lists."""
-    return Record.from_json(
-        record_json(
-            pipeline,
-            seed,
-            y_true,
-            predictions,
-            n_train,
-            family,
-            test_fingerprint,
-            params,
-            artifacts,
-        )
-    )
+def make_record(*args: Any, **kw: Any) -> Record:
+    """A record as the runner writes it, with accuracy and confusion matrix from the lists
+    (arguments as `record_json`'s)."""
+    return Record.from_json(record_json(*args, **kw))
 
 
 def record_json(
@@ -54,7 +33,7 @@ def record_json(
     params: dict | None = None,
     artifacts: dict | None = None,
 ) -> dict[str, Any]:
-    """`make_record`'s record as the JSON object of its file."""
+    """A record's file as the runner writes it: accuracy and confusion matrix from the lists."""
     metrics = classification_metrics(np.array(y_true), np.array(predictions), len(CLASSES))
     config = {
         "name": "fixed",

@@ -340,13 +340,13 @@ class DatasetView:
 class PlotSpec:
     """One kind of picture: for which subjects of a dataset it is drawn (`subjects`: [""] for
     one picture of the whole dataset, pipeline names for one per pipeline, none: not drawn),
-    its title, caption and drawing, each given the dataset's view and the subject. A new plot
-    is one more entry in PLOT_SPECS."""
+    its title and caption, and its drawing of the dataset's view and a subject. A new plot is
+    one more entry in PLOT_SPECS."""
 
     kind: str
     subjects: Callable[[DatasetView], list[str]]
-    title: Callable[[DatasetView, str], str]
-    caption: Callable[[DatasetView, str], str]
+    title: str  # {dataset}, {largest} (training size) and {subject} are filled in
+    caption: str
     draw: Callable[[DatasetView, str], bytes]
 
 
@@ -376,61 +376,49 @@ PLOT_SPECS = (
     PlotSpec(
         "learning-curve",
         whole(lambda v: len({r.n_train for r in v.ran}) > 1),
-        lambda v, _: f"Learning curves on {v.dataset}",
-        lambda v, _: (
-            "Test accuracy against training-set size on the same test set; "
-            f"error bars: one standard deviation over seeds. {COLOUR_NOTE}"
-        ),
+        "Learning curves on {dataset}",
+        "Test accuracy against training-set size on the same test set; error bars: one "
+        f"standard deviation over seeds. {COLOUR_NOTE}",
         lambda v, _: learning_curves(v.ran, v.dataset, v.colours),
     ),
     PlotSpec(
         "accuracy",
         whole(lambda v: True),
-        lambda v, _: f"Accuracy on {v.dataset}",
-        lambda v, _: (
-            f"Mean test accuracy at {v.largest} training images; error bars: one "
-            f"standard deviation over seeds; n = runs. {COLOUR_NOTE}"
-        ),
+        "Accuracy on {dataset}",
+        "Mean test accuracy at {largest} training images; error bars: one standard deviation "
+        f"over seeds; n = runs. {COLOUR_NOTE}",
         lambda v, _: accuracy_bars(at_largest(v), v.dataset, v.colours),
     ),
     PlotSpec(
         "confusion",
         whole(lambda v: v.with_confusion and v.class_names),
-        lambda v, _: f"Confusion matrices on {v.dataset}",
-        lambda v, _: (
-            f"Rows: true class, normalised to 1; summed over seeds at {v.largest} training images."
-        ),
+        "Confusion matrices on {dataset}",
+        "Rows: true class, normalised to 1; summed over seeds at {largest} training images.",
         lambda v, _: confusion_matrices(v.with_confusion, v.class_names or [], v.colours),
     ),
     PlotSpec(
         "kernels",
         with_artifact("first_layer_kernels"),
-        lambda v, p: f"{p}: learned kernels on {v.dataset}",
-        lambda v, _: (
-            "Left: the lecture's hand-coded edge detector (8 at the centre, -1 around). "
-            "Right: the first conv layer's kernels, learned by backpropagation, summed over "
-            "input channels (red positive, blue negative, each on its own scale)."
-        ),
+        "{subject}: learned kernels on {dataset}",
+        "Left: the lecture's hand-coded edge detector (8 at the centre, -1 around). Right: the "
+        "first conv layer's kernels, learned by backpropagation, summed over input channels "
+        "(red positive, blue negative, each on its own scale).",
         lambda v, p: kernels_figure(v.reps[p].artifacts.first_layer_kernels, p, v.colour(p)),
     ),
     PlotSpec(
         "hog",
         whole(with_artifact("hog_samples")),
-        lambda v, _: f"HOG pictures on {v.dataset}",
-        lambda v, _: (
-            "Test images and scikit-image's picture of their HOG descriptor: the "
-            "dominant gradient orientations per cell, which is all the SVM sees."
-        ),
+        "HOG pictures on {dataset}",
+        "Test images and scikit-image's picture of their HOG descriptor: the dominant "
+        "gradient orientations per cell, which is all the SVM sees.",
         lambda v, _: hog_of_first(v),
     ),
     PlotSpec(
         "misclassified",
         whole(with_artifact("misclassified")),
-        lambda v, _: f"Misclassified examples on {v.dataset}",
-        lambda v, _: (
-            "The first misclassified test images of one run per pipeline (largest "
-            "training size, smallest seed), true → predicted."
-        ),
+        "Misclassified examples on {dataset}",
+        "The first misclassified test images of one run per pipeline (largest training size, "
+        "smallest seed), true → predicted.",
         lambda v, _: misclassified_figure(
             {p: v.reps[p] for p in with_artifact("misclassified")(v)},
             v.class_names or [],
@@ -455,7 +443,8 @@ def dataset_plots(
     for spec in PLOT_SPECS:
         for subject in spec.subjects(view):
             name = f"{spec.kind}-{stem}" + (f"-{slug(subject)}" if subject else "")
-            title, caption = spec.title(view, subject), spec.caption(view, subject)
+            fill = {"dataset": dataset, "largest": largest, "subject": subject}
+            title, caption = spec.title.format(**fill), spec.caption.format(**fill)
             plots.append(Plot(name, spec.kind, title, caption, spec.draw(view, subject), dataset))
     return plots
 

@@ -25,7 +25,7 @@ from featcmp.errors import ConfigError, FeatcmpError
 from featcmp.files import atomic_write_text
 from featcmp.records import Unreadable
 from featcmp.report.load import Runs, load_runs
-from featcmp.report.table import group_records
+from featcmp.report.table import group_records, number
 
 BASELINE_VERSION = 1
 DEFAULT_TOLERANCE = 0.02
@@ -267,41 +267,40 @@ def check_against(
     for row in baseline.rows:
         tol = tolerance if tolerance is not None else row.tolerance
         tol = baseline.default_tolerance if tol is None else tol
-        now = current.get(row.key)
-        check = CheckRow(row.dataset, row.pipeline, row.accuracy, None, tol, "ok")
-        if now is None:
-            if row.requires and not Path(row.requires).expanduser().exists():
-                check.status, check.note = "skipped", f"{row.requires} absent"
-            else:
-                check.status, check.note = "MISSING", f"no runs of this row under {directory}"
-        elif not now.accuracies:
-            check.status, check.note = "FAILED", f"all {now.failed} run(s) failed"
-        else:
-            check.now = now.mean
-            if row.n_train is not None and now.n_train != row.n_train:
-                check.status = "CHANGED"
-                check.note = f"n_train {now.n_train}, baseline {row.n_train}"
-            elif check.now < row.accuracy - tol - 1e-9:
-                check.status, check.note = "DROP", f"beyond the tolerance of {tol:.3f}"
-            elif check.now > row.accuracy + tol + 1e-9:
-                check.status, check.note = "improved", "above the band; consider a new baseline"
-        out.append(check)
+        out.append(check_row(row, current.get(row.key), tol, directory))
     known = {r.key for r in baseline.rows}
     for key, now in sorted(current.items()):
         if key not in known:
+            nan = math.nan
             out.append(
-                CheckRow(
-                    now.dataset,
-                    now.pipeline,
-                    math.nan,
-                    now.mean,
-                    math.nan,
-                    "new",
-                    "not in baseline",
-                )
+                CheckRow(now.dataset, now.pipeline, nan, now.mean, nan, "new", "not in baseline")
             )
     out.extend(unreadable_row(bad, directory) for bad in runs.unreadable)
     return out
+
+
+def check_row(
+    row: BaselineRow, now: CurrentRow | None, tol: float, directory: str | Path
+) -> CheckRow:
+    """One baseline row against the runs of it now (None: there are none)."""
+    check = CheckRow(row.dataset, row.pipeline, row.accuracy, None, tol, "ok")
+    if now is None:
+        if row.requires and not Path(row.requires).expanduser().exists():
+            check.status, check.note = "skipped", f"{row.requires} absent"
+        else:
+            check.status, check.note = "MISSING", f"no runs of this row under {directory}"
+        return check
+    if not now.accuracies:
+        check.status, check.note = "FAILED", f"all {now.failed} run(s) failed"
+        return check
+    check.now = now.mean
+    if row.n_train is not None and now.n_train != row.n_train:
+        check.status, check.note = "CHANGED", f"n_train {now.n_train}, baseline {row.n_train}"
+    elif check.now < row.accuracy - tol - 1e-9:
+        check.status, check.note = "DROP", f"beyond the tolerance of {tol:.3f}"
+    elif check.now > row.accuracy + tol + 1e-9:
+        check.status, check.note = "improved", "above the band; consider a new baseline"
+    return check
 
 
 def unreadable_row(bad: Unreadable, directory: str | Path) -> CheckRow:
@@ -319,16 +318,13 @@ HEADERS = ("dataset", "pipeline", "baseline", "now", "difference", "tolerance", 
 
 
 def check_cells(row: CheckRow) -> list[str]:
-    def num(x: float | None, fmt: str = ".3f") -> str:
-        return "-" if x is None or math.isnan(x) else format(x, fmt)
-
     return [
         row.dataset,
         row.pipeline,
-        num(row.baseline),
-        num(row.now),
-        num(row.difference, "+.3f"),
-        num(row.tolerance),
+        number(row.baseline, ".3f"),
+        number(row.now, ".3f"),
+        number(row.difference, "+.3f"),
+        number(row.tolerance, ".3f"),
         row.status,
         row.note,
     ]
