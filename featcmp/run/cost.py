@@ -86,7 +86,7 @@ class Estimate:
 def check_memory(where: str, estimate: Estimate) -> None:
     """Refuse, with the figure, a job whose own memory would exceed the limit."""
     from featcmp.errors import ConfigError
-    from featcmp.models.guards import LIMIT_ENV, gb, memory_limit_bytes
+    from featcmp.memory import LIMIT_ENV, gb, memory_limit_bytes
 
     limit = memory_limit_bytes()
     if estimate.work_bytes > limit:
