@@ -82,18 +82,6 @@ def _sklearn_key(built: dict[str, Any], path: str) -> str:
     raise ConfigError(f"select.grid.{path}: not a parameter of this pipeline")
 
 
-def _onto(pipe: Pipeline, grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    """Grid keys as `pipe` names them: a feature step wrapped by the feature cache holds its
-    extractor one level down (`hog__extractor__orientations`)."""
-    names = pipe.get_params()
-    out = {}
-    for key, values in grid.items():
-        step, _, param = key.partition("__")
-        wrapped = f"{step}__extractor__{param}"
-        out[key if key in names or wrapped not in names else wrapped] = values
-    return out
-
-
 def splitter(select: SelectConfig, seed: int):
     """Stratified folds or one stratified validation split, shuffled with the job's seed."""
     from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
@@ -118,7 +106,7 @@ def select_and_fit(
     given to the search: the test set cannot reach it."""
     from sklearn.model_selection import GridSearchCV
 
-    grid = [_onto(pipe, g) for g in sklearn_grid(name, params, select, where)]
+    grid = sklearn_grid(name, params, select, where)
     common = {
         "cv": splitter(select, seed),
         "scoring": "accuracy",
