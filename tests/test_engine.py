@@ -123,3 +123,35 @@ def test_version_1_records_stay_readable(tmp_path: Path):
     path.write_text(json.dumps(old))
     record = read_record(path)
     assert record is not None and record["error_kind"] == "run"
+
+
+# --- one build per job ----------------------------------------------------------------------
+
+
+def test_a_job_builds_its_pipeline_once(tmp_path: Path, monkeypatch):
+    # The pre-check, the cost estimate, the run and the selection share one build of a job's
+    # pipeline and of each candidate of its `select.grid`.
+    import sys
+
+    import featcmp.run.executor  # noqa: F401  (every run module that may build, loaded)
+    from featcmp import pipelines
+    from featcmp.run.executor import execute, preflight
+    from featcmp.run.jobs import load_jobs
+
+    select = {"grid": {"svm.C": [0.1, 10]}, "cv": 2}
+    hog = {"name": "hog_svm", "params": {"hog": {"pixels_per_cell": [4, 4]}}, "select": select}
+    data = {"name": "once", "dataset": TINY, "seeds": [0, 1], "pipelines": ["raw_svm", hog]}
+    jobs = load_jobs([write_config(tmp_path / "c.yaml", data)])
+    builds: list[str] = []
+
+    def counting(name, params=None, where="pipeline"):
+        builds.append(name)
+        return pipelines.build_pipeline(name, params, where)
+
+    for module in [m for name, m in sys.modules.items() if name.startswith("featcmp.run")]:
+        if hasattr(module, "build_pipeline"):
+            monkeypatch.setattr(module, "build_pipeline", counting)
+    preflight(jobs)
+    assert all(execute(job)["status"] == "ok" for job in jobs)
+    # Per seed: raw_svm once; hog_svm once and its two candidates once each.
+    assert sorted(builds) == sorted(["raw_svm"] * 2 + ["hog_svm"] * 6)
