@@ -1,4 +1,4 @@
-"""One engine: `run` and `sweep` share one job path, and the packages keep their layers.
+"""One engine: `run` and `sweep` share one job path (the layers: tests/test_layers.py).
 
 The same config gives the same exit status and the same records under both commands: bad
 input exits 2 before any fit with nothing written, a job failing at run time exits 1 with a
@@ -7,7 +7,6 @@ input exits 2 before any fit with nothing written, a job failing at run time exi
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 
 from featcmp.records import load_records, read_record
 from tests.robustness_helpers import (
-    ROOT,
     TINY,
     assert_no_output,
     assert_one_line_error,
@@ -23,89 +21,11 @@ from tests.robustness_helpers import (
     write_config,
 )
 
-PACKAGE = ROOT / "featcmp"
 NAN_CNN = {  # lr 1e30: the first step throws the weights to ~1e30 and the next loss overflows
     "name": "cnn",
     "params": {"lr": 1.0e30, "epochs": 1, "batch_size": 16, "schedule": "constant"},
 }
 COMMANDS = ("run", "sweep")
-
-
-# --- the import graph -----------------------------------------------------------------------
-
-
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def import_graph() -> dict[str, set[str]]:
-    """featcmp module -> the featcmp modules it imports (at the top or inside a function)."""
-    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
-    graph: dict[str, set[str]] = {name: set() for name in modules}
-    for name, path in modules.items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                targets = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                # `from featcmp.run import sweep` imports the module featcmp.run.sweep.
-                targets = [
-                    f"{node.module}.{a.name}"
-                    if f"{node.module}.{a.name}" in modules
-                    else node.module
-                    for a in node.names
-                ]
-            else:
-                continue
-            graph[name] |= {t for t in targets if t in modules and t != name}
-    return graph
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        path.append(node)
-        for nxt in sorted(graph[node]):
-            if state.get(nxt) == 1:
-                return [*path[path.index(nxt) :], nxt]
-            if nxt not in state and (cycle := visit(nxt)):
-                return cycle
-        path.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (cycle := visit(node)):
-            return cycle
-    return None
-
-
-def test_the_import_graph_sees_the_packages():
-    graph = import_graph()
-    assert {"featcmp.config.schema", "featcmp.run.executor", "featcmp.cli.app"} <= set(graph)
-    assert "featcmp.run.executor" in graph["featcmp.run.sweep"]
-
-
-def test_no_import_cycles_between_modules():
-    assert find_cycle(import_graph()) is None
-
-
-def test_config_is_a_leaf():
-    above = ("run", "report", "models", "features", "data", "pipelines", "cli")
-    forbidden = tuple(f"featcmp.{name}" for name in above)
-    for module, targets in import_graph().items():
-        if module.startswith("featcmp.config"):
-            assert not [t for t in targets if t.startswith(forbidden)], module
-
-
-def test_report_and_records_import_nothing_of_the_run_side():
-    forbidden = ("featcmp.run", "featcmp.models", "featcmp.features", "featcmp.pipelines")
-    for module, targets in import_graph().items():
-        if module.startswith(("featcmp.report", "featcmp.records", "featcmp.files")):
-            assert not [t for t in targets if t.startswith(forbidden)], module
 
 
 # --- the same behaviour under run and sweep -------------------------------------------------
@@ -203,3 +123,35 @@ def test_version_1_records_stay_readable(tmp_path: Path):
     path.write_text(json.dumps(old))
     record = read_record(path)
     assert record is not None and record.error_kind == "run"
+
+
+# --- one build per job ----------------------------------------------------------------------
+
+
+def test_a_job_builds_its_pipeline_once(tmp_path: Path, monkeypatch):
+    # The pre-check, the cost estimate, the run and the selection share one build of a job's
+    # pipeline and of each candidate of its `select.grid`.
+    import sys
+
+    import featcmp.run.executor  # noqa: F401  (every run module that may build, loaded)
+    from featcmp import pipelines
+    from featcmp.run.executor import execute, preflight
+    from featcmp.run.jobs import load_jobs
+
+    select = {"grid": {"svm.C": [0.1, 10]}, "cv": 2}
+    hog = {"name": "hog_svm", "params": {"hog": {"pixels_per_cell": [4, 4]}}, "select": select}
+    data = {"name": "once", "dataset": TINY, "seeds": [0, 1], "pipelines": ["raw_svm", hog]}
+    jobs = load_jobs([write_config(tmp_path / "c.yaml", data)])
+    builds: list[str] = []
+
+    def counting(name, params=None, where="pipeline"):
+        builds.append(name)
+        return pipelines.build_pipeline(name, params, where)
+
+    for module in [m for name, m in sys.modules.items() if name.startswith("featcmp.run")]:
+        if hasattr(module, "build_pipeline"):
+            monkeypatch.setattr(module, "build_pipeline", counting)
+    preflight(jobs)
+    assert all(execute(job).status == "ok" for job in jobs)
+    # Per seed: raw_svm once; hog_svm once and its two candidates once each.
+    assert sorted(builds) == sorted(["raw_svm"] * 2 + ["hog_svm"] * 6)

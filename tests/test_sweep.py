@@ -174,6 +174,21 @@ def load_config_dataset():
     return DatasetConfig(source="digits", test_size=0.5, max_train=200)
 
 
+def test_the_cache_wrapper_has_the_extractors_parameters(tmp_path):
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+
+    hog = HOGFeatures(orientations=9, pixels_per_cell=(2, 2))
+    pipe = Pipeline([("hog", feature_cache.CachedFeatures(hog, str(tmp_path))), ("svm", SVM())])
+    assert pipe.steps[0][1].get_params() == hog.get_params()
+    assert "hog__orientations" in pipe.get_params()  # as the bare pipeline names it
+    pipe.set_params(hog__orientations=6)
+    assert hog.orientations == 6
+    copy = clone(pipe).steps[0][1]
+    assert isinstance(copy, feature_cache.CachedFeatures) and copy.cache_dir == str(tmp_path)
+    assert copy.extractor is not hog and copy.get_params() == hog.get_params()
+
+
 def test_prune_drops_least_recently_used(tmp_path):
     for i in range(4):
         assert feature_cache.store(tmp_path, f"{i:02d}key{i}", np.zeros((100, 100), np.float32))

@@ -83,12 +83,18 @@ def datasets_show(
     per_class: Annotated[int, typer.Option(min=1, max=64, help="Examples per class.")] = 8,
 ) -> None:
     """Write a montage of SOURCE: one labelled row per class."""
-    from featcmp.data.export import write_montage
+    from featcmp.data.export import all_images
+    from featcmp.data.loader import load_dataset
+    from featcmp.files import atomic_write_bytes
+    from featcmp.report.montage import montage_png
     from featcmp.run.jobs import dataset_from_cli
 
     spec = dataset_from_cli(source, path, set_ or [])
     out = out or Path(f"{spec.source}-montage.png")
-    typer.echo(f"wrote {write_montage(spec, out, per_class)}", err=True)
+    ds = load_dataset(spec, seed=0)
+    X, y = all_images(ds)
+    atomic_write_bytes(out, montage_png(X, y, ds.class_names, per_class, title=ds.name))
+    typer.echo(f"wrote {out}", err=True)
 
 
 def datasets_export(

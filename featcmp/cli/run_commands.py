@@ -11,8 +11,9 @@ from __future__ import annotations
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +21,10 @@ from featcmp import progress as bars
 from featcmp.cli.errors import INTERNAL_ERROR, JOB_FAILED
 from featcmp.errors import FeatcmpError
 from featcmp.records import Record
+
+if TYPE_CHECKING:  # heavy: imported by the functions that run a batch
+    from featcmp.run.cost import Estimate
+    from featcmp.run.sweep import Executor, Outcome, Plan
 
 SetOption = Annotated[
     list[str] | None,
@@ -54,40 +59,47 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     typer.echo(f"warning: {message}", err=True)
 
 
-def run_batch(
-    label: str,
+@dataclass(frozen=True)
+class BatchOptions:
+    """How `run` and `sweep` treat a batch: which jobs run again, the feature cache, output."""
+
+    label: str = "run"  # the command, at the start of its summary lines
+    force: bool = False  # re-run ok jobs too
+    retry_failed: bool = False  # re-run jobs whose record says failed
+    fail_fast: bool = False
+    cache: Path | None = None  # --cache
+    no_cache: bool = False
+    quiet: bool = False
+
+
+def plan_batch(
     configs: list[Path],
     out: Path,
     overrides: list[str],
+    options: BatchOptions,
     *,
-    executor=None,
     remote: bool = False,
-    force: bool = False,
-    retry_failed: bool = False,
-    fail_fast: bool = False,
-    cache: Path | None = None,
-    no_cache: bool = False,
-    quiet: bool = False,
-    dry_run: bool = False,
-) -> None:
-    """Check, plan, execute and report a batch of jobs: the whole of `run` and `sweep`."""
-    from featcmp.run import cache as feature_cache
-    from featcmp.run import dryrun
+    writes: bool = True,
+) -> tuple[Plan, dict[str, Estimate]]:
+    """Every job of the configs, checked against its images before any fit (bad input raises,
+    nothing written), split by what its record says; and each job's cost estimate."""
     from featcmp.run import sweep as sw
     from featcmp.run.executor import check_out_dir, preflight
     from featcmp.run.jobs import load_jobs
-    from featcmp.run.progress import SweepProgress, clock, run_line
 
     jobs = load_jobs(configs, overrides)  # every config and grid point checked, expanded once
-    if not dry_run:
+    if writes:
         check_out_dir(out)
-    plan = sw.plan(jobs, out, retry_failed=retry_failed, force=force)
-    estimates = {}
-    if not remote:  # a remote cluster may hold data this host lacks: its workers check there
-        estimates = preflight(plan.todo)  # every pipeline against its images, before any fit
-    if dry_run:
-        dryrun.print_dry_run(configs, overrides, plan, estimates, out)
-        return
+    plan = sw.plan(jobs, out, retry_failed=options.retry_failed, force=options.force)
+    # A remote cluster may hold data this host lacks: its workers check there.
+    estimates = {} if remote else preflight(plan.todo)
+    return plan, estimates
+
+
+def announce(plan: Plan, estimates: dict[str, Estimate], options: BatchOptions) -> None:
+    """Before the first fit: unreadable records, each pipeline's estimate, what will run."""
+    from featcmp.run import dryrun
+
     for bad in plan.unreadable:
         typer.echo(bad.line("its job runs again"), err=True)
     for line in dryrun.estimate_lines(plan.todo, estimates):
@@ -95,16 +107,27 @@ def run_batch(
     note = f", {len(plan.done)} already ok" if plan.done else ""
     if plan.failed_before:
         note += f", {len(plan.failed_before)} failed before (skipped; --retry-failed re-runs them)"
-    typer.echo(f"{label}: {plan.total} runs, {len(plan.todo)} to run{note}", err=True)
-    cache_dir = feature_cache.resolve_cache_dir(cache, out, enabled=not no_cache)
-    rich = not quiet and sys.stderr.isatty()
+    typer.echo(f"{options.label}: {plan.total} runs, {len(plan.todo)} to run{note}", err=True)
+
+
+def execute_batch(
+    plan: Plan, out: Path, options: BatchOptions, executor: Executor | None = None
+) -> tuple[Outcome, float]:
+    """Run the plan's jobs (here, or on `executor`), writing each record as it arrives and
+    showing progress; return the outcome and the seconds it took."""
+    from featcmp.run import cache as feature_cache
+    from featcmp.run import sweep as sw
+    from featcmp.run.progress import SweepProgress, run_line
+
+    cache_dir = feature_cache.resolve_cache_dir(options.cache, out, enabled=not options.no_cache)
+    rich = not options.quiet and sys.stderr.isatty()
     # One live rich display at a time: in this process the bars of feature extraction and
     # training epochs; with workers the batch's own bar.
     bars.enable(rich and executor is None)
-    progress = SweepProgress(len(plan.todo), label, rich=rich and executor is not None)
+    progress = SweepProgress(len(plan.todo), options.label, rich=rich and executor is not None)
 
     def on_record(job, record) -> None:
-        if not quiet:
+        if not options.quiet:
             progress.update(record)
         elif record.status != "ok":
             typer.echo(run_line(record), err=True)
@@ -112,15 +135,28 @@ def run_batch(
     with warnings.catch_warnings(), progress:
         warnings.showwarning = _show_warning
         outcome = sw.run_sweep(
-            plan.todo, out, executor or sw.run_here, cache_dir, fail_fast, on_record
+            plan.todo, out, executor or sw.run_here, cache_dir, options.fail_fast, on_record
         )
     feature_cache.prune(cache_dir)
-    if not quiet:
-        _print_table(plan.done_records + outcome.records, configs)
-    took = clock(time.monotonic() - progress.start)
+    return outcome, time.monotonic() - progress.start
+
+
+def summarise(
+    plan: Plan,
+    outcome: Outcome,
+    took_s: float,
+    out: Path,
+    options: BatchOptions,
+) -> None:
+    """The table of every job (resumed ones too) unless quiet, one line, the exit status."""
+    from featcmp.run.progress import clock
+
+    if not options.quiet:
+        print_run_table(plan.done_records + outcome.records)
     stop = " (stopped at the first failure: --fail-fast)" if outcome.stopped else ""
     typer.echo(
-        f"{label}: ran {outcome.ran} in {took}, {outcome.failed} failed{stop}; records in {out}",
+        f"{options.label}: ran {outcome.ran} in {clock(took_s)}, {outcome.failed} failed{stop}; "
+        f"records in {out}",
         err=True,
     )
     if outcome.internal:
@@ -129,7 +165,40 @@ def run_batch(
         raise typer.Exit(JOB_FAILED)
 
 
-def _print_table(records: list[Record], configs: list[Path]) -> None:
+def run_batch(
+    configs: list[Path],
+    out: Path,
+    overrides: list[str],
+    options: BatchOptions,
+    *,
+    executor: Executor | None = None,
+    remote: bool = False,
+) -> None:
+    """The whole of `run` and `sweep`: plan (every check before any fit), execute, summarise."""
+    plan, estimates = plan_batch(configs, out, overrides, options, remote=remote)
+    announce(plan, estimates, options)
+    outcome, took_s = execute_batch(plan, out, options, executor)
+    summarise(plan, outcome, took_s, out, options)
+
+
+def dry_run_batch(
+    configs: list[Path],
+    out: Path,
+    overrides: list[str],
+    options: BatchOptions,
+    *,
+    remote: bool = False,
+) -> None:
+    """`--dry-run`: the plan and its checks and estimates, printed; nothing fitted or written
+    (not even the output folder), no pool or cluster started."""
+    from featcmp.run import dryrun
+
+    plan, estimates = plan_batch(configs, out, overrides, options, remote=remote, writes=False)
+    dryrun.print_dry_run(configs, overrides, plan, estimates, out)
+
+
+def print_run_table(records: list[Record]) -> None:
+    """The console table of these records, one row per pipeline and setting."""
     from featcmp.report.console import print_rows
     from featcmp.report.settings import label_settings
     from featcmp.report.table import build_rows
@@ -161,18 +230,11 @@ def run(
     Jobs whose record says ok are kept (--force re-runs them). Exit status: 0 all ok, 1 some
     jobs failed, 2 bad input, 3 internal error, 130 interrupted.
     """
-    run_batch(
-        "run",
-        [config],
-        out,
-        set_ or [],
-        force=force,
-        retry_failed=retry_failed,
-        cache=cache,
-        no_cache=no_cache,
-        quiet=quiet,
-        dry_run=dry_run,
+    options = BatchOptions(
+        "run", force=force, retry_failed=retry_failed, cache=cache, no_cache=no_cache, quiet=quiet
     )
+    batch = dry_run_batch if dry_run else run_batch
+    batch([config], out, set_ or [], options)
 
 
 def sweep(
@@ -205,38 +267,41 @@ def sweep(
     Exit status: 0 all ran ok, 1 some jobs failed, 2 bad input, 3 internal error,
     130 interrupted.
     """
-    from featcmp.run import sweep as sw
-
-    if jobs < 1 or (workers is not None and workers < 1):
-        raise FeatcmpError("--jobs and --workers must be at least 1")
-    if scheduler and workers:
-        raise FeatcmpError("give --scheduler (an existing cluster) or --workers, not both")
-    if (scheduler or workers) and jobs > 1:
-        raise FeatcmpError("--jobs is for local processes; on Dask the cluster sets parallelism")
-    executor = None
-    if dry_run:
-        pass  # no pool or cluster is started for a dry run
-    elif scheduler or workers:
-        from featcmp.run.dask import run_on_dask
-
-        executor = run_on_dask(scheduler, workers)
-    elif jobs > 1:
-        executor = sw.run_in_pool(jobs)
-    run_batch(
+    check_parallelism(jobs, scheduler, workers)
+    options = BatchOptions(
         "sweep",
-        configs,
-        out,
-        set_ or [],
-        executor=executor,
-        remote=bool(scheduler),
         force=force,
         retry_failed=retry_failed,
         fail_fast=fail_fast,
         cache=cache,
         no_cache=no_cache,
         quiet=quiet,
-        dry_run=dry_run,
     )
+    if dry_run:
+        dry_run_batch(configs, out, set_ or [], options, remote=bool(scheduler))
+        return
+    executor = parallel_executor(jobs, scheduler, workers)
+    run_batch(configs, out, set_ or [], options, executor=executor, remote=bool(scheduler))
+
+
+def check_parallelism(jobs: int, scheduler: str | None, workers: int | None) -> None:
+    if jobs < 1 or (workers is not None and workers < 1):
+        raise FeatcmpError("--jobs and --workers must be at least 1")
+    if scheduler and workers:
+        raise FeatcmpError("give --scheduler (an existing cluster) or --workers, not both")
+    if (scheduler or workers) and jobs > 1:
+        raise FeatcmpError("--jobs is for local processes; on Dask the cluster sets parallelism")
+
+
+def parallel_executor(jobs: int, scheduler: str | None, workers: int | None) -> Executor | None:
+    """A Dask cluster's executor, a pool of `jobs` local processes, or None (this process)."""
+    from featcmp.run import sweep as sw
+
+    if scheduler or workers:
+        from featcmp.run.dask import run_on_dask
+
+        return run_on_dask(scheduler, workers)
+    return sw.run_in_pool(jobs) if jobs > 1 else None
 
 
 def cache(

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 
-from featcmp.config.schema import Config, _normalise_pipelines, parse_config
+from featcmp.config.schema import Config, normalise_pipelines, parse_config
 from featcmp.config.typed import describe
 from featcmp.errors import ConfigError, did_you_mean
 
@@ -194,7 +194,7 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
     """Apply `--set key.path=value` overrides (values parsed as YAML) to a raw config."""
     raw = copy.deepcopy(raw)
     if "pipelines" in raw:
-        raw["pipelines"] = _normalise_pipelines(raw["pipelines"])
+        raw["pipelines"] = normalise_pipelines(raw["pipelines"])
     for text in overrides:
         keys, value = split_assignment(text)
         set_path(raw, keys, value, f"--set {text}")

@@ -181,7 +181,7 @@ class Config:
         }
 
 
-def _normalise_pipelines(raw: Any) -> Any:
+def normalise_pipelines(raw: Any) -> Any:
     """Accept `[hog_svm, {name: cnn, params: ...}]`: bare names become `{name: ...}` mappings."""
     if isinstance(raw, list):
         return [{"name": p} if isinstance(p, str) else p for p in raw]
@@ -218,7 +218,7 @@ def parse_config(raw: Any, default_name: str = "experiment") -> Config:
     dataset = parse_dataset(raw.pop("dataset", {}))
     if "pipelines" not in raw:
         raise ConfigError("missing key 'pipelines': list the pipelines to run, e.g. [hog_svm, cnn]")
-    raw["pipelines"] = _normalise_pipelines(raw["pipelines"])
+    raw["pipelines"] = normalise_pipelines(raw["pipelines"])
     pipelines = convert(raw.pop("pipelines"), list[PipelineConfig], "pipelines")
     if not pipelines:
         raise ConfigError("pipelines: the list is empty; name at least one pipeline")

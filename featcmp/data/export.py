@@ -1,4 +1,5 @@
-"""Look at a dataset (a labelled montage) and export it as class-per-folder PNGs."""
+"""A dataset as class-per-folder PNGs (`featcmp datasets export`), and its images in one array
+(what the export and the montage of `featcmp datasets show` take)."""
 
 from __future__ import annotations
 
@@ -14,41 +15,8 @@ from featcmp.files import atomic_write_bytes
 
 
 def all_images(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """Training then test images of a split, as one array (what export and montage show)."""
+    """Training then test images of a split, as one array."""
     return np.concatenate([ds.X_train, ds.X_test]), np.concatenate([ds.y_train, ds.y_test])
-
-
-def montage_png(
-    X: np.ndarray, y: np.ndarray, class_names: list[str], per_class: int = 8, title: str = ""
-) -> bytes:
-    """A PNG with one labelled row per class and up to `per_class` examples in each."""
-    from matplotlib.figure import Figure
-
-    from featcmp.report.plots import bare_axes, show_image, to_png
-
-    rows = [np.flatnonzero(y == k)[:per_class] for k in range(len(class_names))]
-    cols = max(1, max(len(r) for r in rows))
-    fig = Figure(figsize=(1.1 * cols + 1.2, 1.1 * len(rows) + 0.4))
-    axes = fig.subplots(len(rows), cols, squeeze=False)
-    for k, idx in enumerate(rows):
-        for j in range(cols):
-            ax = axes[k, j]
-            bare_axes(ax)
-            ax.set_frame_on(False)
-            if j < len(idx):
-                show_image(ax, X[idx[j]], vmax=1)
-        axes[k, 0].set_ylabel(class_names[k], rotation=0, ha="right", va="center", fontsize=10)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    return to_png(fig)
-
-
-def write_montage(spec: DatasetConfig, out: Path, per_class: int = 8, seed: int = 0) -> Path:
-    ds = load_dataset(spec, seed)
-    X, y = all_images(ds)
-    atomic_write_bytes(out, montage_png(X, y, ds.class_names, per_class, title=ds.name))
-    return out
 
 
 def export_folder(spec: DatasetConfig, out_dir: Path, seed: int = 0) -> int:

@@ -25,7 +25,7 @@ from featcmp.data.folder_layout import Layout, find_layout
 from featcmp.data.images import Images
 from featcmp.data.size_policy import SizeChoice, choose_size, working_size
 from featcmp.errors import DataError
-from featcmp.models.guards import check_array_bytes
+from featcmp.memory import check_array_bytes
 
 PARALLEL_MIN = 400  # fewer files decode faster in this process than a pool starts
 CHUNK = 64  # files per task: large enough to hide the hand-off, small enough to balance

@@ -14,7 +14,7 @@ import numpy as np
 
 from featcmp.data.images import read_file
 from featcmp.errors import DataError, FeatcmpError
-from featcmp.models.guards import check_array_bytes
+from featcmp.memory import check_array_bytes
 
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 

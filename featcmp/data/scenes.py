@@ -179,7 +179,8 @@ def _hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
 N_PER_CLASS, SIZE = (1, 100_000), (8, 512)
 
 
-def _check_sizes(n_per_class: int, seed: int, size: int = 32) -> None:
+def check_sizes(n_per_class: int, seed: int, size: int = 32) -> None:
+    """Refuse a class count, image size or seed the generator cannot take (DataError)."""
     for name, value, (lo, hi) in (("n_per_class", n_per_class, N_PER_CLASS), ("size", size, SIZE)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise DataError(f"scene {name} must be an integer, got {value!r}")
@@ -212,7 +213,7 @@ def sample_params(
         cy, half width, half height), ``occluder_rgb``, ``texture``, ``variant`` (drawing
         variant of the class) and ``shape`` (n, 6 jitter uniforms).
     """
-    _check_sizes(n_per_class, seed)
+    check_sizes(n_per_class, seed)
     r = scene_ranges(difficulty, **overrides)
     rng = np.random.default_rng(seed)
     n = 4 * n_per_class
@@ -342,7 +343,7 @@ def generate_scenes(
     class_names : list of str
     params : dict, only with ``return_params``
     """
-    _check_sizes(n_per_class, seed, size)
+    check_sizes(n_per_class, seed, size)
     y, params = sample_params(n_per_class, difficulty, seed, **overrides)
     X = _render(y, params, size, rgb, seed)
     if return_params:

@@ -235,10 +235,10 @@ class ScenesOptions:
     "generated car/bus/monument/flower scenes on sky and lawn (the lecture's task)",
 )
 def read_scenes(path: str | None, options: ScenesOptions) -> Images:
-    from featcmp.data.scenes import CLASS_NAMES, SceneRanges, _check_sizes, generate_scenes
-    from featcmp.models.guards import check_array_bytes
+    from featcmp.data.scenes import CLASS_NAMES, SceneRanges, check_sizes, generate_scenes
+    from featcmp.memory import check_array_bytes
 
-    _check_sizes(options.n_per_class, options.data_seed, options.size)
+    check_sizes(options.n_per_class, options.data_seed, options.size)
     n, side = len(CLASS_NAMES) * options.n_per_class, options.size
     check_array_bytes(
         f"dataset: {n} scenes of {side}x{side}{' RGB' if options.rgb else ''}",

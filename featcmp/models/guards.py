@@ -1,43 +1,14 @@
-"""Size guards: refuse, with the figure, work whose memory would not fit before any is done.
+"""Size guards of models: refuse, with the figure, a network or SVC that would not fit in memory.
 
-The limit is the machine's physical memory, or `FEATCMP_MEMORY_LIMIT_GB` when set (lower it
-on a shared machine, raise it where swap is acceptable).
+The limit itself, and the check of one array's bytes, are the shared leaf `featcmp.memory`.
 """
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from featcmp.errors import ConfigError, FeatcmpError, RunError
-
-LIMIT_ENV = "FEATCMP_MEMORY_LIMIT_GB"
-GB = 1024**3  # limits and figures are in binary units (GiB)
-
-
-def memory_limit_bytes() -> int:
-    """Bytes one array or model may take: `FEATCMP_MEMORY_LIMIT_GB` GiB, else physical memory."""
-    text = os.environ.get(LIMIT_ENV)
-    if text:
-        try:
-            value = float(text)
-        except ValueError:
-            raise ConfigError(f"{LIMIT_ENV}={text!r}: expected a number of GiB") from None
-        if not value > 0:
-            raise ConfigError(f"{LIMIT_ENV}={text!r}: must be positive")
-        return int(value * GB)
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # not POSIX: assume a modest machine
-        return 8 * GB
-
-
-def gb(nbytes: float) -> str:
-    """Bytes in GiB (MiB below 1 GiB), for messages."""
-    if nbytes < GB:
-        return f"{nbytes / 1024**2:.3g} MiB"
-    return f"{nbytes / GB:,.1f} GiB"
+from featcmp.errors import ConfigError, RunError
+from featcmp.memory import LIMIT_ENV, gb, memory_limit_bytes
 
 
 def svc_problem_size(y: np.ndarray) -> int:
@@ -70,15 +41,6 @@ def check_svc_kernel(y: np.ndarray, kernel: str, where: str = "svm") -> None:
             f"{pair} {n} images, a {n}x{n} kernel matrix of {gb(need)}, over the {gb(limit)} "
             f"limit; set dataset.max_train, use svm kernel: linear, or raise {LIMIT_ENV}"
         )
-
-
-def check_array_bytes(
-    what: str, nbytes: int, hint: str, error: type[FeatcmpError] = ConfigError
-) -> None:
-    """Refuse to allocate an array of `nbytes` over the memory limit (raise `error`)."""
-    limit = memory_limit_bytes()
-    if nbytes > limit:
-        raise error(f"{what} would take {gb(nbytes)}, over the {gb(limit)} limit; {hint}")
 
 
 def check_model_bytes(name: str, n_params: int) -> None:

@@ -217,10 +217,14 @@ def store(cache_dir: Path, key: str, features: np.ndarray) -> bool:
 class CachedFeatures(TransformerMixin, BaseEstimator):
     """A feature extractor whose `transform` output is cached on disk.
 
+    Its parameters are the extractor's own: `get_params`, `set_params` and `clone` pass
+    through, so a pipeline's `hog__orientations` names the same value wrapped or not, and a
+    selection's grid is set on it unchanged.
+
     Parameters
     ----------
     extractor : BaseEstimator
-        A stateless transformer (fit learns nothing), e.g. `HOGFeatures`.
+        A feature extractor, e.g. `HOGFeatures` (one whose fit learns is keyed by its data).
     cache_dir : str
         The cache folder.
     """
@@ -228,6 +232,18 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
     def __init__(self, extractor: BaseEstimator, cache_dir: str):
         self.extractor = extractor
         self.cache_dir = cache_dir
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return self.extractor.get_params(deep)
+
+    def set_params(self, **params: Any) -> CachedFeatures:
+        self.extractor.set_params(**params)
+        return self
+
+    def __sklearn_clone__(self) -> CachedFeatures:
+        from sklearn.base import clone
+
+        return CachedFeatures(clone(self.extractor), self.cache_dir)
 
     def fit(self, X, y=None):
         self.extractor.fit(X, y)

@@ -21,7 +21,6 @@ def dataset_choices(source_info: dict[str, Any]) -> dict[str, Any]:
 
 def step_choices(step: Any, image_shape: tuple[int, ...]) -> dict[str, Any]:
     """A step's size-dependent choices (its `choices`; none for a step without the contract)."""
-    step = getattr(step, "extractor", step)  # the feature cache's wrapper, if any
     choices = getattr(step, "choices", None)
     return choices(image_shape) if callable(choices) else {}
 

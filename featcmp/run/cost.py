@@ -86,7 +86,7 @@ class Estimate:
 def check_memory(where: str, estimate: Estimate) -> None:
     """Refuse, with the figure, a job whose own memory would exceed the limit."""
     from featcmp.errors import ConfigError
-    from featcmp.models.guards import LIMIT_ENV, gb, memory_limit_bytes
+    from featcmp.memory import LIMIT_ENV, gb, memory_limit_bytes
 
     limit = memory_limit_bytes()
     if estimate.work_bytes > limit:
@@ -175,7 +175,6 @@ def estimate_hand_crafted(
     pipe: Any, n_train: int, n_test: int, image_shape: tuple[int, ...], dim: int
 ) -> Estimate:
     extractor = pipe.steps[0][1]
-    extractor = getattr(extractor, "extractor", extractor)  # a feature-cache wrapper
     svm = pipe.steps[-1][1]
     per_pixel, per_pair_dim = HAND_CRAFTED_S.get(type(extractor).__name__, OTHER_S)
     fit_s = per_pixel * n_train * _pixels(image_shape)

@@ -8,20 +8,18 @@ at run time (NaN loss, out of memory) gives a `failed` record and the other jobs
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
-from featcmp.config.schema import Config, DatasetConfig, PipelineConfig
+from featcmp.config.schema import DatasetConfig
 from featcmp.data.loader import Dataset, load_dataset, subsample_train
 from featcmp.errors import FeatcmpError, RunError
 from featcmp.models.guards import check_svc_kernel
 from featcmp.models.svm import SVM
-from featcmp.pipelines import PIPELINES, build_pipeline, feature_dim, learned_params
+from featcmp.pipelines import PIPELINES, feature_dim, learned_params
 from featcmp.provenance import run_versions
 from featcmp.records import SCHEMA_VERSION, Artifacts, DatasetSummary, Record
 from featcmp.run.artifacts import collect_artifacts
@@ -75,30 +73,19 @@ def check_out_dir(out_dir: Path) -> None:
         ) from None
 
 
-def check_geometry(cfg: Config, data: Dataset) -> None:
-    """Fail when a pipeline cannot take these images (HOG cells, CNN depth) or would not fit
-    in memory (network weights, SVC kernel matrix)."""
-    for i, p in enumerate(cfg.pipelines):
-        check_pipeline_geometry(p, f"pipelines[{i}]", data)
-
-
-def check_pipeline_geometry(p: PipelineConfig, where: str, data: Dataset) -> None:
-    from featcmp.run.selection import candidate_params
-
-    # A selection's candidates too: a HOG cell size in `select.grid` must fit the images.
-    for params in [p.params, *(candidate_params(p.params, p.select) if p.select else [])]:
-        _check_geometry(p, params, where, data)
-
-
-def _check_geometry(p: PipelineConfig, params: dict[str, Any], where: str, data: Dataset) -> None:
-    for _, step in build_pipeline(p.name, params, where).steps:
-        try:
-            if hasattr(step, "check_geometry"):
-                step.check_geometry(data.image_shape)
-            if isinstance(step, SVM) and step.fits_exact_kernel(len(data.y_train)):
-                check_svc_kernel(data.y_train, step.kernel, "svm")  # must fit in memory
-        except FeatcmpError as exc:
-            raise type(exc)(f"{where} ({p.row}): {exc}") from None
+def check_job_geometry(job: Job, data: Dataset) -> None:
+    """Fail when a job's pipeline, or a candidate of its selection (a HOG cell size in
+    `select.grid`), cannot take these images (HOG cells, CNN depth) or would not fit in memory
+    (network weights, SVC kernel matrix)."""
+    for pipe in job.built.every:
+        for _, step in pipe.steps:
+            try:
+                if hasattr(step, "check_geometry"):
+                    step.check_geometry(data.image_shape)
+                if isinstance(step, SVM) and step.fits_exact_kernel(len(data.y_train)):
+                    check_svc_kernel(data.y_train, step.kernel, "svm")  # must fit in memory
+            except FeatcmpError as exc:
+                raise type(exc)(f"{job.where} ({job.pipeline.row}): {exc}") from None
 
 
 def preflight(jobs: list[Job]) -> dict[str, Estimate]:
@@ -118,7 +105,7 @@ def preflight(jobs: list[Job]) -> dict[str, Estimate]:
         key = (dataset, job.pipeline.name, repr(job.pipeline.as_dict()), repr(job.train_size))
         if key not in checked:
             data = _splits.get(job.config.dataset, seed)
-            check_pipeline_geometry(job.pipeline, job.where, data)
+            check_job_geometry(job, data)
             checked[key] = job_estimate(job, data)
             if checked[key] is not None:
                 check_memory(f"{job.where} ({job.pipeline.row})", checked[key])
@@ -138,7 +125,7 @@ def train_count(n: int, n_classes: int, size: int | float | None) -> int:
 def job_estimate(job: Job, data: Dataset) -> Estimate | None:
     """The cost model's fit time and memory for one job on its (full) split; None where the
     model cannot cost it (a bug there shows in the job's own record, not here)."""
-    pipe = build_pipeline(job.pipeline.name, job.pipeline.params, job.where)
+    pipe = job.built.pipe
     n_classes = len(data.class_names)
     n = train_count(len(data.y_train), n_classes, job.train_size)
     try:
@@ -152,37 +139,24 @@ def job_estimate(job: Job, data: Dataset) -> Estimate | None:
 # --- one job --------------------------------------------------------------------------------
 
 
-def _params_with_seed(p: PipelineConfig, seed: int) -> dict[str, Any]:
-    """Every seeded step (network weights, k-means vocabulary) takes the job's seed unless the
-    config sets one: a new seed means a new split and a new initialisation."""
-    params = copy.deepcopy(p.params)
-    if PIPELINES[p.name].flat:
-        params.setdefault("seed", seed)
-        return params
-    for step_name, step in PIPELINES[p.name].build().steps:
-        if "seed" in step.get_params(deep=False):
-            params.setdefault(step_name, {}).setdefault("seed", seed)
-    return params
-
-
 def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> Record:
     """Fit and evaluate one pipeline on `data`; return its record (raises on failure).
 
     With `feature_cache`, a hand-crafted pipeline's extracted features are cached there.
     """
+    from sklearn.base import clone
+
     from featcmp.run.cache import unwrap_feature_step, wrap_feature_step
     from featcmp.run.selection import select_and_fit
 
-    params = _params_with_seed(job.pipeline, job.seed)
-    pipe = build_pipeline(job.pipeline.name, params, job.where)
-    wrap_feature_step(pipe, feature_cache)
+    pipe = wrap_feature_step(clone(job.built.pipe), feature_cache)  # the job's own, to fit
     selection = None
     start = time.perf_counter()
     try:
         if job.pipeline.select is not None:  # choose on the training split alone, then refit
             pipe, selection = select_and_fit(
-                pipe, job.pipeline.name, params, job.pipeline.select,
-                data.X_train, data.y_train, job.seed, job.where,
+                pipe, list(job.built.candidates), job.pipeline.select,
+                data.X_train, data.y_train, job.seed,
             )  # fmt: skip
         else:
             pipe.fit(data.X_train, data.y_train)
@@ -262,7 +236,7 @@ def execute(job: Job, feature_cache: str | None = None) -> Record:
     try:
         data = _splits.get(job.config.dataset, job.seed)
         # The pre-check again, here where the data is: on a remote Dask cluster it is the first.
-        check_pipeline_geometry(job.pipeline, job.where, data)
+        check_job_geometry(job, data)
         if job.train_size is not None:
             data = subsample_train(data, job.train_size, job.seed)
         return run_job(job, data, Path(feature_cache) if feature_cache else None)

@@ -8,11 +8,15 @@ decides its result, so equal jobs share a record file and different ones never c
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from sklearn.pipeline import Pipeline
 
 from featcmp.config import schema
 from featcmp.config.grid import grid_points
@@ -21,8 +25,21 @@ from featcmp.config.schema import Config, DatasetConfig, PipelineConfig
 from featcmp.config.typed import from_dict
 from featcmp.data.sources import SOURCES
 from featcmp.errors import ConfigError, did_you_mean
-from featcmp.pipelines import build_pipeline
-from featcmp.run.selection import check_select
+from featcmp.pipelines import PIPELINES, build_pipeline
+from featcmp.run.selection import candidate_pipelines
+
+
+@dataclass(frozen=True)
+class Built:
+    """A job's pipeline and its selection's candidates (none without `select:`), unfitted."""
+
+    pipe: Pipeline
+    candidates: tuple[Pipeline, ...] = ()
+
+    @property
+    def every(self) -> list[Pipeline]:
+        """The pipeline, then each candidate: what the pre-check checks against the images."""
+        return [self.pipe, *self.candidates]
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,32 @@ class Job:
 
     def record_path(self, out_dir: Path) -> Path:
         return out_dir / self.config.name / f"{self.pipeline.row}-{self.id}.json"
+
+    @cached_property
+    def built(self) -> Built:
+        """The job's pipeline and candidates, built once with its seed: the pre-check, the
+        cost estimate and the run share them (what fits takes a clone). They travel with the
+        job to a worker, so a job checked here is not built again there."""
+        p = self.pipeline
+        pipe = build_pipeline(p.name, p.params, self.where)
+        params = give_seed(pipe, p.params, self.seed, PIPELINES[p.name].flat)
+        candidates = candidate_pipelines(p.name, params, p.select, self.where) if p.select else []
+        return Built(pipe, tuple(candidates))
+
+
+def give_seed(pipe: Pipeline, params: dict[str, Any], seed: int, flat: bool) -> dict[str, Any]:
+    """Give every seeded step of `pipe` (network weights, k-means vocabulary) the job's seed
+    where `params` sets none: a new seed means a new split and a new initialisation. Returns
+    the params with those seeds, for the selection's candidates."""
+    params = copy.deepcopy(params)
+    for step_name, step in pipe.steps:
+        if "seed" not in step.get_params(deep=False):
+            continue
+        values = params if flat else params.setdefault(step_name, {})
+        if "seed" not in values:
+            values["seed"] = seed
+            pipe.set_params(**{f"{step_name}__seed": seed})
+    return params
 
 
 # --- names against the registries -----------------------------------------------------------
@@ -96,7 +139,7 @@ def check_config(cfg: Config) -> Config:
     for i, p in enumerate(cfg.pipelines):
         build_pipeline(p.name, p.params, f"pipelines[{i}]")  # names, types and values
         if p.select is not None:  # every candidate of the selection grid, likewise
-            check_select(p.name, p.params, p.select, f"pipelines[{i}]")
+            candidate_pipelines(p.name, p.params, p.select, f"pipelines[{i}]")
     return cfg
 
 

@@ -43,11 +43,12 @@ def grid_points(select: SelectConfig) -> list[dict[str, Any]]:
     ]
 
 
-def check_select(name: str, params: dict[str, Any], select: SelectConfig, where: str) -> None:
-    """Every candidate builds: names with did-you-mean, types and values, key paths under
-    `select.grid` (the pipeline's own `params` are checked by the caller)."""
-    for merged in candidate_params(params, select):
-        _build(name, merged, where)
+def candidate_pipelines(
+    name: str, params: dict[str, Any], select: SelectConfig, where: str
+) -> list[Pipeline]:
+    """Every candidate of `select` built, in grid order, and so checked like a config's
+    `params`: names with did-you-mean, types and values, key paths under `select.grid`."""
+    return [_build(name, merged, where) for merged in candidate_params(params, select)]
 
 
 def _build(name: str, params: dict[str, Any], where: str) -> Pipeline:
@@ -59,15 +60,14 @@ def _build(name: str, params: dict[str, Any], where: str) -> Pipeline:
         ) from None
 
 
-def sklearn_grid(
-    name: str, params: dict[str, Any], select: SelectConfig, where: str
-) -> list[dict[str, list[Any]]]:
-    """One single-point grid per candidate, each value as `build_pipeline` converted it (a
-    YAML list becomes the tuple a HOG cell size is), in `step__param` form."""
+def sklearn_grid(candidates: list[Pipeline], select: SelectConfig) -> list[dict[str, list[Any]]]:
+    """One single-point grid per built candidate, each value as `build_pipeline` converted it
+    (a YAML list becomes the tuple a HOG cell size is), in `step__param` form."""
     out = []
-    for merged, point in zip(candidate_params(params, select), grid_points(select), strict=True):
-        built = _build(name, merged, where).get_params()
-        out.append({_sklearn_key(built, key): [built[_sklearn_key(built, key)]] for key in point})
+    for built, point in zip(candidates, grid_points(select), strict=True):
+        values = built.get_params()
+        keys = [_sklearn_key(values, path) for path in point]
+        out.append({key: [values[key]] for key in keys})
     return out
 
 
@@ -82,18 +82,6 @@ def _sklearn_key(built: dict[str, Any], path: str) -> str:
     raise ConfigError(f"select.grid.{path}: not a parameter of this pipeline")
 
 
-def _onto(pipe: Pipeline, grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    """Grid keys as `pipe` names them: a feature step wrapped by the feature cache holds its
-    extractor one level down (`hog__extractor__orientations`)."""
-    names = pipe.get_params()
-    out = {}
-    for key, values in grid.items():
-        step, _, param = key.partition("__")
-        wrapped = f"{step}__extractor__{param}"
-        out[key if key in names or wrapped not in names else wrapped] = values
-    return out
-
-
 def splitter(select: SelectConfig, seed: int):
     """Stratified folds or one stratified validation split, shuffled with the job's seed."""
     from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
@@ -105,20 +93,19 @@ def splitter(select: SelectConfig, seed: int):
 
 def select_and_fit(
     pipe: Pipeline,
-    name: str,
-    params: dict[str, Any],
+    candidates: list[Pipeline],
     select: SelectConfig,
     X_train: np.ndarray,
     y_train: np.ndarray,
     seed: int,
-    where: str,
 ) -> tuple[Pipeline, dict[str, Any]]:
-    """Search `select.grid` on the training split alone; return the chosen pipeline, refitted
-    on the whole training split, and the record's `selection`. Only X_train and y_train are
-    given to the search: the test set cannot reach it."""
+    """Search the built `candidates` of `select.grid` on the training split alone, from
+    `pipe`; return the chosen pipeline, refitted on the whole training split, and the record's
+    `selection`. Only X_train and y_train are given to the search: the test set cannot reach
+    it."""
     from sklearn.model_selection import GridSearchCV
 
-    grid = [_onto(pipe, g) for g in sklearn_grid(name, params, select, where)]
+    grid = sklearn_grid(candidates, select)
     common = {
         "cv": splitter(select, seed),
         "scoring": "accuracy",

@@ -1,4 +1,5 @@
-"""sift_bovw_svm and kernels_svm end to end: registered, fit and predict, recorded by the runner."""
+"""The sift_bovw_svm and kernels_svm pipelines end to end: registered, fit and predict, recorded
+by the runner, and their shipped configs valid."""
 
 from __future__ import annotations
 
