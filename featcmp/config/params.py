@@ -34,6 +34,12 @@ def _num_text(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def either(words: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    head, last = words[:-1], words[-1]
+    return f"{', '.join(head)} or {last}" if head else last
+
+
 @dataclass(frozen=True)
 class Range:
     """Numbers from `low` to `high` (None: unbounded), each end closed unless said open."""
@@ -89,11 +95,16 @@ class Param:
     pattern: tuple[str, str] | None = None  # (regex, how a person writes it: 'cuda[:N]')
     min_items: int = 0
 
-    def allowed(self) -> str:
-        """What the constraint allows, in words: "'auto', 'cpu' or 'cuda[:N]'", '1..180'."""
+    def words(self) -> list[str]:
+        """The strings it may be, quoted: its choices, then its pattern as a person writes it."""
         words = [f"'{c}'" for c in self.choices]
         if self.pattern is not None:
             words.append(f"'{self.pattern[1]}'")
+        return words
+
+    def allowed(self) -> str:
+        """What the constraint allows, in words: "'auto', 'cpu' or 'cuda[:N]'", '1..180'."""
+        words = self.words()
         parts = []
         if self.range is not None:  # bounding a list's items when the type takes no number
             each = not any(k in ("an integer", "a number") for k in self._other_kinds())
@@ -101,8 +112,7 @@ class Param:
         if self.min_items:
             parts.append(f"at least {self.min_items} item{'s' * (self.min_items > 1)}")
         if words:
-            head, last = words[:-1], words[-1]
-            parts.append(f"{', '.join(head)} or {last}" if head else last)
+            parts.append(either(words))
         return "; ".join(parts)
 
     def type_text(self) -> str:
@@ -139,15 +149,12 @@ class Param:
             self.pattern is not None and re.fullmatch(self.pattern[0], value)
         ):
             return
-        words = [f"'{c}'" for c in self.choices]
-        if self.pattern is not None:
-            words.append(f"'{self.pattern[1]}'")
+        words = self.words()
         if not item:  # a word where a number or a list may stand too: say so
             words += self._other_kinds()
-        head, last = words[:-1], words[-1]
         raise ConfigError(
             f"{where}: unknown '{value}'{did_you_mean(value, self.choices)}; "
-            f"choose from {', '.join(head) + ' or ' + last if head else last}"
+            f"choose from {either(words)}"
         )
 
     def _check_number(self, value: float, where: str) -> None:
