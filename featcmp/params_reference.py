@@ -18,6 +18,7 @@ from typing import Any
 
 from featcmp.config.params import declarations
 from featcmp.errors import ConfigError, unknown_name
+from featcmp.files import atomic_write_text
 from featcmp.pipelines import PIPELINES
 from featcmp.plugins import BUILT_IN
 
@@ -94,7 +95,8 @@ def text_reference(pipeline: str | None = None) -> str:
     for name in pipeline_names(pipeline):
         rows = list(parameter_rows(name))
         lines.append(f"{name}: {PIPELINES[name].summary}")
-        widths = [min(28, max((len(r.cells()[i]) for r in rows), default=0)) for i in range(4)]
+        # Columns as wide as their longest cell, up to a cap past which a cell runs on.
+        widths = [min(44, max((len(r.cells()[i]) for r in rows), default=0)) for i in range(4)]
         for row in rows:
             cells = [c.ljust(w) for c, w in zip(row.cells(), widths, strict=False)]
             lines.append("  " + "  ".join([*cells, row.help]).rstrip())
@@ -158,7 +160,7 @@ def main(argv: list[str]) -> int:
     """Rewrite the parameter section of each file named (the README)."""
     for name in argv:
         path = Path(name)
-        path.write_text(with_reference(path.read_text(encoding="utf-8")), encoding="utf-8")
+        atomic_write_text(path, with_reference(path.read_text(encoding="utf-8")))
     return 0
 
 
