@@ -84,11 +84,13 @@ def test_full_report(run_dir):
         assert (run_dir / name).stat().st_size > 1000
     # Every pair of the five pipelines (10) at both sizes, with its difference and p, and one
     # verdict line per size.
-    assert len(re.findall(r"^\| digits \| (60|629) \| \w+ \| \w+ \| \+", md, flags=re.M)) == 2 * 10
+    pair_rows = r"^\| digits \| (60|629) \| \w+ \| \w+ \| \d\.\d\d / \d\.\d\d / \d\.\d\d \|"
+    assert len(re.findall(pair_rows, md, flags=re.M)) == 2 * 10
     assert len(re.findall(r"^\| digits \| (60|629) \| \w+ \(0\.\d+\)", md, flags=re.M)) == 2
     assert md.index("## Verdict") < md.index("## Paired significance")
     assert re.search(
-        r"^- \w+ vs \w+: \+\d+\.\d points \[[-+]\d+\.\d, [-+]\d+\.\d\], p [<=] [\d.]+ "
+        r"^- \w+ vs \w+: (\w+ ahead|practically equivalent|undecided) \(P = .+\); "
+        r"\+\d+\.\d points \[[-+]\d+\.\d, [-+]\d+\.\d\] \([^)]+\), McNemar p [<=] [\d.]+ "
         r"\(Holm [<\d][\d. ]*\) over 2 seeds$",
         md,
         re.M,

@@ -70,8 +70,9 @@ def test_markdown_references_the_pngs_beside_it(report_dir):
 def test_html_states_significance_configs_versions_fingerprints(report_dir):
     html = (report_dir / "report.html").read_text()
     assert re.search(
-        r"<li>\w+ vs \w+: \+\d+\.\d points \[[-+][\d.]+, [-+][\d.]+\], "
-        r"p (&lt; 0\.001|= [\d.]+) \(Holm (&lt; 0\.001|[\d.]+)\) over 2 seeds</li>",
+        r"<li>\w+ vs \w+: (\w+ ahead|practically equivalent|undecided) \(P = .+\); "
+        r"\+\d+\.\d points \[[-+][\d.]+, [-+][\d.]+\] \([^)]+\), "
+        r"McNemar p (&lt; 0\.001|= [\d.]+) \(Holm (&lt; 0\.001|[\d.]+)\) over 2 seeds</li>",
         html,
     )
     assert "test-0" in html and "split-1-200" in html  # fingerprints of every split

@@ -111,9 +111,12 @@ def test_pairs_pool_discordant_counts_over_seeds():
     assert pair.resampled.t == pytest.approx(15 / math.sqrt(35))
     assert (pair.interval.low, pair.interval.high) == pytest.approx((-60.17, 90.17), abs=0.01)
     assert pair.p_holm == pair.p  # the only pair of the report: Holm leaves it as it is
-    assert pair.text() == (
-        "raw_svm vs hog_svm: +15.0 points [-60.2, +90.2], p = 0.070 (Holm 0.070) over 2 seeds"
+    assert pair.text().endswith(
+        "; +15.0 points [-60.2, +90.2] (Nadeau-Bengio, at least Agresti-Min), "
+        "McNemar p = 0.070 (Holm 0.070) over 2 seeds"
     )
+    # Two seeds, 10 and 20 points: the correlated t-test has not decided it yet.
+    assert pair.text().startswith("raw_svm vs hog_svm: undecided (P = 0.87 / 0.01 / 0.11 for ")
 
 
 def test_only_runs_on_the_same_test_set_are_paired():
@@ -146,5 +149,7 @@ def test_small_p_values_read_as_a_bound():
     # Agresti-Min interval of one test set: b = 20, c = 0, n = 20 -> p12 = 20.5/22,
     # p21 = 0.5/22, d = 20/22, se = sqrt((21/22 - d^2) / 22) = 0.07631, low d - 1.96 se = 0.760.
     assert pair.text() == (
-        "cnn vs hog_svm: +100.0 points [+76.0, +100.0], p < 0.001 (Holm < 0.001) over 3 seeds"
+        "cnn vs hog_svm: cnn ahead (P = 1.00 that it leads by more than 1 point) (for a new "
+        "training set of this size from this data); +100.0 points [+76.0, +100.0] (Nadeau-Bengio, "
+        "at least Agresti-Min), McNemar p < 0.001 (Holm < 0.001) over 3 seeds"
     )

@@ -103,7 +103,9 @@ class Outcomes:
         if self.more_seeds is not None:
             cost = ""
             if minutes_per_seed is not None and not math.isnan(minutes_per_seed):
-                cost = f", ~{max(1, round(self.more_seeds * minutes_per_seed))} min on this machine"
+                total = self.more_seeds * minutes_per_seed
+                cost = f", ~{round(total)} min" if total >= 1 else ", under a minute"
+                cost += " on this machine"
             n = self.more_seeds
             return f"about {n} more seed{'s' if n != 1 else ''} would likely decide it{cost}"
         floor = f" of at least ±{self.floor:.1f} points" if self.floor is not None else ""

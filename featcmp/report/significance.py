@@ -12,7 +12,11 @@ per seed and so overstates the evidence; `shared_test_set` flags that case.
 Every difference carries a 95% interval: Agresti-Min for one test set; where seeds re-split the
 data, the corrected resampled t-test of Nadeau & Bengio (2003) over the per-seed differences,
 which also gives its own p-value. The McNemar p-values (and the corrected t p-values) are
-adjusted by Holm across all the pairs of one report; raw and adjusted are shown side by side.
+adjusted by Holm within each dataset (the family: every pair of pipelines on that dataset, at all
+its training sizes); raw and adjusted are shown side by side.
+
+Beside them, each pair gets the three outcomes of `featcmp.report.bayes` (A ahead by more than
+the ROPE, within it, B ahead): what the verdict decides on.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from __future__ import annotations
 import hashlib
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 
 from featcmp.records import Record
+from featcmp.report.bayes import Decide, Outcomes, agreement_outcomes, resplit_outcomes
 from featcmp.report.stats import (
     CorrectedT,
     Interval,
@@ -100,17 +106,34 @@ class PairResult:
     shared_test_set: bool
     seeds: list[SeedPair] = field(default_factory=list)
     interval: Interval | None = None  # of diff_points, in percentage points
-    p_holm: float = math.nan  # p adjusted by Holm across the pairs of the report
+    p_holm: float = math.nan  # p adjusted by Holm across the pairs of its dataset
     resampled: CorrectedT | None = None  # seeds re-split the data: Nadeau-Bengio over seeds
     resampled_p_holm: float = math.nan
+    holm_family: int = 0  # how many pairs Holm adjusted over: those of this dataset
+    outcomes: Outcomes | None = None  # the Bayesian three outcomes the verdict decides on
+    minutes_per_seed: float | None = None  # one more seed of this dataset and size, all rows
+
+    @property
+    def resplit(self) -> bool:
+        """Seeds re-split the data: the comparison is over training sets, not one test set."""
+        return len(self.seeds) >= 2 and not self.shared_test_set and self.n_train > 0
+
+    def words(self) -> str:
+        """The Bayesian verdict in words, then the question it answers."""
+        if self.outcomes is None:
+            return "-"
+        return f"{self.outcomes.words(self.minutes_per_seed)} ({self.outcomes.question})"
 
     def text(self) -> str:
+        """The pairwise sentence: the Bayesian verdict first, then the frequentist numbers, each
+        named by its procedure (the interval and the p-value come from different tests)."""
         runs = len(self.seeds)
-        ci = f" {self.interval.signed_text()}" if self.interval else ""
+        ci = f" {self.interval.signed_text()} ({interval_name(self)})" if self.interval else ""
         holm_text = "" if math.isnan(self.p_holm) else f" (Holm {p_text(self.p_holm)})"
+        lead = f"{self.words()}; " if self.outcomes is not None else ""
         return (
-            f"{self.a} vs {self.b}: {self.diff_points:+.1f} points{ci}, {format_p(self.p)}"
-            f"{holm_text} over {runs} seed{'s' if runs != 1 else ''}"
+            f"{self.a} vs {self.b}: {lead}{self.diff_points:+.1f} points{ci}, McNemar "
+            f"{format_p(self.p)}{holm_text} over {runs} seed{'s' if runs != 1 else ''}"
         )
 
     def significant(self, alpha: float = 0.05) -> bool:
@@ -119,6 +142,25 @@ class PairResult:
         if not self.p_holm < alpha:
             return False
         return self.resampled is None or self.resampled_p_holm < alpha
+
+
+def interval_name(pair: PairResult) -> str:
+    """The interval's procedure, so it is never read as the McNemar p-value's."""
+    return pair.interval.method if pair.interval else "-"
+
+
+def seed_minutes(records: list[Record]) -> dict[tuple[str, int], float]:
+    """(dataset, n_train) -> minutes one more seed takes: per row, the median fit + predict
+    seconds of its runs, summed over the rows (every row runs again for a new seed)."""
+    times: dict[tuple[str, int], dict[str, list[float]]] = {}
+    for r in records:
+        if r.status == "ok" and r.fit_seconds is not None:
+            row = times.setdefault((r.dataset.name, r.n_train), {}).setdefault(r.pipeline, [])
+            row.append(r.fit_seconds + (r.predict_seconds or 0.0))
+    return {
+        place: sum(statistics.median(v) for v in rows.values()) / 60
+        for place, rows in times.items()
+    }
 
 
 def eval_set_key(record: Record) -> str:
@@ -142,8 +184,10 @@ def paired_records(records: list[Record]) -> dict[tuple, dict[str, Record]]:
     return groups
 
 
-def compare_pipelines(records: list[Record]) -> list[PairResult]:
-    """Every pair of pipelines per (dataset, training size), pooled over the seeds they share."""
+def compare_pipelines(records: list[Record], decide: Decide | None = None) -> list[PairResult]:
+    """Every pair of pipelines per (dataset, training size), pooled over the seeds they share;
+    `decide`: the ROPE and threshold of the Bayesian outcomes (default: ±1 point, 0.95)."""
+    decide = decide or Decide()
     per_seed: dict[tuple[str, int, str, str], list[tuple[SeedPair, float, str]]] = {}
     for (dataset, n_train, seed, test_key), runs in paired_records(records).items():
         for x, y in combinations(sorted(runs), 2):
@@ -155,6 +199,7 @@ def compare_pipelines(records: list[Record]) -> list[PairResult]:
             diff = (b - c) / len(truth)  # images both got right or wrong cancel
             per_seed.setdefault((dataset, n_train, x, y), []).append((pair, diff, test_key))
     results = []
+    minutes = seed_minutes(records)
     for (dataset, n_train, x, y), items in per_seed.items():
         items.sort(key=lambda item: item[0].seed)
         diff = 100.0 * sum(d for _, d, _ in items) / len(items)
@@ -167,6 +212,8 @@ def compare_pipelines(records: list[Record]) -> list[PairResult]:
         shared = len({k for _, _, k in items}) < len(items)
         pair = PairResult(dataset, n_train, x, y, diff, b, c, mcnemar_exact(b, c), shared, seeds)
         pair.interval, pair.resampled = difference_interval(pair)
+        pair.outcomes = bayes_outcomes(pair, decide)
+        pair.minutes_per_seed = minutes.get((dataset, n_train))
         results.append(pair)
     adjust(results)
     results.sort(key=lambda r: (r.dataset, r.n_train, r.p, -r.diff_points, r.a, r.b))
@@ -186,7 +233,7 @@ def difference_interval(pair: PairResult) -> tuple[Interval, CorrectedT | None]:
     c = statistics.fmean(s.c for s in seeds)
     ci = paired_difference(b, c, n_test)
     one_set = Interval(100 * ci.low, 100 * ci.high, ci.method)
-    if len(seeds) >= 2 and not pair.shared_test_set and pair.n_train > 0:
+    if pair.resplit:
         diffs = [100.0 * (s.b - s.c) / s.n_test for s in seeds]
         result = corrected_resampled_t(diffs, pair.n_train, round(n_test))
         nb = result.interval
@@ -198,64 +245,95 @@ def difference_interval(pair: PairResult) -> tuple[Interval, CorrectedT | None]:
     return one_set, None
 
 
+def bayes_outcomes(pair: PairResult, decide: Decide) -> Outcomes:
+    """Over re-split seeds the correlated t-test; on one test set the agreement-table posterior
+    (seeds sharing one test set: the mean counts of that set, so it is not counted twice)."""
+    seeds = pair.seeds
+    if pair.resplit:
+        diffs = [(s.b - s.c) / s.n_test for s in seeds]
+        n_test = round(statistics.fmean(s.n_test for s in seeds))
+        return resplit_outcomes(pair.a, pair.b, diffs, pair.n_train, n_test, decide)
+    b = statistics.fmean(s.b for s in seeds)
+    c = statistics.fmean(s.c for s in seeds)
+    n_test = statistics.fmean(s.n_test for s in seeds)
+    return agreement_outcomes(pair.a, pair.b, b, c, n_test, decide)
+
+
 def adjust(pairs: list[PairResult]) -> None:
-    """Holm across the report's pairs: McNemar p-values, and corrected t p-values where run."""
-    for p, adj in zip(pairs, holm([p.p for p in pairs]), strict=True):
-        p.p_holm = adj
-    resampled = [p for p in pairs if p.resampled is not None]
-    for p, adj in zip(resampled, holm([p.resampled.p for p in resampled]), strict=True):
-        p.resampled_p_holm = adj
+    """Holm within each dataset: McNemar p-values, and corrected t p-values where run. The
+    family is the question a dataset's verdict and pairwise rows ask, not every pair of the
+    report: another dataset's pairs do not dilute this one's evidence."""
+    by_dataset: dict[str, list[PairResult]] = {}
+    for p in pairs:
+        by_dataset.setdefault(p.dataset, []).append(p)
+    for family in by_dataset.values():
+        for p, adj in zip(family, holm([p.p for p in family]), strict=True):
+            p.p_holm, p.holm_family = adj, len(family)
+        resampled = [p for p in family if p.resampled is not None]
+        for p, adj in zip(resampled, holm([p.resampled.p for p in resampled]), strict=True):
+            p.resampled_p_holm = adj
 
 
-SIGNIFICANCE_HEADERS = (
-    "dataset",
-    "n_train",
-    "better",
-    "other",
-    "difference",
-    "95% interval",
-    "seeds",
-    "b (better only)",
-    "c (other only)",
-    "p (pooled)",
-    "p (Holm)",
-    "corrected t p (Holm)",
-    "per seed b:c (p)",
+def outcomes_cell(r: PairResult) -> str:
+    return r.outcomes.probs_text() if r.outcomes is not None else "-"
+
+
+def corrected_t_cell(r: PairResult) -> str:
+    if r.resampled is None:
+        return "-"
+    return f"{p_text(r.resampled.p)} ({p_text(r.resampled_p_holm)})"
+
+
+# The pairwise table, declared once: (header, cell) per column, in order.
+PAIR_COLUMNS: tuple[tuple[str, Callable[[PairResult], str]], ...] = (
+    ("dataset", lambda r: r.dataset),
+    ("n_train", lambda r: str(r.n_train)),
+    ("better", lambda r: r.a),
+    ("other", lambda r: r.b),
+    ("P better ahead / within ROPE / other ahead", outcomes_cell),
+    ("Bayesian verdict", PairResult.words),
+    ("difference", lambda r: f"{r.diff_points:+.1f} pts"),
+    (
+        "95% interval (procedure)",
+        lambda r: f"{r.interval.signed_text()} ({interval_name(r)})" if r.interval else "-",
+    ),
+    ("seeds", lambda r: str(len(r.seeds)) + (" (same test set)" if r.shared_test_set else "")),
+    ("b (better only)", lambda r: str(r.b_total)),
+    ("c (other only)", lambda r: str(r.c_total)),
+    ("McNemar p (pooled)", lambda r: p_text(r.p)),
+    (
+        "McNemar p (Holm, per dataset)",
+        lambda r: "-" if math.isnan(r.p_holm) else f"{p_text(r.p_holm)} of {r.holm_family}",
+    ),
+    ("corrected t p (Holm)", corrected_t_cell),
+    ("per seed b:c (p)", lambda r: ", ".join(f"{s.b}:{s.c} ({s.p:.2g})" for s in r.seeds)),
 )
+SIGNIFICANCE_HEADERS = tuple(header for header, _ in PAIR_COLUMNS)
 
 
 def significance_cells(r: PairResult) -> list[str]:
-    return [
-        r.dataset,
-        str(r.n_train),
-        r.a,
-        r.b,
-        f"{r.diff_points:+.1f} pts",
-        r.interval.signed_text() if r.interval else "-",
-        str(len(r.seeds)) + (" (same test set)" if r.shared_test_set else ""),
-        str(r.b_total),
-        str(r.c_total),
-        p_text(r.p),
-        "-" if math.isnan(r.p_holm) else p_text(r.p_holm),
-        (
-            f"{p_text(r.resampled.p)} ({p_text(r.resampled_p_holm)})"
-            if r.resampled is not None
-            else "-"
-        ),
-        ", ".join(f"{s.b}:{s.c} ({s.p:.2g})" for s in r.seeds),
-    ]
+    return [cell(r) for _, cell in PAIR_COLUMNS]
 
 
 SIGNIFICANCE_NOTE = (
+    "The Bayesian verdict comes first: the probabilities that the better pipeline leads by more "
+    "than the region of practical equivalence (ROPE), that the two are within it, and that the "
+    "other leads. Over seeds that re-split the data they come from the Bayesian correlated "
+    "t-test (Corani & Benavoli 2015) and answer 'for a new training set of this size from this "
+    "data'; on one split, from a Dirichlet posterior over the 2x2 table of the two pipelines' "
+    "test predictions, answering 'these trained models, on this test set'. "
     "McNemar's exact test on the test images both pipelines scored. b and c count the discordant "
     "images (only the better pipeline right; only the other right), pooled over seeds: one exact "
     "binomial test on b + c, which is McNemar's test on the seeds' test sets put together. "
-    "Per-seed p-values show whether every seed agrees. Where seeds share one test set the pool "
-    "counts each image once per seed and overstates the evidence. "
-    "p (Holm): the pooled p adjusted by Holm's step-down method across every pair in this report. "
+    "Per-seed p-values show whether every seed agrees. Pooled over re-split seeds it ignores the "
+    "variation between training runs and so overstates the evidence; so does a pool over seeds "
+    "that share one test set (each image counted once per seed). "
+    "p (Holm, per dataset): the pooled p adjusted by Holm's step-down method within the family "
+    "of that dataset's pairs ('of N': the family's size). "
     "95% interval of the difference: Agresti-Min (½ added to each cell of the 2x2 table) on one "
     "test set; where seeds re-split the data, the corrected resampled t-test of Nadeau & Bengio "
-    "(2003) over the per-seed differences, whose p-value (raw, then Holm) is the next column; "
+    "(2003) over the per-seed differences, whose p-value (raw, then Holm) is its own column; "
     "never narrower than the Agresti-Min interval of one test set (a few agreeing seeds would "
-    "otherwise give an interval of almost no width)."
+    "otherwise give an interval of almost no width). An interval and a McNemar p-value side by "
+    "side come from different procedures and may seem to disagree; each cell names its own."
 )
