@@ -112,7 +112,7 @@ def test_the_three_wordings():
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="rope"):
         Decide(rope=-0.1)
-    with pytest.raises(ValueError, match="threshold"):
+    with pytest.raises(ValueError, match="decide"):
         Decide(threshold=1.5)
 
 

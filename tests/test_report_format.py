@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -29,18 +30,69 @@ def runs(tmp_path: Path) -> Path:
     return out
 
 
-def table(runs: Path, fmt: str) -> str:
-    result = invoke("report", runs, "--format", fmt)
+def table(runs: Path, fmt: str, *options: str) -> str:
+    result = invoke("report", runs, "--format", fmt, *options)
     assert result.exit_code == 0, result.output
     return result.stdout
 
 
 def test_json_rows_hold_the_numbers(runs: Path):
-    rows = {r["pipeline"]: r for r in json.loads(table(runs, "json"))}
+    rows = {r["pipeline"]: r for r in json.loads(table(runs, "json"))["rows"]}
     assert set(rows) == {"hog_svm", "cnn"}
     assert rows["hog_svm"]["accuracy_mean"] == pytest.approx(19 / 20)
     assert rows["cnn"]["accuracy_mean"] == pytest.approx(5 / 20)
     assert rows["hog_svm"]["runs"] == 2 and rows["cnn"]["family"] == "learned"
+
+
+def test_json_leads_with_the_verdict_probabilities(runs: Path):
+    data = json.loads(table(runs, "json"))
+    assert list(data) == ["verdict", "rows"]
+    (line,) = data["verdict"]
+    assert list(line)[2:5] == ["p_hand_crafted_ahead", "p_within_rope", "p_learned_ahead"]
+    assert line["p_hand_crafted_ahead"] > 0.99 and line["rope"] == 0.01
+    assert line["verdict"].startswith("hog_svm ahead (P = 1.00 that it leads by more than 1 point)")
+
+
+def test_rope_and_threshold_reach_the_verdict(tmp_path: Path):
+    # hog_svm leads cnn by 70 and 60 points on two re-splits of 20 test images (100 to train).
+    out = tmp_path / "runs"
+    for seed, hog in ((0, [*Y[:-1], 0]), (1, [*Y[:-3], 0, 0, 0])):
+        for record in (
+            make_record("hog_svm", seed, Y, hog),
+            make_record("cnn", seed, Y, [0] * len(Y), family="learned"),
+        ):
+            write_record(out / "fixed" / f"{record.pipeline}-{seed}.json", record)
+    wide = json.loads(table(out, "json", "--rope", "0.9", "--decide", "0.9"))["verdict"][0]
+    assert wide["rope"] == 0.9 and wide["verdict"].startswith("practically equivalent (P = ")
+    # A 60-point ROPE: mean 65, s^2 = 50 points^2, scale sqrt((1/2 + 20/100) * 50) points on
+    # 1 df: P(hog_svm leads by more) = 1/2 + atan(5 / sqrt(35)) / pi = 0.72.
+    strict = json.loads(table(out, "json", "--rope", "0.6"))["verdict"][0]
+    assert strict["p_hand_crafted_ahead"] == pytest.approx(0.5 + math.atan(5 / 35**0.5) / math.pi)
+    assert strict["threshold"] == 0.95 and strict["verdict"].startswith("undecided (P = 0.72 / ")
+    loose = json.loads(table(out, "json", "--rope", "0.6", "--decide", "0.7"))["verdict"][0]
+    assert loose["threshold"] == 0.7
+    assert loose["verdict"].startswith("hog_svm ahead (P = 0.72 that it leads by more than 60")
+
+
+def test_the_config_sets_the_rope(tmp_path: Path):
+    out = tmp_path / "runs"
+    for seed in (0, 1):
+        for record in (
+            make_record("hog_svm", seed, Y, [*Y[:-1], 0]),
+            make_record("cnn", seed, Y, [0] * len(Y), family="learned"),
+        ):
+            record.config["report"] = {"rope": 0.9}
+            write_record(out / "fixed" / f"{record.pipeline}-{seed}.json", record)
+    line = json.loads(table(out, "json"))["verdict"][0]
+    assert line["rope"] == 0.9 and line["verdict"].startswith("practically equivalent")
+    # The command line wins over the config.
+    assert json.loads(table(out, "json", "--rope", "0.01"))["verdict"][0]["rope"] == 0.01
+    md = (out / "report.md") if invoke("report", out).exit_code == 0 else None
+    assert md is not None and "practically equivalent (P = " in md.read_text()
+
+
+def test_a_bad_rope_is_one_line(runs: Path):
+    assert_one_line_error(invoke("report", runs, "--rope", "1.5"), None, "rope")
 
 
 def test_csv_and_md_carry_the_same_rows(runs: Path):

@@ -91,25 +91,36 @@ def test_report_opens_with_the_verdict_and_labels_exploratory_rows(tmp_path):
     md = (tmp_path / "report.md").read_text()
     assert md.startswith("# featcmp report\n\n## Verdict\n")
     verdict = md[: md.index("Hand-crafted features plus")]
-    # n_train 50: hog_svm (0.5) vs cnn (0.25): b = 10, c = 0 -> exact p = 2/2^10; 3 pairs, Holm
-    # multiplies the smallest p by at most 3, still far below 0.05.
+    # n_train 50: hog_svm (0.5) vs cnn (0.25) on one split of 40 images, b = 10, c = 0: the
+    # agreement table's posterior puts all its mass on hog_svm ahead; McNemar p = 2/2^10, Holm
+    # over the dataset's 3 pairs.
     assert (
-        "| scenes | 50 | hog_svm [C=10] (0.500) | cnn (0.250) | hog_svm [C=10] ahead by" in verdict
+        "| scenes | 50 | hog_svm [C=10] (0.500) | cnn (0.250) | 1.00 / 0.00 / 0.00 | "
+        "hog_svm [C=10] ahead (P = 1.00 that it leads by more than 1 point) (these trained "
+        "models, on this test set); hog_svm [C=10] - cnn: +25.0 points [+10.1, +37.5] "
+        "(Agresti-Min), McNemar p (Holm) = 0.004 |" in verdict
     )
-    assert "| scenes | 400 | hog_svm [C=10] (0.500) | cnn (1.000) | cnn ahead by +50.0 points" in md
+    assert (
+        "| scenes | 400 | hog_svm [C=10] (0.500) | cnn (1.000) | 0.00 / 0.00 / 1.00 | cnn ahead ("
+        in md
+    )
     assert "the learned side overtakes at n_train = 400" in verdict
-    assert "significantly ahead from n_train = 400" in verdict
+    assert "decidedly ahead from n_train = 400" in verdict
     assert "compared on the test set (exploratory)" in verdict
     assert "hog_svm [C=0.01] (scenes, n_train 400)" in verdict
     html = (tmp_path / "report.html").read_text()
     assert html.index('<section id="verdict">') < html.index('<h2 id="accuracy">Accuracy</h2>')
 
 
-def test_a_tie_is_no_significant_difference(tmp_path):
+def test_a_near_tie_on_one_split_is_undecided(tmp_path):
     save(tmp_path, [hog(10, wrong(10)), make_record("cnn", 0, Y, wrong(11), family="learned")])
     write_report(tmp_path, stderr=io.StringIO())
     md = (tmp_path / "report.md").read_text()
-    assert "| scenes | 100 | hog_svm (0.750) | cnn (0.725) | no significant difference (" in md
+    assert (
+        "| scenes | 100 | hog_svm (0.750) | cnn (0.725) | 0.63 / 0.21 / 0.16 | undecided (P = "
+        "0.63 / 0.21 / 0.16 for hog_svm ahead / within ±1 point / cnn ahead): re-split seeds" in md
+    )
+    assert "(these trained models, on this test set)" in md
 
 
 def test_three_datasets_give_a_critical_difference_diagram(tmp_path):

@@ -24,14 +24,17 @@ def _json_value(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def print_table(directory: Path, fmt: TableFormat) -> None:
+def print_table(
+    directory: Path, fmt: TableFormat, rope: float | None = None, decide: float | None = None
+) -> None:
     """The result table on stdout as Markdown, CSV or JSON; nothing written, no plots drawn.
 
     The rows are those of `featcmp report` (same records, same settings labels, same columns
-    as report.md or results.csv); unreadable record files are named on stderr."""
+    as report.md or results.csv); unreadable record files are named on stderr. JSON is an
+    object: the verdict first (its three probabilities per dataset and size), then the rows."""
     from featcmp.report.load import load_runs
     from featcmp.report.table import csv_rows, markdown_table
-    from featcmp.report.write import render_csv, unreadable_lines
+    from featcmp.report.write import render_csv, unreadable_lines, verdict_of
 
     runs = load_runs(directory)
     for line in unreadable_lines(runs.unreadable):
@@ -44,7 +47,11 @@ def print_table(directory: Path, fmt: TableFormat) -> None:
     elif fmt is TableFormat.csv:
         text = render_csv(rows)
     else:
-        data = [{k: _json_value(v) for k, v in row.items()} for row in csv_rows(rows)]
+        _, lines = verdict_of(runs.records, rows, rope, decide)
+        data = {
+            "verdict": [{k: _json_value(v) for k, v in ln.as_dict().items()} for ln in lines],
+            "rows": [{k: _json_value(v) for k, v in row.items()} for row in csv_rows(rows)],
+        }
         text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     sys.stdout.write(text)
 
@@ -60,15 +67,31 @@ def report(
             help="Only print the table on stdout as md, csv or json (for scripts; writes nothing).",
         ),
     ] = None,
+    rope: Annotated[
+        float | None,
+        typer.Option(
+            "--rope",
+            help="Region of practical equivalence, in accuracy (0.01 = ±1 point; "
+            "default: the config's report.rope, else 0.01).",
+        ),
+    ] = None,
+    decide: Annotated[
+        float | None,
+        typer.Option(
+            "--decide",
+            help="Probability at which a verdict counts as decided (default: the config's "
+            "report.decide, else 0.95).",
+        ),
+    ] = None,
 ) -> None:
     """Tabulate every record under DIRECTORY; write report.md, report.html and results.csv there."""
     from featcmp.report.console import print_rows
     from featcmp.report.write import write_report
 
     if format_ is not None:
-        print_table(directory, format_)
+        print_table(directory, format_, rope, decide)
         return
-    rows, written = write_report(directory)
+    rows, written = write_report(directory, rope=rope, decide=decide)
     print_rows(rows, title=f"featcmp report: {directory}")
     for path in written:
         typer.echo(f"wrote {path}", err=True)

@@ -136,6 +136,25 @@ class SelectConfig:
 
 
 @dataclass
+class ReportConfig:
+    """How `featcmp report` decides a verdict: the region of practical equivalence (`rope`, in
+    accuracy: 0.01 is ±1 point) and the probability at which one outcome decides (`decide`).
+    Read by the report from the records; they do not change what a run computes."""
+
+    rope: float = 0.01
+    decide: float = 0.95
+
+    def check(self) -> None:
+        if not 0 <= self.rope < 1:
+            raise ConfigError(f"report.rope: {self.rope} is not an accuracy margin in [0, 1)")
+        if not 0.5 < self.decide < 1:
+            raise ConfigError(f"report.decide: {self.decide} is not a probability in (0.5, 1)")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rope": self.rope, "decide": self.decide}
+
+
+@dataclass
 class PipelineConfig:
     """One pipeline: a registry name, an optional row label, its parameters per step, and
     optionally the parameters to choose on the training split (`select`)."""
@@ -169,9 +188,10 @@ class Config:
     seeds: list[int] | None = None
     train_sizes: list[int | float] | None = None
     grid: dict[str, list[Any]] | None = None  # expanded by featcmp.config.grid; docs/sweeps.md
+    report: ReportConfig | None = None  # the verdict's ROPE and threshold (featcmp report)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "seed": self.seed,
             "seeds": self.seeds,
@@ -179,6 +199,9 @@ class Config:
             "dataset": self.dataset.as_dict(),
             "pipelines": [p.as_dict() for p in self.pipelines],
         }
+        if self.report is not None:
+            out["report"] = self.report.as_dict()
+        return out
 
 
 def normalise_pipelines(raw: Any) -> Any:
@@ -225,6 +248,8 @@ def parse_config(raw: Any, default_name: str = "experiment") -> Config:
     cfg = from_dict(Config, {**raw, "dataset": {}, "pipelines": []})
     cfg.dataset, cfg.pipelines = dataset, pipelines
     check_name(cfg.name, "name")
+    if cfg.report is not None:
+        cfg.report.check()
     _check_pipelines(pipelines)
     _check_repeats(cfg)
     return cfg

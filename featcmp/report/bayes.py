@@ -47,7 +47,7 @@ class Decide:
         if not 0 <= self.rope < 1:
             raise ValueError(f"rope: {self.rope} is not an accuracy margin in [0, 1)")
         if not 0.5 < self.threshold < 1:
-            raise ValueError(f"threshold: {self.threshold} is not a probability in (0.5, 1)")
+            raise ValueError(f"decide: {self.threshold} is not a probability in (0.5, 1)")
 
     def rope_text(self) -> str:
         points = 100 * self.rope

@@ -16,8 +16,9 @@ from typing import Any
 from featcmp.records import Record
 from featcmp.report.runs import MISSING, cell, flatten
 
-# Not part of a setting: the seed is what repeats average over; the names only name things.
-IGNORED = frozenset({"name", "seed", "seeds", "pipeline.label"})
+# Not part of a setting: the seed is what repeats average over; the names only name things;
+# `report:` says how the report decides, not what a run computed.
+IGNORED = frozenset({"name", "seed", "seeds", "pipeline.label", "report.rope", "report.decide"})
 
 
 def setting(record: Record) -> dict[str, Any]:

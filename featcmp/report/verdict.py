@@ -1,15 +1,18 @@
 """The verdict the report opens with: hand-crafted against learned, per dataset and training size.
 
 For each (dataset, training size): the best hand-crafted and the best learned row by mean
-accuracy, their paired difference with its 95% interval and Holm-adjusted p-value, or "no
-significant difference". For a dataset run at several training sizes: the size from which the
-learned side stays ahead (or that it does not within the sizes run).
+accuracy, and the three Bayesian outcomes of their comparison (`featcmp.report.bayes`): one side
+ahead by more than the ROPE, practically equivalent, or undecided with what would decide it;
+then the question it answers and the frequentist numbers, each named by its procedure. For a
+dataset run at several training sizes: the size from which the learned side stays ahead (or
+that it does not within the sizes run).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from featcmp.report.html import table_html
 from featcmp.report.significance import PairResult, p_text
@@ -32,6 +35,19 @@ class Line:
             return None
         return self.learned.accuracy_mean > self.hand.accuracy_mean
 
+    def probs(self) -> tuple[float, float, float] | None:
+        """(P hand-crafted ahead, P within the ROPE, P learned ahead), or None unpaired."""
+        if self.pair is None or self.pair.outcomes is None or self.hand is None:
+            return None
+        o = self.pair.outcomes
+        return o.probs() if o.a == self.hand.pipeline else (o.behind, o.equivalent, o.ahead)
+
+    def learned_decided_ahead(self) -> bool:
+        o = self.pair.outcomes if self.pair else None
+        if o is None or self.learned is None:
+            return False
+        return o.decided() == ("a" if o.a == self.learned.pipeline else "b")
+
     def outcome(self) -> str:
         if self.hand is None or self.learned is None:
             missing = HAND if self.hand is None else LEARNED
@@ -39,14 +55,16 @@ class Line:
         p = self.pair
         if p is None:
             return "not paired: no shared test set with predictions"
-        ci = p.interval.signed_text() if p.interval else ""
+        ci = f"{p.interval.signed_text()} ({p.interval.method})" if p.interval else ""
         numbers = f"{p.diff_points:+.1f} points {ci}, McNemar p (Holm) = {p_text(p.p_holm)}"
-        if p.resampled is not None:  # seeds re-split: the corrected t-test must agree
+        if p.resampled is not None:
             numbers += f", corrected t p (Holm) = {p_text(p.resampled_p_holm)}"
         numbers = numbers.replace("= <", "<")
-        if not p.significant():
-            return f"no significant difference ({p.a} - {p.b}: {numbers})"
-        return f"{p.a} ahead by {numbers}"
+        return f"{p.words()}; {p.a} - {p.b}: {numbers}"
+
+    def probs_cell(self) -> str:
+        probs = self.probs()
+        return "-" if probs is None else " / ".join(f"{v:.2f}" for v in probs)
 
     def cells(self) -> list[str]:
         def name(r: Row | None) -> str:
@@ -55,10 +73,42 @@ class Line:
         outcome = self.outcome() + (
             " - settings compared on the test set (exploratory)" if self.exploratory else ""
         )
-        return [self.dataset, str(self.n_train), name(self.hand), name(self.learned), outcome]
+        return [
+            self.dataset,
+            str(self.n_train),
+            name(self.hand),
+            name(self.learned),
+            self.probs_cell(),
+            outcome,
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The verdict for `featcmp report --format json`: the three probabilities first."""
+        probs = self.probs()
+        o = self.pair.outcomes if self.pair else None
+        return {
+            "dataset": self.dataset,
+            "n_train": self.n_train,
+            "p_hand_crafted_ahead": probs[0] if probs else None,
+            "p_within_rope": probs[1] if probs else None,
+            "p_learned_ahead": probs[2] if probs else None,
+            "rope": o.decide.rope if o else None,
+            "threshold": o.decide.threshold if o else None,
+            "question": o.question if o else None,
+            "hand_crafted": self.hand.pipeline if self.hand else None,
+            "learned": self.learned.pipeline if self.learned else None,
+            "verdict": self.outcome(),
+        }
 
 
-HEADERS = ("dataset", "n_train", "best hand-crafted", "best learned", "verdict")
+HEADERS = (
+    "dataset",
+    "n_train",
+    "best hand-crafted",
+    "best learned",
+    "P hand-crafted ahead / within ROPE / learned ahead",
+    "verdict",
+)
 
 
 def best(rows: list[Row], family: str) -> Row | None:
@@ -117,10 +167,8 @@ def crossover(lines: list[Line]) -> dict[str, str]:
         while start > 0 and ahead[start - 1]:
             start -= 1
         first = ls[start]
-        sig = [line.n_train for line in ls[start:] if line.pair and line.pair.significant()]
-        sig_text = (
-            f"; significantly ahead from n_train = {sig[0]}" if sig else "; never significantly"
-        )
+        sig = [line.n_train for line in ls[start:] if line.learned_decided_ahead()]
+        sig_text = f"; decidedly ahead from n_train = {sig[0]}" if sig else "; never decidedly"
         if start == 0:
             out[dataset] = f"the learned side is ahead at every size run ({sizes}){sig_text}"
         else:
@@ -131,12 +179,26 @@ def crossover(lines: list[Line]) -> dict[str, str]:
     return out
 
 
-NOTE = (
-    "Best of each family by mean accuracy. A difference is called significant when its "
-    "McNemar p-value, Holm-adjusted across every pair in this report, is below 0.05 (and, where "
-    "seeds re-split the data, the Holm-adjusted corrected resampled t-test too). Differences "
-    "are in percentage points with their 95% interval."
-)
+def note(lines: list[Line]) -> str:
+    decide = next((ln.pair.outcomes.decide for ln in lines if ln.pair and ln.pair.outcomes), None)
+    settings = (
+        f" (here ±{decide.rope_text()}; decided at P >= {decide.threshold:g})" if decide else ""
+    )
+    return (
+        "Best of each family by mean accuracy. The verdict gives three probabilities: that the "
+        "hand-crafted side leads by more than the region of practical equivalence (ROPE), that "
+        "the two are within it, and that the learned side leads; it is decided when one of them "
+        f"reaches the threshold{settings}; set both with `report: {{rope: 0.01, decide: 0.95}}` "
+        "in the config or `featcmp report --rope 0.01 --decide 0.95`. Over seeds that re-split "
+        "the data they come from the Bayesian correlated t-test and answer 'for a new training "
+        "set of this size from this data'; on one split, from the paired test predictions, and "
+        "answer 'these trained models, on this test set'. 'About N more seeds': with the current "
+        "mean difference and spread, the seeds after which one outcome would reach the "
+        "threshold; minutes from the runs' own fit and predict times. Then the frequentist "
+        "numbers: the difference in percentage points with its 95% interval (its procedure in "
+        "brackets), McNemar p Holm-adjusted within the dataset's pairs and, where seeds "
+        "re-split the data, the corrected resampled t-test."
+    )
 
 
 def verdict_markdown(lines: list[Line], notes: list[str] | None = None) -> list[str]:
@@ -155,7 +217,7 @@ def verdict_markdown(lines: list[Line], notes: list[str] | None = None) -> list[
     return [
         *out,
         *([""] if curves else []),
-        NOTE,
+        note(lines),
         "",
         *[f"- {n}" for n in notes],
         *([""] if notes else []),
@@ -176,5 +238,5 @@ def verdict_html(lines: list[Line], notes: list[str] | None = None) -> str:
         "<h2>Verdict</h2>"
         + table_html(HEADERS, [line.cells() for line in lines])
         + (f"<ul>{curves}</ul>" if curves else "")
-        + f'<p class="note">{escape(NOTE)}</p>{notes_html}'
+        + f'<p class="note">{escape(note(lines))}</p>{notes_html}'
     )

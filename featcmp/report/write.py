@@ -14,11 +14,12 @@ from featcmp.records import Record, Unreadable
 from featcmp.report.cd_diagram import Friedman, across_datasets, cd_figure
 from featcmp.report.load import load_runs
 from featcmp.report.plots import Plot, all_plots, pipeline_colours, to_png
+from featcmp.report.rope import report_decide
 from featcmp.report.sections import Report, render_html, render_markdown
 from featcmp.report.settings import compared_on_test_set, is_exploratory, place
-from featcmp.report.significance import compare_pipelines
+from featcmp.report.significance import PairResult, compare_pipelines
 from featcmp.report.table import CSV_FIELDS, Row, csv_rows
-from featcmp.report.verdict import verdict_html, verdict_lines, verdict_markdown
+from featcmp.report.verdict import Line, verdict_html, verdict_lines, verdict_markdown
 
 SHOWN_UNREADABLE = 20  # named one per line; beyond that, a count
 
@@ -70,10 +71,25 @@ def cd_plot(result: Friedman, rows: list[Row]) -> Plot:
     )
 
 
-def write_report(out_dir: str | Path, stderr: TextIO | None = None) -> tuple[list[Row], list[Path]]:
+def verdict_of(
+    records: list[Record], rows: list[Row], rope: float | None = None, decide: float | None = None
+) -> tuple[list[PairResult], list[Line]]:
+    """Every pair's comparison and the verdict lines, under the report's ROPE and threshold
+    (`rope`, `decide`: given on the command line; None: the records' config, else defaults)."""
+    pairs = compare_pipelines(records, report_decide(records, rope, decide))
+    return pairs, verdict_lines(rows, pairs, exploratory_rows(records))
+
+
+def write_report(
+    out_dir: str | Path,
+    stderr: TextIO | None = None,
+    rope: float | None = None,
+    decide: float | None = None,
+) -> tuple[list[Row], list[Path]]:
     """Aggregate the records under `out_dir`; write PNGs, report.md, report.html, results.csv.
 
     Record files that cannot be read are named on `stderr` (and in the report); the rest go on.
+    `rope` and `decide`: the verdict's margin and threshold (None: the config's or defaults).
     """
     out_dir = Path(out_dir)
     runs = load_runs(out_dir)  # one row per setting: different settings never pool
@@ -85,13 +101,12 @@ def write_report(out_dir: str | Path, stderr: TextIO | None = None) -> tuple[lis
         raise FeatcmpError(
             f"{out_dir}: no run records found{also}; run `featcmp run CONFIG --out {out_dir}` first"
         )
-    pairs = compare_pipelines(records)
+    pairs, lines = verdict_of(records, rows, rope, decide)
     plots = all_plots(rows, records)
     friedman = across_datasets(rows)
     if friedman is not None:
         plots.insert(0, cd_plot(friedman, rows))
-    lines = verdict_lines(rows, pairs, exploratory := exploratory_rows(records))
-    notes = [*exploratory_note(exploratory), *([friedman.text()] if friedman else [])]
+    notes = [*exploratory_note(exploratory_rows(records)), *([friedman.text()] if friedman else [])]
     notes += unreadable_lines(unreadable)
     written = []
     for plot in plots:  # the PNGs first: report.md never names a picture that is not there

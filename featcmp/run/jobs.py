@@ -52,19 +52,24 @@ class Job:
     train_size: int | float | None = None
 
     def resolved(self) -> dict[str, Any]:
-        """The config as this job ran it: the dataset, this pipeline, this seed and size."""
-        return {
+        """The config as this job ran it: the dataset, this pipeline, this seed and size (and
+        the `report:` settings the report reads from the records, where the config has them)."""
+        out = {
             "name": self.config.name,
             "seed": self.seed,
             "train_size": self.train_size,
             "dataset": self.config.dataset.as_dict(),
             "pipeline": self.pipeline.as_dict(),
         }
+        if self.config.report is not None:
+            out["report"] = self.config.report.as_dict()
+        return out
 
     @property
     def id(self) -> str:
         identity = self.resolved()
         del identity["name"]  # renaming a config does not change what it computes
+        identity.pop("report", None)  # nor does how the report decides
         text = json.dumps(identity, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
