@@ -216,3 +216,20 @@ def test_records_whose_numbers_cannot_be_true_are_named_and_left_out(tmp_path):
     assert cnn.split("|")[5].strip() == "1"  # the one good cnn run; the bad three left out
     for name in BAD_RECORDS:
         assert f"{name}.json" in md  # the report names them too
+
+
+def test_across_datasets_the_signed_rank_test_compares_the_families(tmp_path):
+    records = []
+    for name, (h, c) in {"digits": (5, 0), "faces": (8, 2), "scenes": (10, 9)}.items():
+        cnn = make_record("cnn", 0, Y, wrong(c), family="learned")
+        records += [on(name, hog(10, wrong(h))), on(name, cnn)]
+    save(tmp_path, records)
+    write_report(tmp_path, stderr=io.StringIO())
+    md = (tmp_path / "report.md").read_text()
+    section = md[md.index("## Across datasets") : md.index("## Plots")]
+    # learned - hand-crafted: +12.5, +15.0, +2.5 points on 40 images each; signed_rank of
+    # those gives (0.9907, 0.0093, 0.0) with its fixed seed.
+    assert "learned ahead (P = 0.99 that it leads by more than 1 point)" in section
+    assert "| scenes | 100 | +2.5 points |" in section
+    assert "Across 3 datasets, best learned against best hand-crafted" in md[: md.index("## Acc")]
+    assert "Friedman over 3 datasets" in md  # beside it, as before

@@ -33,6 +33,7 @@ def print_table(
     as report.md or results.csv); unreadable record files are named on stderr. JSON is an
     object: the verdict first (its three probabilities per dataset and size), then the rows."""
     from featcmp.report.load import load_runs
+    from featcmp.report.rope import report_decide
     from featcmp.report.table import csv_rows, markdown_table
     from featcmp.report.write import render_csv, unreadable_lines, verdict_of
 
@@ -47,7 +48,7 @@ def print_table(
     elif fmt is TableFormat.csv:
         text = render_csv(rows)
     else:
-        _, lines = verdict_of(runs.records, rows, rope, decide)
+        _, lines = verdict_of(runs.records, rows, report_decide(runs.records, rope, decide))
         data = {
             "verdict": [{k: _json_value(v) for k, v in ln.as_dict().items()} for ln in lines],
             "rows": [{k: _json_value(v) for k, v in row.items()} for row in csv_rows(rows)],

@@ -98,6 +98,8 @@ class Outcomes:
         return f"undecided (P = {self.probs_text()} for {order}): {then}"
 
     def what_would_decide(self, minutes_per_seed: float | None) -> str:
+        if self.question == ACROSS:
+            return "more datasets would tell more"
         if self.question == ONE_SPLIT:
             return "re-split seeds (seeds: [0, 1, 2, ...]) or a larger test set would tell more"
         if self.more_seeds is not None:
@@ -192,6 +194,12 @@ def agreement_outcomes(
     ahead = float(np.mean(diff > decide.rope))
     behind = float(np.mean(diff < -decide.rope))
     return Outcomes(a, b, ahead, 1 - ahead - behind, behind, decide, ONE_SPLIT)
+
+
+def across_outcomes(a: str, b: str, diffs: list[float], decide: Decide) -> Outcomes:
+    """The signed-rank test's three outcomes over datasets (`diffs`: a - b per dataset)."""
+    ahead, within, behind = signed_rank(diffs, decide.rope)
+    return Outcomes(a, b, ahead, within, behind, decide, ACROSS, seeds=len(diffs))
 
 
 def signed_rank(

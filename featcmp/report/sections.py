@@ -24,6 +24,7 @@ from featcmp.report.significance import (
     significance_cells,
 )
 from featcmp.report.table import Row, markdown_grid, markdown_table
+from featcmp.report.verdict import ACROSS_HEADERS, ACROSS_NOTE, Across
 
 TITLE = "featcmp report"
 LEDE = (
@@ -60,6 +61,7 @@ class Report:
     records: list[Record]
     pairs: list[PairResult] = field(default_factory=list)
     plots: list[Plot] = field(default_factory=list)
+    across: Across | None = None  # best learned vs best hand-crafted over the datasets
 
     @cached_property
     def colours(self) -> dict[str, str]:
@@ -108,6 +110,28 @@ def significance_html(report: Report) -> str:
     return f"<ul>{lines}</ul>" + page.table_html(SIGNIFICANCE_HEADERS, cells)
 
 
+def across_cells(across: Across) -> list[list[str]]:
+    return [[d, str(n), f"{diff:+.1f} points"] for d, n, diff in across.datasets]
+
+
+def no_across(report: Report) -> str | None:
+    if report.across is not None:
+        return None
+    return "Fewer than two datasets with both families: nothing to compare across datasets."
+
+
+def across_markdown(report: Report) -> list[str]:
+    assert report.across is not None
+    cells = across_cells(report.across)
+    return [f"- {report.across.text()}", "", *markdown_grid(ACROSS_HEADERS, cells), ""]
+
+
+def across_html(report: Report) -> str:
+    assert report.across is not None
+    cells = across_cells(report.across)
+    return f"<p>{escape(report.across.text())}</p>" + page.table_html(ACROSS_HEADERS, cells)
+
+
 def plots_markdown(report: Report) -> list[str]:
     lines = []
     for p in report.plots:
@@ -147,6 +171,14 @@ SECTIONS = (
         significance_html,
         significance_markdown,
         missing=no_pairs,
+    ),
+    Section(
+        "Across datasets",
+        "across",
+        (ACROSS_NOTE,),
+        across_html,
+        across_markdown,
+        missing=no_across,
     ),
     Section("Plots", "plots", (), plots_html, plots_markdown),
     Section("Runs", "runs", (RUNS_NOTE,), lambda r: page.runs_html(r.records)),

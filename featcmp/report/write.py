@@ -11,6 +11,7 @@ from typing import TextIO
 from featcmp.errors import FeatcmpError
 from featcmp.files import atomic_write_bytes, atomic_write_text
 from featcmp.records import Record, Unreadable
+from featcmp.report.bayes import Decide
 from featcmp.report.cd_diagram import Friedman, across_datasets, cd_figure
 from featcmp.report.load import load_runs
 from featcmp.report.plots import Plot, all_plots, pipeline_colours, to_png
@@ -19,7 +20,13 @@ from featcmp.report.sections import Report, render_html, render_markdown
 from featcmp.report.settings import compared_on_test_set, is_exploratory, place
 from featcmp.report.significance import PairResult, compare_pipelines
 from featcmp.report.table import CSV_FIELDS, Row, csv_rows
-from featcmp.report.verdict import Line, verdict_html, verdict_lines, verdict_markdown
+from featcmp.report.verdict import (
+    Line,
+    bayes_across,
+    verdict_html,
+    verdict_lines,
+    verdict_markdown,
+)
 
 SHOWN_UNREADABLE = 20  # named one per line; beyond that, a count
 
@@ -72,11 +79,10 @@ def cd_plot(result: Friedman, rows: list[Row]) -> Plot:
 
 
 def verdict_of(
-    records: list[Record], rows: list[Row], rope: float | None = None, decide: float | None = None
+    records: list[Record], rows: list[Row], decide: Decide
 ) -> tuple[list[PairResult], list[Line]]:
-    """Every pair's comparison and the verdict lines, under the report's ROPE and threshold
-    (`rope`, `decide`: given on the command line; None: the records' config, else defaults)."""
-    pairs = compare_pipelines(records, report_decide(records, rope, decide))
+    """Every pair's comparison and the verdict lines, under the report's ROPE and threshold."""
+    pairs = compare_pipelines(records, decide)
     return pairs, verdict_lines(rows, pairs, exploratory_rows(records))
 
 
@@ -101,19 +107,22 @@ def write_report(
         raise FeatcmpError(
             f"{out_dir}: no run records found{also}; run `featcmp run CONFIG --out {out_dir}` first"
         )
-    pairs, lines = verdict_of(records, rows, rope, decide)
+    decide_with = report_decide(records, rope, decide)
+    pairs, lines = verdict_of(records, rows, decide_with)
     plots = all_plots(rows, records)
     friedman = across_datasets(rows)
     if friedman is not None:
         plots.insert(0, cd_plot(friedman, rows))
-    notes = [*exploratory_note(exploratory_rows(records)), *([friedman.text()] if friedman else [])]
+    across = bayes_across(lines, decide_with)
+    notes = [*exploratory_note(exploratory_rows(records)), *([across.text()] if across else [])]
+    notes += [friedman.text()] if friedman else []
     notes += unreadable_lines(unreadable)
     written = []
     for plot in plots:  # the PNGs first: report.md never names a picture that is not there
         written.append(out_dir / f"{plot.name}.png")
         atomic_write_bytes(written[-1], plot.png)
     written += [out_dir / "report.md", out_dir / "report.html", out_dir / "results.csv"]
-    report = Report(rows, records, pairs, plots)
+    report = Report(rows, records, pairs, plots, across)
     atomic_write_text(written[-3], render_markdown(report, verdict_markdown(lines, notes)))
     atomic_write_text(written[-2], render_html(report, verdict_html(lines, notes)))
     atomic_write_text(written[-1], render_csv(rows))
