@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
+from featcmp.report.stats import corrected_se
+
 ROPE = 0.01  # one accuracy point either side
 THRESHOLD = 0.95  # one outcome this likely decides the comparison
 DRAWS = 20_000
@@ -138,13 +140,8 @@ def correlated_t(
     of the J differences, scale sqrt((1/J + rho/(1-rho)) s^2) with rho/(1-rho) = n_test/n_train
     (Corani & Benavoli 2015; Nadeau & Bengio 2003). Returns (P(a ahead), P(within), P(b ahead)).
     """
-    j = len(diffs)
-    if j < 2:
-        raise ValueError("the correlated t-test needs two or more re-split seeds")
-    if n_train <= 0 or n_test <= 0:
-        raise ValueError(f"need positive split sizes, got n_train={n_train}, n_test={n_test}")
-    mean, var = statistics.fmean(diffs), statistics.variance(diffs)
-    return t_probs(mean, math.sqrt((1 / j + n_test / n_train) * var), j - 1, rope)
+    mean, scale = corrected_se(diffs, n_train, n_test)
+    return t_probs(mean, scale, len(diffs) - 1, rope)
 
 
 def seeds_to_decide(

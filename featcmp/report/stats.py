@@ -73,6 +73,18 @@ class CorrectedT:
     interval: Interval
 
 
+def corrected_se(values: list[float], n_train: int, n_test: int) -> tuple[float, float]:
+    """The mean of J per-split values and its standard error corrected for overlapping
+    training sets: sqrt((1/J + n_test/n_train) s^2) (Nadeau & Bengio 2003)."""
+    j = len(values)
+    if j < 2:
+        raise ValueError("the corrected resampled t-test needs two or more splits")
+    if n_train <= 0 or n_test <= 0:
+        raise ValueError(f"need positive split sizes, got n_train={n_train}, n_test={n_test}")
+    mean, var = statistics.fmean(values), statistics.variance(values)
+    return mean, math.sqrt((1 / j + n_test / n_train) * var)
+
+
 def corrected_resampled_t(
     values: list[float], n_train: int, n_test: int, level: float = LEVEL
 ) -> CorrectedT:
@@ -86,13 +98,8 @@ def corrected_resampled_t(
     `values` are per-split differences (for a test of no difference) or per-split accuracies
     (for the interval of the mean). Zero spread with a non-zero mean gives t = inf and p = 0.
     """
+    mean, se = corrected_se(values, n_train, n_test)
     j = len(values)
-    if j < 2:
-        raise ValueError("the corrected resampled t-test needs two or more splits")
-    if n_train <= 0 or n_test <= 0:
-        raise ValueError(f"need positive split sizes, got n_train={n_train}, n_test={n_test}")
-    mean, var = statistics.fmean(values), statistics.variance(values)
-    se = math.sqrt((1 / j + n_test / n_train) * var)
     # No spread at all: t is 0 for no difference, infinite for a constant one.
     t = mean / se if se else (0.0 if mean == 0 else math.copysign(math.inf, mean))
     p = float(2 * sps.t.sf(abs(t), j - 1))
