@@ -110,6 +110,11 @@ def test_report_opens_with_the_verdict_and_labels_exploratory_rows(tmp_path):
     assert "hog_svm [C=0.01] (scenes, n_train 400)" in verdict
     html = (tmp_path / "report.html").read_text()
     assert html.index('<section id="verdict">') < html.index('<h2 id="accuracy">Accuracy</h2>')
+    verdict_html = html[html.index('<section id="verdict">') : html.index('id="accuracy"')]
+    # The verdict leads with its three probabilities, before the words.
+    assert verdict_html.index("P hand-crafted ahead / within ROPE / learned ahead") < (
+        verdict_html.index("hog_svm [C=10] ahead (P = 1.00")
+    )
 
 
 def test_a_near_tie_on_one_split_is_undecided(tmp_path):
