@@ -113,7 +113,7 @@ class Outcomes:
             n = self.more_seeds
             return f"about {n} more seed{'s' if n != 1 else ''} would likely decide it{cost}"
         floor = f" of at least ±{self.floor:.1f} points" if self.floor is not None else ""
-        overlap = f", {self.overlap:.2g}," if self.overlap is not None else ""
+        overlap = f" = {self.overlap:.2g}" if self.overlap is not None else ""
         return (
             "more seeds cannot decide it: the overlap of the training sets (the n_test/n_train "
             f"term{overlap}) keeps the posterior at a width{floor} that more seeds do not "
