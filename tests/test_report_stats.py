@@ -153,3 +153,19 @@ def test_small_p_values_read_as_a_bound():
         "training set of this size from this data); +100.0 points [+76.0, +100.0] (Nadeau-Bengio, "
         "at least Agresti-Min), McNemar p < 0.001 (Holm < 0.001) over 3 seeds"
     )
+
+
+def test_minutes_per_seed_come_from_the_runs_own_times():
+    from dataclasses import replace
+
+    from featcmp.report.significance import seed_minutes
+
+    records = [
+        replace(make_record("cnn", s, Y, Y), fit_seconds=100.0 + s, predict_seconds=2.0)
+        for s in range(3)
+    ] + [
+        replace(make_record("hog_svm", s, Y, Y), fit_seconds=20.0, predict_seconds=0.0)
+        for s in range(3)
+    ]
+    # Medians per row, summed: (101 + 2) + 20 = 123 seconds per seed.
+    assert seed_minutes(records) == {("scenes", 100): pytest.approx(123 / 60)}
