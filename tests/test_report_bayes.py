@@ -125,3 +125,10 @@ def test_no_difference_is_rarely_called_ahead(seeds):
 def test_a_true_difference_is_mostly_decided():
     rate = bayes.decision_rate(0.03, 10, reps=200, rng=np.random.default_rng(5))
     assert rate > 0.5
+
+
+def test_facing_names_the_other_side_first():
+    o = bayes.Outcomes("cnn", "hog_svm", 0.7, 0.2, 0.1, Decide(), bayes.RESPLIT)
+    flipped = o.facing("hog_svm")
+    assert (flipped.a, flipped.b, flipped.probs()) == ("hog_svm", "cnn", (0.1, 0.2, 0.7))
+    assert o.facing("cnn") is o

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats as sps
@@ -74,6 +74,12 @@ class Outcomes:
 
     def probs(self) -> tuple[float, float, float]:
         return self.ahead, self.equivalent, self.behind
+
+    def facing(self, a: str) -> Outcomes:
+        """The same outcomes with `a` named first (a verdict reads hand-crafted first)."""
+        if a == self.a:
+            return self
+        return replace(self, a=self.b, b=self.a, ahead=self.behind, behind=self.ahead)
 
     def decided(self) -> str | None:
         """'a', 'equivalent' or 'b' where that outcome reaches the threshold, else None."""

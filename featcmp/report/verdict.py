@@ -36,18 +36,20 @@ class Line:
             return None
         return self.learned.accuracy_mean > self.hand.accuracy_mean
 
-    def probs(self) -> tuple[float, float, float] | None:
-        """(P hand-crafted ahead, P within the ROPE, P learned ahead), or None unpaired."""
+    def outcomes(self) -> Outcomes | None:
+        """The pair's outcomes, hand-crafted named first; None unpaired."""
         if self.pair is None or self.pair.outcomes is None or self.hand is None:
             return None
-        o = self.pair.outcomes
-        return o.probs() if o.a == self.hand.pipeline else (o.behind, o.equivalent, o.ahead)
+        return self.pair.outcomes.facing(self.hand.pipeline)
+
+    def probs(self) -> tuple[float, float, float] | None:
+        """(P hand-crafted ahead, P within the ROPE, P learned ahead), or None unpaired."""
+        o = self.outcomes()
+        return None if o is None else o.probs()
 
     def learned_decided_ahead(self) -> bool:
-        o = self.pair.outcomes if self.pair else None
-        if o is None or self.learned is None:
-            return False
-        return o.decided() == ("a" if o.a == self.learned.pipeline else "b")
+        o = self.outcomes()
+        return o is not None and o.decided() == "b"
 
     def outcome(self) -> str:
         if self.hand is None or self.learned is None:
@@ -61,7 +63,9 @@ class Line:
         if p.resampled is not None:
             numbers += f", corrected t p (Holm) = {p_text(p.resampled_p_holm)}"
         numbers = numbers.replace("= <", "<")
-        return f"{p.words()}; {p.a} - {p.b}: {numbers}"
+        o = self.outcomes()
+        words = f"{o.words(p.minutes_per_seed)} ({o.question})" if o else "-"
+        return f"{words}; {p.a} - {p.b}: {numbers}"
 
     def probs_cell(self) -> str:
         probs = self.probs()
@@ -86,7 +90,7 @@ class Line:
     def as_dict(self) -> dict[str, Any]:
         """The verdict for `featcmp report --format json`: the three probabilities first."""
         probs = self.probs()
-        o = self.pair.outcomes if self.pair else None
+        o = self.outcomes()
         return {
             "dataset": self.dataset,
             "n_train": self.n_train,
