@@ -8,6 +8,9 @@ import pytest
 from featcmp.report import bayes
 from featcmp.report.bayes import Decide
 
+# baycomp is not a dependency, not even for tests: its 1.0.3 distribution installs a top-level
+# `tests` package that shadows this one. Its outputs below were read off it, by the calls named.
+
 # Per-seed accuracies of two pipelines, b (x) and a (y), over ten re-splits.
 X = [0.81, 0.83, 0.80, 0.84, 0.82, 0.79, 0.85, 0.83, 0.81, 0.82]
 Y = [0.83, 0.84, 0.83, 0.85, 0.82, 0.82, 0.86, 0.85, 0.82, 0.84]
@@ -41,13 +44,6 @@ def test_correlated_t_matches_baycomp(n_train, n_test, expected):
 def test_signed_rank_matches_baycomp():
     diffs = [y - x for x, y in zip(XS, YS, strict=True)]
     assert bayes.signed_rank(diffs, rope=0.01) == pytest.approx(flipped(BAYCOMP_SIGNED_RANK))
-
-
-def test_against_an_installed_baycomp():
-    baycomp = pytest.importorskip("baycomp")
-    x, y = np.array(X), np.array(Y)
-    expected = baycomp.CorrelatedTTest.probs(x, y, rope=0.02, runs=1)
-    assert bayes.correlated_t(DIFFS, 900, 100, 0.02) == pytest.approx(flipped(expected))
 
 
 def test_by_hand_zero_spread_is_a_point():
