@@ -1,8 +1,9 @@
 """The pipeline registry: one name everywhere (YAML, registry, table row) -> a sklearn Pipeline.
 
-Hand-crafted pipelines are `features -> scaler -> svm`; their YAML params are nested by step,
-`{hog: {pixels_per_cell: [2, 2]}, svm: {C: 10}}`. Learned pipelines are one torch classifier
-and take its parameters flat, `{epochs: 20, channels: [16, 32]}`.
+Feature pipelines (hand-crafted, fixed random, learned without labels: featcmp.families) are
+`features -> scaler -> svm`; their YAML params are nested by step, `{hog: {pixels_per_cell:
+[2, 2]}, svm: {C: 10}}`. Networks learned end to end are one torch classifier and take its
+parameters flat (`flat=True`), `{epochs: 20, channels: [16, 32]}`.
 """
 
 from __future__ import annotations
@@ -18,28 +19,35 @@ from sklearn.preprocessing import StandardScaler
 
 from featcmp.config.params import Param, check_params, declarations, declare_foreign
 from featcmp.errors import ConfigError, did_you_mean, unknown_name
+from featcmp.families import (
+    BY_NAME,
+    END_TO_END,
+    FIXED_RANDOM,
+    HAND_CRAFTED,
+    UNSUPERVISED,
+    canonical,
+)
 from featcmp.features.bank import KernelBankFeatures
 from featcmp.features.edges import EdgeFeatures
 from featcmp.features.hog import AUTO, HOGFeatures
+from featcmp.features.kmeans import KMeansFeatures
 from featcmp.features.raw import RawPixels
 from featcmp.features.sift import SIFTBagOfWords
 from featcmp.models.svm import SVM
 from featcmp.plugins import Registry
 
-HAND_CRAFTED, LEARNED = "hand-crafted", "learned"
+# The name plugins written for two families import for a network trained end to end.
+LEARNED = END_TO_END
+__all__ = ["END_TO_END", "FIXED_RANDOM", "HAND_CRAFTED", "LEARNED", "UNSUPERVISED"]
 
 
 @dataclass(frozen=True)
 class PipelineSpec:
     name: str
-    family: str
+    family: str  # one of featcmp.families.FAMILIES
     summary: str
     build: Callable[[], Pipeline]
-
-    @property
-    def flat(self) -> bool:
-        """Learned pipelines are a single step whose params are given flat."""
-        return self.family == LEARNED
+    flat: bool = False  # a single step whose YAML params are given flat, not nested by step
 
 
 # Built-in pipelines below; other packages' through the `featcmp.pipelines` entry points
@@ -47,11 +55,12 @@ class PipelineSpec:
 PIPELINES: Registry = Registry("featcmp.pipelines", "pipeline")
 
 
-def register_pipeline(name: str, family: str, summary: str):
-    """Decorator: add a pipeline factory to the registry under `name`."""
+def register_pipeline(name: str, family: str, summary: str, flat: bool = False):
+    """Decorator: add a pipeline factory to the registry under `name`; `flat` for a single
+    step whose params a config gives flat (the networks)."""
 
     def wrap(build: Callable[[], Pipeline]) -> Callable[[], Pipeline]:
-        PIPELINES[name] = PipelineSpec(name, family, summary, build)
+        PIPELINES[name] = PipelineSpec(name, canonical(family) or family, summary, build, flat)
         return build
 
     return wrap
@@ -113,7 +122,31 @@ def kernels_svm() -> Pipeline:
     return svm_pipeline("bank", KernelBankFeatures())
 
 
-@register_pipeline("cnn", LEARNED, "convolutional network, kernels learned by backpropagation")
+@register_pipeline(
+    "kmeans_svm",
+    UNSUPERVISED,
+    "whitened patches -> k-means dictionary, triangle code, quadrant sums -> scaler -> linear SVM",
+)
+def kmeans_svm() -> Pipeline:
+    pipe = svm_pipeline("kmeans", KMeansFeatures())
+    # Coates et al. (2011) classify the 4 x n_centroids code with a linear SVM.
+    return pipe.set_params(svm__kernel="linear")
+
+
+@register_pipeline(
+    "random_cnn_svm",
+    FIXED_RANDOM,
+    "the cnn's network with its kernels frozen at their seeded initialisation -> scaler -> SVM",
+)
+def random_cnn_svm() -> Pipeline:
+    from featcmp.models.random_features import RandomCNNFeatures
+
+    return svm_pipeline("random_cnn", RandomCNNFeatures())
+
+
+@register_pipeline(
+    "cnn", END_TO_END, "convolutional network, kernels learned by backpropagation", flat=True
+)
 def cnn() -> Pipeline:
     from featcmp.models.nets import CNNClassifier  # torch loads only when a network is used
 
@@ -121,7 +154,10 @@ def cnn() -> Pipeline:
 
 
 @register_pipeline(
-    "mlp", LEARNED, "dense feed-forward network on raw pixels (every unit sees every pixel)"
+    "mlp",
+    END_TO_END,
+    "dense feed-forward network on raw pixels (every unit sees every pixel)",
+    flat=True,
 )
 def mlp() -> Pipeline:
     from featcmp.models.nets import MLPClassifier
@@ -134,8 +170,9 @@ def check_plugin_pipeline(name: str, spec: Any) -> None:
     a Pipeline that passes `build_pipeline`'s checks with its default parameters."""
     if not isinstance(spec, PipelineSpec):
         raise ConfigError("not registered with featcmp.pipelines.register_pipeline")
-    if spec.family not in (HAND_CRAFTED, LEARNED):
-        raise ConfigError(f"family must be '{HAND_CRAFTED}' or '{LEARNED}', got '{spec.family}'")
+    if spec.family not in BY_NAME:
+        known = ", ".join(f"'{f}'" for f in BY_NAME)
+        raise ConfigError(f"family must be one of {known}, got '{spec.family}'")
     if not isinstance(spec.build(), Pipeline):
         raise ConfigError("its factory must return a sklearn.pipeline.Pipeline")
     build_pipeline(name)

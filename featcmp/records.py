@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from featcmp.config.typed import convert, describe
 from featcmp.errors import ConfigError, FeatcmpError
+from featcmp.families import canonical
 from featcmp.files import atomic_write_text
 
 SCHEMA_VERSION = 2
@@ -155,7 +156,7 @@ class Record(_Json):
     seed: int
     config_name: str = ""
     registry_name: str | None = None  # the pipeline's name in the registry (hog_svm)
-    family: str | None = None  # "hand-crafted" or "learned"
+    family: str | None = None  # a name of featcmp.families (formats 1-2: "learned" too)
     train_size: int | float | None = None
     versions: dict[str, str] = field(default_factory=dict)
     timestamp: str | None = None
@@ -242,6 +243,8 @@ class Record(_Json):
         record = super().from_json(data)
         if record.status == "failed" and record.error_kind is None:
             record = replace(record, error_kind="run")  # version 1 recorded run-time failures
+        if record.family != canonical(record.family):  # formats 1-2 had "learned"
+            record = replace(record, family=canonical(record.family))
         if problem := record.problem():
             raise ValueError(problem)
         return record

@@ -25,6 +25,7 @@ SHARED_LEAVES = (
     "featcmp.plugins",
     "featcmp.devices",
     "featcmp.provenance",
+    "featcmp.families",
 )
 
 

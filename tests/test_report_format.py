@@ -41,7 +41,7 @@ def test_json_rows_hold_the_numbers(runs: Path):
     assert set(rows) == {"hog_svm", "cnn"}
     assert rows["hog_svm"]["accuracy_mean"] == pytest.approx(19 / 20)
     assert rows["cnn"]["accuracy_mean"] == pytest.approx(5 / 20)
-    assert rows["hog_svm"]["runs"] == 2 and rows["cnn"]["family"] == "learned"
+    assert rows["hog_svm"]["runs"] == 2 and rows["cnn"]["family"] == "learned end to end"
 
 
 def test_json_leads_with_the_verdict_probabilities(runs: Path):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from featcmp.families import LEARNED_SIDE, side
 from featcmp.records import load_records, write_record
 from featcmp.report.load import unique_runs
 from featcmp.report.plots import all_plots, confusion_matrices, pipeline_colours, short_label
@@ -184,7 +185,7 @@ def test_one_colour_per_pipeline_cool_for_hand_crafted_warm_for_learned(report_d
     assert len(set(colours.values())) == len(colours)  # one colour per pipeline
     for r in many:
         h = hue(colours[r.pipeline])
-        if r.family == "learned":
+        if side(r.family) == LEARNED_SIDE:
             assert h < 50 or h > 290, (r.pipeline, h)  # oranges, reds (and one pink)
         else:
             assert 80 < h < 260, (r.pipeline, h)  # greens, cyans, blues

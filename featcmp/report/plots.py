@@ -19,20 +19,19 @@ from functools import cached_property
 import numpy as np
 from matplotlib.figure import Figure
 
+from featcmp.families import LEARNED_SIDE, canonical, side
+from featcmp.families import hues as family_hues
 from featcmp.records import HogSample, LayerKernels, Record
 from featcmp.report.perclass import class_names as names_of_classes
 from featcmp.report.table import Row
 
 DPI = 100
-# One colour per pipeline, the same in every plot and table: hand-crafted pipelines take cool
-# hues (blues, greens), learned ones warm hues (oranges, reds), anything else grays.
-HUES = {
-    "hand-crafted": ("#1F5FA8", "#2CA02C", "#17BECF", "#6A8FD0", "#0B6E4F", "#98C23F", "#3E3A99"),
-    "learned": ("#E8772E", "#C7312B", "#F2B134", "#8C2D04", "#E377C2", "#B5651D", "#FF9E80"),
-}
-GRAYS = ("#555555", "#999999", "#333333")
+# One colour per pipeline, the same in every plot and table, from its family's hues
+# (featcmp.families): hand-crafted cool (blues, greens), fixed random grays, learned without
+# labels purples, learned end to end warm (oranges, reds).
 COLOUR_NOTE = (
     "One colour per pipeline in every plot: blues and greens for hand-crafted features + SVM, "
+    "grays for fixed random kernels, purples for features learned without labels, "
     "oranges and reds for features learned end to end."
 )
 
@@ -41,10 +40,10 @@ def pipeline_colours(rows: list[Row]) -> dict[str, str]:
     """Pipeline -> colour: within a family by name, so a pipeline keeps it across datasets."""
     families: dict[str, set[str]] = {}
     for r in rows:
-        families.setdefault(r.family, set()).add(r.pipeline)
+        families.setdefault(canonical(r.family) or "", set()).add(r.pipeline)
     colours: dict[str, str] = {}
     for family, names in sorted(families.items()):
-        hues = HUES.get(family, GRAYS)
+        hues = family_hues(family)
         for i, name in enumerate(sorted(names)):
             colours.setdefault(name, hues[i % len(hues)])
     return colours
@@ -130,7 +129,7 @@ def learning_curves(rows: list[Row], dataset: str, colours: dict[str, str]) -> b
             yerr=std,
             marker="o",
             capsize=3,
-            linestyle="--" if family[0] == "hand-crafted" else "-",
+            linestyle="-" if side(family[0]) == LEARNED_SIDE else "--",
             color=colours[pipeline],
             label=pipeline,
         )

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from featcmp import families
 from featcmp.records import Record
 from featcmp.report.accuracy_interval import accuracy_interval
 from featcmp.report.stats import Interval
@@ -124,6 +125,10 @@ class Column:
     hoist: bool = False
 
 
+def family_text(row: Row) -> str:
+    return families.display(row.family)
+
+
 def runs_text(row: Row) -> str:
     return f"{row.runs}" + (f" (+{row.failed} failed)" if row.failed else "")
 
@@ -131,7 +136,15 @@ def runs_text(row: Row) -> str:
 COLUMNS = (
     Column("dataset", "dataset", lambda r: r.dataset, ("dataset",), 2, left=True, hoist=True),
     Column("pipeline", "pipeline", lambda r: r.pipeline, ("pipeline",), 0, left=True),
-    Column("family", "family", lambda r: r.family, ("family",), 5, left=True, hoist=True),
+    Column(
+        "family",
+        "family",
+        lambda r: families.display(r.family),
+        ("family",),
+        5,
+        left=True,
+        hoist=True,
+    ),
     Column("n_train", "n", lambda r: str(r.n_train), ("n_train",), 1, hoist=True),
     Column("runs", "runs", runs_text, ("runs", "failed"), 4),
     Column("accuracy", "accuracy", Row.accuracy_text, ("accuracy_mean", "accuracy_std"), 0),

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from featcmp.families import HAND_SIDE as HAND
+from featcmp.families import LEARNED_SIDE as LEARNED
+from featcmp.families import side
 from featcmp.report.bayes import Decide, Outcomes, across_outcomes
 from featcmp.report.html import table_html
 from featcmp.report.significance import PairResult, p_text
 from featcmp.report.table import Row, markdown_grid
-
-HAND, LEARNED = "hand-crafted", "learned"
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ HEADERS = (
 
 
 def best(rows: list[Row], family: str) -> Row | None:
-    ok = [r for r in rows if r.runs and r.family == family]
+    ok = [r for r in rows if r.runs and side(r.family) == family]
     return max(ok, key=lambda r: (r.accuracy_mean, r.runs), default=None)
 
 

@@ -1,0 +1,159 @@
+"""Unsupervised k-means features (Coates, Lee and Ng 2011): a dictionary of whitened patches.
+
+Fit (training images only): random patches, each normalised for brightness and contrast, ZCA
+whitening estimated on them, and a k-means dictionary of the whitened patches. Transform: every
+patch at `stride`, normalised and whitened the same way, encoded by the triangle activation
+f_k = max(0, mean(z) - z_k) (z_k: the patch's distance to centroid k), then summed over the four
+quadrants of the image: 4 x n_centroids features, for a linear SVM. No label is used: the family
+is "learned without labels".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.utils.validation import check_is_fitted
+
+from featcmp.config.params import AT_LEAST_ONE, POSITIVE, Declared, Param, Range, Rule, declare
+from featcmp.errors import DataError
+from featcmp.features.base import ImageTransformer, SizeBound
+
+# Coates et al. add 10 to each patch's variance, on pixels of 0..255: the same on [0, 1].
+CONTRAST_EPS = 10 / 255**2
+
+
+def patch_grid(X: np.ndarray, patch_size: int, stride: int) -> np.ndarray:
+    """Every patch of (n, H, W[, C]) images at `stride`, flattened: (n, ny, nx, p * p * C)."""
+    if X.ndim == 3:
+        X = X[..., None]
+    windows = sliding_window_view(X, (patch_size, patch_size), axis=(1, 2))
+    windows = windows[:, ::stride, ::stride]  # (n, ny, nx, C, p, p)
+    n, ny, nx = windows.shape[:3]
+    return windows.reshape(n, ny, nx, -1)
+
+
+def sample_patches(X: np.ndarray, patch_size: int, n_patches: int, seed: int) -> np.ndarray:
+    """`n_patches` patches at seeded random places of random images of X: (n_patches, d)."""
+    rng = np.random.default_rng(seed)
+    n, h, w = X.shape[:3]
+    image = rng.integers(0, n, n_patches)
+    top = rng.integers(0, h - patch_size + 1, n_patches)
+    left = rng.integers(0, w - patch_size + 1, n_patches)
+    offsets = np.arange(patch_size)
+    rows = (top[:, None] + offsets)[:, :, None]  # (m, p, 1)
+    cols = (left[:, None] + offsets)[:, None, :]  # (m, 1, p)
+    patches = X[image[:, None, None], rows, cols]
+    if patches.ndim == 4:  # (n_patches, p, p, C) -> channel-major, as patch_grid flattens
+        patches = patches.transpose(0, 3, 1, 2)
+    return patches.reshape(n_patches, -1)
+
+
+def normalise_patches(patches: np.ndarray) -> np.ndarray:
+    """Each patch (the last axis) less its mean, over its standard deviation (regularised)."""
+    mean = patches.mean(axis=-1, keepdims=True)
+    var = patches.var(axis=-1, keepdims=True)
+    return (patches - mean) / np.sqrt(var + np.float32(CONTRAST_EPS))
+
+
+def zca(patches: np.ndarray, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and ZCA matrix of (m, d) patches: (x - mean) @ W is whitened."""
+    mean = patches.mean(axis=0)
+    cov = np.cov(patches - mean, rowvar=False)
+    values, vectors = np.linalg.eigh(cov)
+    W = (vectors * (1.0 / np.sqrt(np.maximum(values, 0.0) + epsilon))) @ vectors.T
+    return mean.astype(np.float32), W.astype(np.float32)
+
+
+def triangle_code(patches: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """f_k = max(0, mean_j z_j - z_k), z_k the distance to centroid k: (m, k) from (m, d)."""
+    sq = np.einsum("md,md->m", patches, patches)[:, None]
+    sq = sq - 2 * (patches @ centroids.T) + np.einsum("kd,kd->k", centroids, centroids)
+    z = np.sqrt(np.maximum(sq, 0.0))
+    return np.maximum(0.0, z.mean(axis=1, keepdims=True) - z)
+
+
+def quadrant_sums(codes: np.ndarray) -> np.ndarray:
+    """(n, ny, nx, k) codes summed over the image's four quadrants: (n, 4 * k)."""
+    ny, nx = codes.shape[1] // 2, codes.shape[2] // 2
+    parts = [
+        codes[:, rows, cols].sum(axis=(1, 2))
+        for rows in (slice(0, ny), slice(ny, None))
+        for cols in (slice(0, nx), slice(nx, None))
+    ]
+    return np.concatenate(parts, axis=1)
+
+
+class KMeansFeatures(Declared, SizeBound, ImageTransformer):
+    """Triangle-coded k-means features of whitened patches, summed over image quadrants.
+
+    Attributes
+    ----------
+    centroids_ : ndarray of shape (n_centroids, patch_size * patch_size * channels)
+        The dictionary, in whitened patch space; learned in `fit`, from training images only.
+    mean_, whitening_ : ndarray
+        The patches' mean and ZCA matrix, from the same training patches.
+    """
+
+    PARAMS = declare(
+        patch_size=Param(int, 6, "side in pixels of a patch", range=Range(2, None)),
+        n_centroids=Param(int, 400, "dictionary size (k-means clusters)", range=Range(2, None)),
+        n_patches=Param(
+            int, 50_000, "random training patches whitening and k-means are fitted on",
+            range=AT_LEAST_ONE,
+        ),
+        stride=Param(int, 1, "pixels between encoded patches", range=AT_LEAST_ONE),
+        whitening_epsilon=Param(
+            float, 0.1, "added to the patch covariance's eigenvalues before ZCA", range=POSITIVE
+        ),
+        seed=Param(int, 0, "seed of the patch sample and of k-means", range=Range(0, 2**32 - 1)),
+    )  # fmt: skip
+    RULES = (
+        Rule(
+            ("n_patches", "n_centroids"),
+            lambda n_patches, n_centroids: n_patches >= n_centroids,
+            "n_patches ({n_patches}) must be at least n_centroids ({n_centroids})",
+        ),
+    )
+    learns_from_data = True  # the whitening and the dictionary come from the training patches
+    label = "k-means features"
+    chunk_size = 64  # a chunk's codes: 64 x 729 patches x 400 centroids x 4 B, 75 MB at 32x32
+
+    def check_geometry(self, shape: tuple[int, ...]) -> None:
+        f = self.downsample_for(shape)
+        side = min(shape[0] // f, shape[1] // f)
+        if self.patch_size > side:
+            raise DataError(
+                f"kmeans.patch_size={self.patch_size} is larger than the {side}x{side} working "
+                "images; use a smaller patch"
+            )
+
+    def fit(self, X, y=None):
+        from sklearn.cluster import MiniBatchKMeans
+
+        X = self._prepare(X)
+        self.image_shape_ = X.shape[1:]
+        patches = sample_patches(self._bounded(X), self.patch_size, self.n_patches, self.seed)
+        patches = normalise_patches(patches)
+        self.mean_, self.whitening_ = zca(patches, self.whitening_epsilon)
+        white = (patches - self.mean_) @ self.whitening_
+        kmeans = MiniBatchKMeans(
+            n_clusters=self.n_centroids, random_state=self.seed, n_init=1, batch_size=4096
+        ).fit(white)
+        self.centroids_ = kmeans.cluster_centers_.astype(np.float32)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        check_is_fitted(self, "centroids_")
+        return super().transform(X)
+
+    def _transform_batch(self, X: np.ndarray) -> np.ndarray:
+        grid = patch_grid(self._bounded(X), self.patch_size, self.stride)
+        n, ny, nx, d = grid.shape
+        white = (normalise_patches(grid.reshape(-1, d)) - self.mean_) @ self.whitening_
+        codes = triangle_code(white, self.centroids_).reshape(n, ny, nx, -1)
+        return quadrant_sums(codes)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        return tags

@@ -1,0 +1,101 @@
+"""k-means features (Coates et al. 2011): the encoder learns from training images only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import featcmp.features.kmeans as kmeans
+from featcmp.data.scenes import generate_scenes
+from featcmp.features.kmeans import (
+    KMeansFeatures,
+    normalise_patches,
+    patch_grid,
+    quadrant_sums,
+    sample_patches,
+    triangle_code,
+)
+from featcmp.pipelines import build_pipeline
+
+SMALL = dict(n_centroids=16, n_patches=2000, patch_size=5, stride=2)
+
+
+@pytest.fixture(scope="module")
+def scenes() -> tuple[np.ndarray, np.ndarray]:
+    X, y, _ = generate_scenes(n_per_class=12, size=32, rgb=True, seed=0)
+    return X, y
+
+
+def test_sampled_patches_are_patches_of_the_grid() -> None:
+    X = np.random.default_rng(0).random((5, 12, 10, 3), dtype=np.float32)
+    grid = patch_grid(X, 4, 1).reshape(-1, 48)
+    sample = sample_patches(X, 4, 30, seed=1)
+    rows = {r.tobytes() for r in grid}
+    assert all(r.tobytes() in rows for r in sample)
+
+
+def test_patches_are_normalised_for_brightness_and_contrast() -> None:
+    patches = np.random.default_rng(0).random((50, 27), dtype=np.float32)
+    a, b = normalise_patches(patches), normalise_patches(3 * patches + 0.2)
+    np.testing.assert_allclose(a.mean(axis=1), 0, atol=1e-5)
+    np.testing.assert_allclose(a, b, atol=1e-2)  # only the regulariser tells them apart
+
+
+def test_triangle_code_is_zero_beyond_the_mean_distance() -> None:
+    centroids = np.eye(3, dtype=np.float32)
+    code = triangle_code(np.array([[1, 0, 0]], dtype=np.float32), centroids)
+    z = np.array([0, np.sqrt(2), np.sqrt(2)])
+    np.testing.assert_allclose(code[0], np.maximum(0, z.mean() - z), rtol=1e-6)
+
+
+def test_quadrant_sums_pool_each_quadrant() -> None:
+    codes = np.zeros((1, 4, 4, 2), dtype=np.float32)
+    codes[0, 0, 3, 1] = 5  # top right, feature 1
+    out = quadrant_sums(codes)
+    assert out.shape == (1, 8)
+    assert out[0].tolist() == [0, 0, 0, 5, 0, 0, 0, 0]
+
+
+def test_features_have_four_quadrants_of_codes(scenes) -> None:
+    X, _ = scenes
+    feats = KMeansFeatures(**SMALL).fit(X)
+    F = feats.transform(X)
+    assert F.shape == (len(X), 4 * 16) and (F >= 0).all()
+    assert feats.centroids_.shape == (16, 5 * 5 * 3)
+    np.testing.assert_array_equal(F, KMeansFeatures(**SMALL).fit(X).transform(X))  # seeded
+
+
+def test_encoder_is_fitted_on_training_images_only(scenes, monkeypatch) -> None:
+    """A spy on the patch sampler and on k-means: inside the pipeline, fit sees the training
+    images and nothing else, and the dictionary is fitted once, on the sampled patches."""
+    import sklearn.cluster
+
+    images: list[np.ndarray] = []
+    fitted: list[int] = []
+    real_sample = kmeans.sample_patches
+
+    def spy_sample(X, *args, **kw):
+        images.append(np.array(X))
+        return real_sample(X, *args, **kw)
+
+    class Spy(sklearn.cluster.MiniBatchKMeans):
+        def fit(self, X, y=None, sample_weight=None):
+            fitted.append(len(X))
+            return super().fit(X, y, sample_weight)
+
+    monkeypatch.setattr(kmeans, "sample_patches", spy_sample)
+    monkeypatch.setattr(sklearn.cluster, "MiniBatchKMeans", Spy)
+    X, y = scenes
+    train, test = np.arange(0, len(X), 2), np.arange(1, len(X), 2)
+    pipe = build_pipeline("kmeans_svm", {"kmeans": SMALL})
+    pipe.fit(X[train], y[train])
+    pipe.predict(X[test])
+    assert len(images) == 1 and fitted == [SMALL["n_patches"]]
+    np.testing.assert_array_equal(images[0], X[train])
+
+
+def test_kmeans_svm_classifies_with_a_linear_svm(scenes) -> None:
+    X, y = scenes
+    pipe = build_pipeline("kmeans_svm", {"kmeans": SMALL})
+    assert pipe.named_steps["svm"].kernel == "linear"
+    assert pipe.fit(X[::2], y[::2]).score(X[1::2], y[1::2]) > 1 / len(set(y))
