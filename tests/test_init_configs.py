@@ -47,7 +47,7 @@ def test_init_on_gray_class_folders(tmp_path: Path):
     assert raw["dataset"]["path"] == str((tmp_path / "photos").resolve())
     assert "cat 6, dog 7" in text and "20x20" in text and "Layout: classes" in text
     cfg = load_config(out)  # names, types and values checked against the registries
-    assert [p.name for p in cfg.pipelines] == ["raw_svm", "hog_svm", "cnn", "mlp"]
+    assert [p.name for p in cfg.pipelines] == ["raw_svm", "hog_svm", "sift_bovw_svm", "cnn", "mlp"]
 
 
 def test_init_on_rgb_mixed_sizes(tmp_path: Path):
@@ -79,6 +79,7 @@ def test_init_config_runs_end_to_end(tmp_path: Path):
     result = invoke("run", out, "--out", runs, "-q", *small)
     assert result.exit_code == 0, result.output
     records = {r.pipeline: r for r in load_records(runs)}
+    # 18 training images of 16x16 give too few SIFT descriptors for its vocabulary: left out.
     assert set(records) == {"raw_svm", "hog_svm", "cnn", "mlp"}
     assert all(r.status == "ok" for r in records.values())
     assert records["raw_svm"].accuracy == 1.0  # two shades apart: trivially separable

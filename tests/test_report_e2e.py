@@ -79,7 +79,9 @@ def test_full_report(run_dir):
     md = (run_dir / "report.md").read_text()
     html = (run_dir / "report.html").read_text()
     kinds = set(re.findall(r'data-kind="([^"]+)"', html))
-    assert kinds == {"accuracy", "learning-curve", "confusion", "kernels", "hog", "misclassified"}
+    assert kinds == {
+        "ladder", "accuracy", "learning-curve", "confusion", "kernels", "hog", "misclassified"
+    }  # fmt: skip
     for name in re.findall(r"\]\(([^)]+\.png)\)", md):
         assert (run_dir / name).stat().st_size > 1000
     # Every pair of the five pipelines (10) at both sizes, with its difference and p, and one

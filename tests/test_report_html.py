@@ -24,7 +24,9 @@ from featcmp.report.write import write_report
 from tests.browser import Browser, find_browser
 from tests.reportdata import learning_curve_records, make_record, write_json
 
-PLOT_KINDS = {"accuracy", "learning-curve", "confusion", "kernels", "hog", "misclassified"}
+PLOT_KINDS = {
+    "ladder", "accuracy", "learning-curve", "confusion", "kernels", "hog", "misclassified"
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +137,7 @@ def test_records_without_artifacts_or_predictions_still_report(tmp_path):
         write_json(tmp_path / "old" / f"{r['id']}.json", r)
     write_report(tmp_path)
     html = (tmp_path / "report.html").read_text()
-    assert set(figures(html).values()) == {"accuracy", "learning-curve", "confusion"}
+    assert set(figures(html).values()) == {"ladder", "accuracy", "learning-curve", "confusion"}
     assert "No two pipelines were scored on the same test set." in html
 
 

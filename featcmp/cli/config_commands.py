@@ -12,7 +12,19 @@ import typer
 from featcmp.errors import FeatcmpError
 
 
-def pipelines_yaml(working_size: tuple[int, int]) -> str:
+def sift_fits(working_size: tuple[int, int], n_train: int | None) -> bool:
+    """Whether dense SIFT's default patch fits the images and its training descriptors can
+    make its default vocabulary (the check SIFTBagOfWords.fit makes); n_train None: unknown."""
+    from featcmp.features.sift import SIFTBagOfWords, grid_points
+
+    sift = SIFTBagOfWords()
+    if min(working_size) < sift.patch_size:
+        return False
+    points = [len(grid_points(side, sift.patch_size, sift.step)) for side in working_size]
+    return n_train is None or n_train * points[0] * points[1] >= sift.vocabulary_size
+
+
+def pipelines_yaml(working_size: tuple[int, int], n_train: int | None = None) -> str:
     """The pipelines of a written config. HOG's cell is the one its `auto` rule picks for the
     working size, written out so the config says what runs; the epochs keep a first run to
     minutes on a laptop CPU."""
@@ -20,6 +32,13 @@ def pipelines_yaml(working_size: tuple[int, int]) -> str:
 
     cell = auto_pixels_per_cell(working_size)[0]
     h, w = working_size
+    # Dense SIFT's bag of words, the strongest hand-crafted features on real photos (0.765
+    # against 0.552 for raw pixels and 0.525 for HOG on one folder), where it fits.
+    sift = (
+        "  - sift_bovw_svm                 # dense SIFT -> k-means visual words -> histograms\n"
+        if sift_fits(working_size, n_train)
+        else ""
+    )
     return f"""\
 pipelines:
   # Hand-crafted features + SVM: only the SVM learns.
@@ -27,7 +46,7 @@ pipelines:
   - name: hog_svm                 # histograms of oriented gradients
     params:
       hog: {{pixels_per_cell: [{cell}, {cell}]}}  # for {h}x{w} images
-  # Learned features: the kernels are fitted by backpropagation.
+{sift}  # Learned features: the kernels are fitted by backpropagation.
   - name: cnn
     params: {{epochs: 20, flip: true}}  # flip: left-right mirrored copies while training
   - name: mlp
@@ -106,7 +125,9 @@ def folder_config(root: Path) -> str:
         )
     else:
         lines.append(f"  # test images: {s.layout.split('/')[1]}/ as given (test_size is not used)")
-    return "\n".join(lines) + "\n" + pipelines_yaml(s.working_size)
+    # test_size 0.25 holds a quarter out where the folder has no test split of its own.
+    n_train = sum(s.train_counts) if s.test_counts else int(0.75 * sum(s.train_counts))
+    return "\n".join(lines) + "\n" + pipelines_yaml(s.working_size, n_train)
 
 
 def init(

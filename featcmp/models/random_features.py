@@ -72,7 +72,8 @@ class RandomCNNFeatures(Declared, ImageTransformer):
         head = full[-1]
         assert isinstance(head, nn.Linear)
         self.feature_dim_ = head.in_features
-        self.module_ = full[:-2].to(self.device_).eval()  # without the dropout and output layer
+        self.module_ = full[:-2].to(self.device_)  # without the dropout and output layer
+        self.module_.train(False)  # batch norm at its initial statistics
         self.module_.requires_grad_(False)
         self.initial_state_ = {k: v.clone() for k, v in self.module_.state_dict().items()}
         return self

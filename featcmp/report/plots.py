@@ -20,8 +20,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from featcmp.families import LEARNED_SIDE, canonical, side
+from featcmp.families import display as family_display
 from featcmp.families import hues as family_hues
 from featcmp.records import HogSample, LayerKernels, Record
+from featcmp.report.ladder import interval_bounds, ladder_datasets, ladder_rows
 from featcmp.report.perclass import class_names as names_of_classes
 from featcmp.report.table import Row
 
@@ -107,6 +109,27 @@ def accuracy_bars(rows: list[Row], dataset: str, colours: dict[str, str]) -> byt
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("test accuracy")
     ax.set_title(f"{dataset}, {rows[0].n_train} training images (mean ± std over seeds)", size=10)
+    return to_png(fig)
+
+
+def ladder_plot(rows: list[Row], dataset: str, colours: dict[str, str]) -> bytes:
+    """Accuracy of each rung with its 95% interval, climbing from nothing learned to all."""
+    fig = Figure(figsize=(1.6 + 0.9 * len(rows), 3.8))
+    ax = fig.subplots()
+    x = np.arange(len(rows))
+    low, high = zip(*(interval_bounds(r) for r in rows), strict=True)
+    for i, r in enumerate(rows):
+        ax.errorbar(
+            i, r.accuracy_mean, yerr=[[low[i]], [high[i]]], marker="o", markersize=8,
+            capsize=4, color=colours[r.pipeline], linestyle="none",
+        )  # fmt: skip
+        ax.text(i, 0.03, family_display(r.family), ha="center", va="bottom", size=7, rotation=90)
+    ax.plot(x, [r.accuracy_mean for r in rows], color="#BBBBBB", linewidth=1, zorder=0)
+    ax.set_xticks(x, [r.pipeline for r in rows], rotation=20, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("test accuracy")
+    ax.set_xlabel("nothing learned  →  everything learned")
+    ax.set_title(f"The ladder on {dataset}, {rows[0].n_train} training images", size=10)
     return to_png(fig)
 
 
@@ -372,6 +395,15 @@ def at_largest(v: DatasetView) -> list[Row]:
 
 
 PLOT_SPECS = (
+    PlotSpec(
+        "ladder",
+        whole(lambda v: v.dataset in ladder_datasets(v.ran)),
+        "The ladder on {dataset}",
+        "Test accuracy of each rung at {largest} training images with its 95% interval, from "
+        "designed features (only the SVM learns) through fixed random kernels and features "
+        f"learned without labels to networks learned end to end. {COLOUR_NOTE}",
+        lambda v, _: ladder_plot(ladder_rows(v.ran, v.dataset), v.dataset, v.colours),
+    ),
     PlotSpec(
         "learning-curve",
         whole(lambda v: len({r.n_train for r in v.ran}) > 1),

@@ -15,6 +15,9 @@ from html import escape
 
 from featcmp.records import Record
 from featcmp.report import html as page
+from featcmp.report.ladder import HEADERS as LADDER_HEADERS
+from featcmp.report.ladder import NOTE as LADDER_NOTE
+from featcmp.report.ladder import ladder_datasets, ladder_rows, rung_cells
 from featcmp.report.plots import Plot, headline_plots, pipeline_colours
 from featcmp.report.runs import fingerprint_table, version_table
 from featcmp.report.significance import (
@@ -144,6 +147,26 @@ def plots_html(report: Report) -> str:
     return "".join(page.figure_html(p) for p in report.plots if p.name not in headline)
 
 
+def ladder_markdown(report: Report) -> list[str]:
+    lines: list[str] = []
+    for dataset in ladder_datasets(report.rows):
+        cells = rung_cells(ladder_rows(report.rows, dataset))
+        lines += [f"### {dataset}", "", *markdown_grid(LADDER_HEADERS, cells), ""]
+    return lines
+
+
+def ladder_html(report: Report) -> str:
+    return "".join(
+        f"<h3>{escape(d)}</h3>"
+        + page.table_html(LADDER_HEADERS, rung_cells(ladder_rows(report.rows, d)))
+        for d in ladder_datasets(report.rows)
+    )
+
+
+def no_ladder(report: Report) -> str | None:
+    return None if ladder_datasets(report.rows) else "No dataset ran pipelines of two families."
+
+
 def fingerprints_markdown(report: Report) -> list[str]:
     seen = sorted({(r.dataset.name, r.dataset.fingerprint or "") for r in report.records})
     return [*[f"- {name}: fingerprint `{fp}`" for name, fp in seen if fp], ""]
@@ -180,6 +203,7 @@ SECTIONS = (
         across_markdown,
         missing=no_across,
     ),
+    Section("The ladder", "ladder", (LADDER_NOTE,), ladder_html, ladder_markdown, no_ladder),
     Section("Plots", "plots", (), plots_html, plots_markdown),
     Section("Runs", "runs", (RUNS_NOTE,), lambda r: page.runs_html(r.records)),
     Section(

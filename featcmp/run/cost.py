@@ -44,6 +44,13 @@ HAND_CRAFTED_S = {
     "HOGFeatures": (3.0e-8, 1.0e-9),
 }
 OTHER_S = (1.0e-7, 2.0e-9)  # extractors not calibrated (SIFT, kernel bank): a guess
+# Extractors whose work is not per pixel, costed by their multiply-adds per image instead:
+# k-means features (whitening and distances of every patch to every centroid; the dictionary
+# fit as K_MEANS_PASSES passes over the sampled patches) and the frozen random network (its
+# forward pass, at the cnn's forward rate in NET_S). Seconds per multiply-add, from the
+# `configs/ladder.yaml` run on 2 cores (BENCHMARKS.md, "The ladder").
+MACS_S = {"KMeansFeatures": 5.0e-11, "RandomCNNFeatures": 4.1e-11}
+K_MEANS_PASSES = 20
 LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC: seconds per (n * d)
 # The scale path (Nystroem map, then the torch linear SVM), from three quiet 2-core fits of
 # m = 5000 landmarks (Fashion-MNIST raw 60k: 53 s; CIFAR-10 raw and HOG 50k: 104 s, 96 s):
@@ -171,13 +178,40 @@ def estimate_network(
     return Estimate(fit_s, int(data + 16 * weights + batch), BASE_BYTES + TORCH_BYTES, None)
 
 
+def extractor_macs(extractor: Any, image_shape: tuple[int, ...]) -> tuple[int, int] | None:
+    """(multiply-adds per image, multiply-adds of fitting) of an extractor costed by its
+    arithmetic (MACS_S), or None for one costed per pixel."""
+    kind = type(extractor).__name__
+    if kind == "KMeansFeatures":
+        f = extractor.downsample_for(image_shape)
+        h, w = image_shape[0] // f, image_shape[1] // f
+        p, s, k = extractor.patch_size, extractor.stride, extractor.n_centroids
+        d = p * p * (image_shape[2] if len(image_shape) == 3 else 1)
+        positions = max(1, (h - p) // s + 1) * max(1, (w - p) // s + 1)
+        return positions * d * (d + k), K_MEANS_PASSES * extractor.n_patches * d * k
+    if kind == "RandomCNNFeatures":
+        macs, _, _ = network_size(extractor.network(), image_shape, 2)
+        return macs, 0
+    return None
+
+
+def extraction_s(extractor: Any, n_train: int, image_shape: tuple[int, ...]) -> float:
+    """Seconds to fit the extractor and extract the training features."""
+    macs = extractor_macs(extractor, image_shape)
+    if macs is not None:
+        per_image, fitting = macs
+        return MACS_S[type(extractor).__name__] * (n_train * per_image + fitting)
+    per_pixel, _ = HAND_CRAFTED_S.get(type(extractor).__name__, OTHER_S)
+    return per_pixel * n_train * _pixels(image_shape)
+
+
 def estimate_hand_crafted(
     pipe: Any, n_train: int, n_test: int, image_shape: tuple[int, ...], dim: int
 ) -> Estimate:
     extractor = pipe.steps[0][1]
     svm = pipe.steps[-1][1]
-    per_pixel, per_pair_dim = HAND_CRAFTED_S.get(type(extractor).__name__, OTHER_S)
-    fit_s = per_pixel * n_train * _pixels(image_shape)
+    _, per_pair_dim = HAND_CRAFTED_S.get(type(extractor).__name__, OTHER_S)
+    fit_s = extraction_s(extractor, n_train, image_shape)
     exact = getattr(svm, "fits_exact_kernel", lambda n: True)(n_train)
     if exact:
         fit_s += per_pair_dim * n_train**2 * dim
@@ -197,7 +231,8 @@ def estimate_hand_crafted(
     data = (n_train + n_test) * _pixels(image_shape) * 4
     # Train features (float32), scaled copy, libsvm's float64 copy and cache.
     work = data + 2 * 4 * n_train * dim + svm_bytes
-    return Estimate(fit_s, int(work), BASE_BYTES, dim)
+    torch_loaded = type(extractor).__name__ == "RandomCNNFeatures"  # a network runs
+    return Estimate(fit_s, int(work), BASE_BYTES + (TORCH_BYTES if torch_loaded else 0), dim)
 
 
 def feature_width(pipe: Any, X: Any) -> int:
@@ -207,6 +242,9 @@ def feature_width(pipe: Any, X: Any) -> int:
     words = getattr(step, "vocabulary_size", None)
     if words is not None and hasattr(step, "levels"):  # a pyramid of L x L word histograms
         return int(words * sum(level * level for level in step.levels))
+    centroids = getattr(step, "n_centroids", None)
+    if centroids is not None:  # k-means codes summed over four quadrants
+        return 4 * int(centroids)
     from sklearn.base import clone
 
     try:
