@@ -107,3 +107,16 @@ def test_cli_explain_without_a_network_is_one_line(tmp_path):
     assert result.output.strip().splitlines() == [
         "error: configs/raw.yaml: no cnn or mlp pipeline to explain (it has: raw_svm)"
     ]
+
+
+def test_cli_explains_the_frozen_random_network_beside_the_cnn(tmp_path):
+    config = tmp_path / "ladder.yaml"
+    config.write_text(
+        "name: l\ndataset: {source: scenes, n_per_class: 4}\n"
+        "pipelines:\n  - name: random_cnn_svm\n    params: {random_cnn: {channels: [4]}}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["explain", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "random_cnn_svm (kernels frozen at random" in result.output
+    assert "random_cnn: n_blocks 1" in result.output

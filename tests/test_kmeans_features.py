@@ -99,3 +99,17 @@ def test_kmeans_svm_classifies_with_a_linear_svm(scenes) -> None:
     pipe = build_pipeline("kmeans_svm", {"kmeans": SMALL})
     assert pipe.named_steps["svm"].kernel == "linear"
     assert pipe.fit(X[::2], y[::2]).score(X[1::2], y[1::2]) > 1 / len(set(y))
+
+
+def test_dry_run_costs_kmeans_without_fitting_it(scenes, monkeypatch) -> None:
+    from featcmp.run.cost import estimate_job, feature_width
+
+    def refuse(*args, **kw):
+        raise AssertionError("the estimate fitted the encoder")
+
+    monkeypatch.setattr(KMeansFeatures, "fit", refuse)
+    X, _ = scenes
+    pipe = build_pipeline("kmeans_svm", {"kmeans": SMALL})
+    assert feature_width(pipe, X) == 4 * 16
+    estimate = estimate_job(pipe, len(X), len(X), X, 4)
+    assert 0 < estimate.fit_s < float("inf") and estimate.feature_dim == 64

@@ -66,3 +66,25 @@ def test_features_are_the_pooled_maps_the_cnn_head_takes(scenes) -> None:
     feats = RandomCNNFeatures(**SMALL).fit(X)
     F = feats.transform(X)
     assert F.shape == (len(X), feats.feature_dim_) == (len(X), 8 * 4 * 4)  # 4x4 pooled grid
+
+
+def test_the_feature_cache_keys_frozen_features_by_their_seed(scenes) -> None:
+    from featcmp.features.kmeans import KMeansFeatures
+    from featcmp.run.cache import feature_key, learns_in_fit
+
+    X, _ = scenes
+    a, b = RandomCNNFeatures(seed=0), RandomCNNFeatures(seed=1)
+    assert not learns_in_fit(a)  # seeded, not fitted: the key needs no training data ...
+    assert feature_key(a, X) != feature_key(b, X)  # ... but its seed
+    assert feature_key(a, X) == feature_key(RandomCNNFeatures(seed=0), X)
+    assert learns_in_fit(KMeansFeatures())  # its dictionary: keyed by the data it saw
+
+
+def test_dry_run_costs_the_frozen_network_with_torch_loaded(scenes) -> None:
+    from featcmp.run.cost import BASE_BYTES, estimate_job
+
+    X, _ = scenes
+    pipe = build_pipeline("random_cnn_svm", {"random_cnn": SMALL})
+    estimate = estimate_job(pipe, len(X), len(X), X, 4)
+    assert estimate.fit_s > 0 and estimate.feature_dim == 8 * 4 * 4
+    assert estimate.base_bytes > BASE_BYTES  # torch is imported for the network

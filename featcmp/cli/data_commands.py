@@ -42,7 +42,7 @@ def list_(
         return "" if package == BUILT_IN else f" [from {package}]"
 
     for spec in PIPELINES.values():
-        line = f"{spec.family:<22} {spec.summary}{provider(PIPELINES, spec.name)}"
+        line = f"{spec.family:<23} {spec.summary}{provider(PIPELINES, spec.name)}"
         typer.echo(f"pipeline  {spec.name:<14} {line}")
     for src in SOURCES.values():
         typer.echo(

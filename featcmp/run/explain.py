@@ -1,4 +1,6 @@
-"""`featcmp explain`: the lecture's architecture facts, layer by layer, for the CNN and the MLP.
+"""`featcmp explain`: the lecture's architecture facts, layer by layer, for the CNN and the MLP
+(and the frozen random network of `random_cnn_svm`, whose "learned" parameters stay at their
+seeded initialisation).
 
 Per layer: learned parameters; connections per unit (how many inputs one output unit sees:
 sparse connectivity); how many output positions share each weight (weight sharing); and the
@@ -111,14 +113,19 @@ def estimator_facts(estimator, in_shape: tuple[int, int, int], n_classes: int) -
 def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
     """The learned pipelines of a config, as (row, estimator), and its dataset's first split."""
     from featcmp.data.loader import load_dataset
+    from featcmp.models.random_features import RandomCNNFeatures
     from featcmp.models.training import TorchClassifier
     from featcmp.pipelines import build_pipeline
 
     nets = []
     for i, p in enumerate(cfg.pipelines):
-        last = build_pipeline(p.name, p.params, f"pipelines[{i}]").steps[-1][1]
+        pipe = build_pipeline(p.name, p.params, f"pipelines[{i}]")
+        first, last = pipe.steps[0][1], pipe.steps[-1][1]
         if isinstance(last, TorchClassifier):
             nets.append((p.row, last))
+        elif isinstance(first, RandomCNNFeatures):  # the cnn's network, its kernels frozen
+            nets.append((f"{p.row} (kernels frozen at random; an SVM replaces the dense output)",
+                         first.network()))  # fmt: skip
     if not nets:
         rows = ", ".join(p.row for p in cfg.pipelines)
         raise ConfigError(f"{where}: no cnn or mlp pipeline to explain (it has: {rows})")
