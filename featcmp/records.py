@@ -27,8 +27,9 @@ from featcmp.errors import ConfigError, FeatcmpError
 from featcmp.families import canonical
 from featcmp.files import atomic_write_text
 
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# Version 3 names the families of featcmp.families; 1 and 2 had "learned" for the networks.
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 STATUSES = ("ok", "failed")
 ERROR_KINDS = ("run", "internal")
 ACCURACY_TOLERANCE = 1e-6  # the stored accuracy against the share of correct predictions

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from featcmp import families
-from featcmp.families import END_TO_END, FAMILIES, HAND_SIDE, LEARNED_SIDE
+from featcmp.families import END_TO_END, FAMILIES, HAND_SIDE, LEARNED_SIDE, UNSUPERVISED
 from featcmp.pipelines import PIPELINES
 from featcmp.records import Record
 from tests.reportdata import record_json
@@ -23,8 +23,11 @@ def test_flatness_is_declared_not_derived_from_the_family() -> None:
 
 
 def test_records_of_earlier_formats_read_learned_as_end_to_end() -> None:
-    record = Record.from_json(record_json("cnn", 0, [0, 1], [0, 1], family="learned"))
-    assert record.family == END_TO_END
+    for schema in (1, 2):
+        data = {**record_json("cnn", 0, [0, 1], [0, 1], family="learned"), "schema": schema}
+        assert Record.from_json(data).family == END_TO_END
+    now = Record.from_json(record_json("kmeans_svm", 0, [0, 1], [0, 1], family=UNSUPERVISED))
+    assert now.family == UNSUPERVISED and now.to_json()["schema"] == 3
 
 
 def test_verdict_sides() -> None:
