@@ -153,7 +153,7 @@ def test_write_report_files(record_dir):
     assert md.startswith("# featcmp report\n")
     assert markdown_table(rows) in md
     for name, seed in (("digits", 0), ("digits", 1), ("digits", 2), ("faces", 0)):
-        assert f"- {name}: fingerprint `fp-{name}-{seed}`" in md
+        assert f"- {name} (-): fingerprint `fp-{name}-{seed}`" in md
     with (record_dir / "results.csv").open(newline="") as f:
         table = list(csv.DictReader(f))
     assert [(r["dataset"], r["pipeline"], r["n_train"]) for r in table] == [

@@ -37,7 +37,7 @@ def print_table(
     from featcmp.report.table import csv_rows, markdown_table
     from featcmp.report.write import render_csv, unreadable_lines, verdict_of
 
-    runs = load_runs(directory)
+    runs = load_runs(directory).for_people()
     for line in unreadable_lines(runs.unreadable):
         typer.echo(f"featcmp report: {line}", err=True)
     if not runs.records:

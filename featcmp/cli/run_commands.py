@@ -200,12 +200,14 @@ def dry_run_batch(
 def print_run_table(records: list[Record]) -> None:
     """The console table of these records, one row per pipeline and setting."""
     from featcmp.report.console import print_rows
+    from featcmp.report.names import named_for_people
     from featcmp.report.settings import label_settings
     from featcmp.report.table import build_rows
 
     if not records:
         return
     names = sorted({r.config_name for r in records})
+    records = named_for_people(records)
     datasets = sorted({r.dataset.name for r in records})
     # Two settings of one pipeline (a grid, two configs) are two rows, as in the report.
     rows = build_rows(label_settings(records))

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
 from featcmp.records import Record, Unreadable, read_records
+from featcmp.report.names import named_for_people
 from featcmp.report.settings import label_settings
 from featcmp.report.table import Row, build_rows
 
@@ -34,6 +35,11 @@ class Runs:
     @cached_property
     def rows(self) -> list[Row]:
         return build_rows(self.records)
+
+    def for_people(self) -> Runs:
+        """The same runs with each dataset under the name a reader knows (`names.py`): for the
+        report's pages and tables; baselines and checks match by the records' own names."""
+        return replace(self, records=named_for_people(self.records))
 
 
 def load_runs(directory: str | Path) -> Runs:

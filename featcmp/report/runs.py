@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from featcmp.records import Record
+from featcmp.report.names import source_text
 
 MISSING = "-"
 
@@ -70,11 +71,12 @@ def version_table(records: list[Record]) -> list[tuple[str, str]]:
     return [(pkg, " / ".join(vers)) for pkg, vers in sorted(seen.items())]
 
 
-def fingerprint_table(records: list[Record]) -> list[tuple[str, str, str, str, str]]:
-    """Distinct (dataset, seed, n_train, split fingerprint, test-set fingerprint)."""
+def fingerprint_table(records: list[Record]) -> list[tuple[str, str, str, str, str, str]]:
+    """Distinct (dataset, source, seed, n_train, split fingerprint, test-set fingerprint)."""
     rows = {
         (
             r.dataset.name,
+            source_text(r),
             str(r.seed),
             "" if r.dataset.n_train is None else str(r.dataset.n_train),
             r.dataset.fingerprint or MISSING,
@@ -82,4 +84,4 @@ def fingerprint_table(records: list[Record]) -> list[tuple[str, str, str, str, s
         )
         for r in records
     }
-    return sorted(rows, key=lambda t: (t[0], int(t[1]), int(t[2] or 0), t[3]))
+    return sorted(rows, key=lambda t: (t[0], t[1], int(t[2]), int(t[3] or 0), t[4]))

@@ -18,6 +18,7 @@ from featcmp.report import html as page
 from featcmp.report.ladder import HEADERS as LADDER_HEADERS
 from featcmp.report.ladder import NOTE as LADDER_NOTE
 from featcmp.report.ladder import ladder_datasets, ladder_rows, rung_cells
+from featcmp.report.names import source_text
 from featcmp.report.plots import Plot, headline_plots, pipeline_colours
 from featcmp.report.runs import fingerprint_table, version_table
 from featcmp.report.significance import (
@@ -53,7 +54,18 @@ MARKDOWN_END = (
     "report.html holds all of this in one file, with each run's resolved config and the "
     "package versions."
 )
-FINGERPRINT_HEADERS = ("dataset", "seed", "n_train", "split fingerprint", "test-set fingerprint")
+FINGERPRINT_HEADERS = (
+    "dataset",
+    "source",
+    "seed",
+    "n_train",
+    "split fingerprint",
+    "test-set fingerprint",
+)
+FINGERPRINT_NOTE = (
+    "Datasets go by the names people know them by; the source is the run config's "
+    "dataset.source and dataset.path."
+)
 
 
 @dataclass
@@ -168,8 +180,10 @@ def no_ladder(report: Report) -> str | None:
 
 
 def fingerprints_markdown(report: Report) -> list[str]:
-    seen = sorted({(r.dataset.name, r.dataset.fingerprint or "") for r in report.records})
-    return [*[f"- {name}: fingerprint `{fp}`" for name, fp in seen if fp], ""]
+    seen = sorted(
+        {(r.dataset.name, source_text(r), r.dataset.fingerprint or "") for r in report.records}
+    )
+    return [*[f"- {name} ({src}): fingerprint `{fp}`" for name, src, fp in seen if fp], ""]
 
 
 SECTIONS = (
@@ -209,7 +223,7 @@ SECTIONS = (
     Section(
         "Dataset fingerprints",
         "fingerprints",
-        (),
+        (FINGERPRINT_NOTE,),
         lambda r: page.table_html(FINGERPRINT_HEADERS, fingerprint_table(r.records)),
         fingerprints_markdown,
     ),

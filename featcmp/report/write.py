@@ -98,7 +98,7 @@ def write_report(
     `rope` and `decide`: the verdict's margin and threshold (None: the config's or defaults).
     """
     out_dir = Path(out_dir)
-    runs = load_runs(out_dir)  # one row per setting: different settings never pool
+    runs = load_runs(out_dir).for_people()  # one row per setting: settings never pool
     records, unreadable, rows = runs.records, runs.unreadable, runs.rows
     for line in unreadable_lines(unreadable):
         print(f"featcmp report: {line}", file=stderr or sys.stderr)
