@@ -308,3 +308,41 @@ def test_tables_sort_in_a_real_browser_without_console_errors(report_dir, tmp_pa
     assert 0 <= v_top < v_bottom < f_top < f_bottom <= height
     img = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"))
     assert img.shape[:2] == (800, 1280) and img.std() > 10
+
+
+@pytest.fixture(scope="module")
+def suite_dir(tmp_path_factory):
+    """A report over several datasets with long names: verdict cells as long as a suite's."""
+    root = tmp_path_factory.mktemp("suite")
+    for k in range(4):
+        name = f"folder:holiday-photos-from-the-{k}-summer-trip"
+        for r in learning_curve_records():
+            r = replace(r, id=f"{r.id}-{k}", dataset=replace(r.dataset, name=name))
+            write_record(root / f"{r.id}.json", r)
+    write_report(root)
+    return root
+
+
+def test_no_table_is_cut_at_the_right_edge_at_1280_px(suite_dir, tmp_path_factory):
+    executable = find_browser()
+    if executable is None:
+        pytest.skip("no Chromium installed (apt-get install -y chromium)")
+    browser = Browser(executable, tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        tab = browser.open((suite_dir / "report.html").as_uri(), width=1280, height=800)
+        cut = browser.evaluate(
+            tab,
+            "(() => { const w = document.documentElement.clientWidth;"
+            " return Array.from(document.querySelectorAll('table')).map((t, i) => {"
+            "   const box = t.parentElement;"
+            "   const where = (t.closest('section, div.wide') || t).previousElementSibling;"
+            "   return [i, where ? where.textContent.slice(0, 40) : '',"
+            "     Math.round(t.getBoundingClientRect().right), w,"
+            "     box.scrollWidth, box.clientWidth]; })"
+            " .filter(([i, s, right, w, sw, cw]) => right > w || sw > cw); })()",
+        )
+        widest = browser.evaluate(tab, "document.documentElement.scrollWidth")
+    finally:
+        browser.close()
+    assert cut == []  # [table, what precedes it, right edge, viewport, scroll / client width]
+    assert widest <= 1280

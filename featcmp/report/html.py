@@ -27,7 +27,9 @@ h1 { border-bottom: 3px solid #DD8452; padding-bottom: .2em; margin: .2em 0 .3em
 nav { font-size: 14px; margin: .5em 0 1em; }
 nav a { margin-right: 1em; }
 table { border-collapse: collapse; margin: .5em 0 1.5em; font-size: 13px; }
-th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; white-space: nowrap; }
+/* Cells wrap at spaces and hyphens where a table would pass the page's edge (at 1280 px a
+   suite's verdict and significance tables would): a table fits its page, none is cut. */
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; overflow-wrap: break-word; }
 th { background: #f0f0f0; text-align: left; }
 td.text { text-align: left; }
 table.sortable th { cursor: pointer; user-select: none; }
