@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,16 @@ def learning_curve_records() -> list[Record]:
                     )
                 )
     return records
+
+
+def several_datasets_records(count: int = 4) -> list[Record]:
+    """`learning_curve_records` on `count` datasets with long names, as a suite's report has."""
+    return [
+        replace(
+            r,
+            id=f"{r.id}-{k}",
+            dataset=replace(r.dataset, name=f"folder:holiday-photos-from-the-{k}-summer-trip"),
+        )
+        for k in range(count)
+        for r in learning_curve_records()
+    ]

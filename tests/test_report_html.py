@@ -22,7 +22,12 @@ from featcmp.report.significance import compare_pipelines
 from featcmp.report.table import build_rows
 from featcmp.report.write import write_report
 from tests.browser import Browser, find_browser
-from tests.reportdata import learning_curve_records, make_record, write_json
+from tests.reportdata import (
+    learning_curve_records,
+    make_record,
+    several_datasets_records,
+    write_json,
+)
 
 PLOT_KINDS = {
     "ladder", "accuracy", "learning-curve", "confusion", "kernels", "hog", "misclassified"
@@ -314,11 +319,8 @@ def test_tables_sort_in_a_real_browser_without_console_errors(report_dir, tmp_pa
 def suite_dir(tmp_path_factory):
     """A report over several datasets with long names: verdict cells as long as a suite's."""
     root = tmp_path_factory.mktemp("suite")
-    for k in range(4):
-        name = f"folder:holiday-photos-from-the-{k}-summer-trip"
-        for r in learning_curve_records():
-            r = replace(r, id=f"{r.id}-{k}", dataset=replace(r.dataset, name=name))
-            write_record(root / f"{r.id}.json", r)
+    for r in several_datasets_records():
+        write_record(root / f"{r.id}.json", r)
     write_report(root)
     return root
 

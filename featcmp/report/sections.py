@@ -15,6 +15,7 @@ from html import escape
 
 from featcmp.records import Record
 from featcmp.report import html as page
+from featcmp.report.difference_plot import KIND as DIFFERENCE_KIND
 from featcmp.report.ladder import HEADERS as LADDER_HEADERS
 from featcmp.report.ladder import NOTE as LADDER_NOTE
 from featcmp.report.ladder import ladder_datasets, ladder_rows, rung_cells
@@ -83,8 +84,13 @@ class Report:
         return pipeline_colours(self.rows)
 
     @cached_property
+    def across_plot(self) -> list[Plot]:
+        """With several datasets, the one picture of them all, shown first (else empty)."""
+        return [p for p in self.plots if p.kind == DIFFERENCE_KIND]
+
+    @cached_property
     def headline(self) -> list[Plot]:
-        return headline_plots(self.plots)
+        return [*self.across_plot, *headline_plots(self.plots)]
 
 
 @dataclass(frozen=True)
@@ -147,11 +153,13 @@ def across_html(report: Report) -> str:
     return f"<p>{escape(report.across.text())}</p>" + page.table_html(ACROSS_HEADERS, cells)
 
 
+def plot_markdown(p: Plot) -> list[str]:
+    return [f"### {p.title}", "", f"![{p.title}]({p.name}.png)", "", p.caption, ""]
+
+
 def plots_markdown(report: Report) -> list[str]:
-    lines = []
-    for p in report.plots:
-        lines += [f"### {p.title}", "", f"![{p.title}]({p.name}.png)", "", p.caption, ""]
-    return lines
+    first = set(map(id, report.across_plot))  # drawn under the verdict already
+    return [line for p in report.plots if id(p) not in first for line in plot_markdown(p)]
 
 
 def plots_html(report: Report) -> str:
@@ -257,8 +265,11 @@ def section_html(section: Section, report: Report) -> str:
 
 
 def render_markdown(report: Report, top: list[str] | None = None) -> str:
-    """report.md: the title, `top` (the verdict), the lede, then every section it holds."""
-    lines = [f"# {TITLE}", "", *(top or []), LEDE, ""]
+    """report.md: the title, `top` (the verdict), the picture across datasets (where there are
+    several), the lede, then every section it holds."""
+    lines = [f"# {TITLE}", "", *(top or [])]
+    lines += [line for p in report.across_plot for line in plot_markdown(p)]
+    lines += [LEDE, ""]
     for section in SECTIONS:
         if section.markdown is not None:
             lines += section_markdown(section, report)

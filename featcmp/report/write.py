@@ -13,6 +13,7 @@ from featcmp.files import atomic_write_bytes, atomic_write_text
 from featcmp.records import Record, Unreadable
 from featcmp.report.bayes import Decide
 from featcmp.report.cd_diagram import Friedman, across_datasets, cd_figure
+from featcmp.report.difference_plot import difference_plot
 from featcmp.report.load import load_runs
 from featcmp.report.plots import Plot, all_plots, pipeline_colours, to_png
 from featcmp.report.rope import report_decide
@@ -113,6 +114,8 @@ def write_report(
     friedman = across_datasets(rows)
     if friedman is not None:
         plots.insert(0, cd_plot(friedman, rows))
+    if (headline := difference_plot(lines)) is not None:
+        plots.insert(0, headline)  # with several datasets, the answer at a glance comes first
     across = bayes_across(lines, decide_with)
     notes = [*exploratory_note(exploratory_rows(records)), *([across.text()] if across else [])]
     notes += [friedman.text()] if friedman else []
