@@ -43,6 +43,14 @@ def report_dir(tmp_path_factory):
     return root
 
 
+def chromium(tmp_path_factory) -> Browser:
+    """A headless Chromium; the test is skipped where none is installed."""
+    executable = find_browser()
+    if executable is None:
+        pytest.skip("no Chromium installed (apt-get install -y chromium)")
+    return Browser(executable, tmp_path_factory.mktemp("chromium-profile"))
+
+
 def figures(html: str) -> dict[str, str]:
     """figure id -> kind, for figures whose image is an embedded PNG."""
     found = re.findall(
@@ -108,10 +116,7 @@ def test_reporter_imports_neither_torch_nor_sklearn():
 
 
 def test_report_html_renders_in_a_real_browser(report_dir, tmp_path_factory):
-    executable = find_browser()
-    if executable is None:
-        pytest.skip("no Chromium installed (apt-get install -y chromium)")
-    browser = Browser(executable, tmp_path_factory.mktemp("chromium-profile"))
+    browser = chromium(tmp_path_factory)
     try:
         tab = browser.open((report_dir / "report.html").as_uri())
         images = browser.evaluate(
@@ -262,12 +267,9 @@ def test_confusion_labels_keep_apart_for_many_classes():
 
 
 def test_tables_sort_in_a_real_browser_without_console_errors(report_dir, tmp_path_factory):
-    executable = find_browser()
-    if executable is None:
-        pytest.skip("no Chromium installed (apt-get install -y chromium)")
     page = report_dir / "verdict.html"
     page.write_text(page_with_verdict(report_dir), encoding="utf-8")
-    browser = Browser(executable, tmp_path_factory.mktemp("chromium-profile"))
+    browser = chromium(tmp_path_factory)
     column = (
         "(t, i) => Array.from(document.querySelector(t).tBodies[0].rows)"
         ".map(r => r.cells[i].textContent)"
@@ -326,10 +328,7 @@ def suite_dir(tmp_path_factory):
 
 
 def test_no_table_is_cut_at_the_right_edge_at_1280_px(suite_dir, tmp_path_factory):
-    executable = find_browser()
-    if executable is None:
-        pytest.skip("no Chromium installed (apt-get install -y chromium)")
-    browser = Browser(executable, tmp_path_factory.mktemp("chromium-profile"))
+    browser = chromium(tmp_path_factory)
     try:
         tab = browser.open((suite_dir / "report.html").as_uri(), width=1280, height=800)
         cut = browser.evaluate(
