@@ -6,7 +6,7 @@ from featcmp import families
 from featcmp.families import END_TO_END, FAMILIES, HAND_SIDE, LEARNED_SIDE, UNSUPERVISED
 from featcmp.pipelines import PIPELINES
 from featcmp.records import Record
-from tests.reportdata import record_json
+from tests.reportdata import make_record, record_json
 
 
 def test_every_pipeline_names_a_declared_family() -> None:
@@ -44,3 +44,22 @@ def test_ladder_order_and_colours_are_declared_once() -> None:
     assert families.rank("hand-crafted") < families.rank(END_TO_END)
     assert all(f.hues and f.learned for f in FAMILIES)
     assert families.hues("unknown") == families.GRAYS
+
+
+def test_the_verdict_names_a_side_best_of_another_family() -> None:
+    # k-means counts on the hand-crafted side, but the verdict says what it is; a plain
+    # hand-crafted row and a network learned end to end need no such word.
+    from featcmp.report.bayes import Decide
+    from featcmp.report.table import build_rows
+    from featcmp.report.write import verdict_of
+
+    y = [0, 1, 2, 3] * 5
+    records = [
+        make_record("kmeans_svm", 0, y, y, family=UNSUPERVISED),
+        make_record("raw_svm", 0, y, [0] * 20),
+        make_record("cnn", 0, y, [*y[:-1], 0], family=END_TO_END),
+    ]
+    (line,) = verdict_of(records, build_rows(records), Decide())[1]
+    hand, learned = line.cells()[2:4]
+    assert hand == "kmeans_svm, learned without labels (1.000)"
+    assert learned == "cnn (0.950)"

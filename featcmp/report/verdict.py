@@ -16,7 +16,7 @@ from typing import Any
 
 from featcmp.families import HAND_SIDE as HAND
 from featcmp.families import LEARNED_SIDE as LEARNED
-from featcmp.families import side
+from featcmp.families import canonical, side
 from featcmp.report.bayes import Decide, Outcomes, across_outcomes
 from featcmp.report.html import table_html
 from featcmp.report.significance import PairResult, p_text
@@ -74,7 +74,12 @@ class Line:
 
     def cells(self) -> list[str]:
         def name(r: Row | None) -> str:
-            return "-" if r is None else f"{r.pipeline} ({r.accuracy_mean:.3f})"
+            if r is None:
+                return "-"
+            # A side's best from another family (k-means on the hand-crafted side) says so.
+            family = canonical(r.family)
+            what = "" if family in (HAND, LEARNED) else f", {family}"
+            return f"{r.pipeline}{what} ({r.accuracy_mean:.3f})"
 
         outcome = self.outcome() + (
             " - settings compared on the test set (exploratory)" if self.exploratory else ""
