@@ -115,6 +115,20 @@ def sift_bovw_svm() -> Pipeline:
     return svm_pipeline("sift", SIFTBagOfWords())
 
 
+# Scattering coefficients grow with the image area (81 per position at J=2, L=8, order 2):
+# images past MAX_SIZE are averaged down first, as raw pixels are. An RBF SVM on the
+# standardised log-scattering, as Oyallon and Mallat's Gaussian SVM.
+@register_pipeline(
+    "scattering_svm",
+    HAND_CRAFTED,
+    "wavelet scattering (fixed Morlet wavelets, modulus, averaging) -> scaler -> SVM",
+)
+def scattering_svm() -> Pipeline:
+    from featcmp.features.scattering import ScatteringFeatures  # torch loads only when used
+
+    return svm_pipeline("scattering", ScatteringFeatures(max_size=MAX_SIZE))
+
+
 @register_pipeline(
     "kernels_svm", HAND_CRAFTED, "bank of blur/sharpen/edge kernels, grid-pooled -> scaler -> SVM"
 )

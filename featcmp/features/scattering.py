@@ -1,0 +1,102 @@
+"""The 2-D wavelet scattering transform (Bruna and Mallat 2013), through Kymatio.
+
+Fixed Morlet wavelets at J scales and L orientations, a modulus, and a Gaussian average over
+2**J pixels, cascaded up to `max_order` (1 or 2) layers: translation-invariant up to 2**J
+pixels and stable to small deformations, with nothing learned. The coefficients of every channel
+are flattened per image (channels x coefficients x positions) for the SVM; log-scattering,
+log(|S| + log_epsilon), evens out their very different magnitudes across orders.
+
+Kymatio's torch frontend runs on the GPU when one is present. `from kymatio.torch import
+Scattering2D` fails with scipy 1.17 or later (its removed `sph_harm`); the frontend argument of
+`kymatio.Scattering2D` does not, so that is the entry point used here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from featcmp.config.params import AT_LEAST_ONE, POSITIVE, Declared, Param, Range, declare
+from featcmp.devices import DEVICE, resolve_device
+from featcmp.errors import DataError
+from featcmp.features.base import ImageTransformer, SizeBound
+
+
+def n_coefficients(J: int, L: int, max_order: int) -> int:
+    """Scattering coefficients per channel and position: 1 + J L (+ L^2 J (J - 1) / 2)."""
+    first = 1 + J * L
+    return first if max_order == 1 else first + L * L * J * (J - 1) // 2
+
+
+class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
+    """Kymatio's 2-D scattering coefficients, flattened per image.
+
+    Attributes
+    ----------
+    image_shape_ : tuple
+        The fitted image shape (H, W[, C]); fit learns nothing else.
+    """
+
+    PARAMS = declare(
+        J=Param(int, 2, "scales: coefficients average over 2**J pixels", range=AT_LEAST_ONE),
+        L=Param(int, 8, "wavelet orientations per scale", range=AT_LEAST_ONE),
+        max_order=Param(int, 2, "scattering layers (1 or 2)", range=Range(1, 2)),
+        log=Param(bool, True, "log-scattering: log(|S| + log_epsilon) of each coefficient"),
+        log_epsilon=Param(float, 1e-3, "added before the log", range=POSITIVE),
+        batch_size=Param(int, 256, "images per scattering call", range=AT_LEAST_ONE),
+        device=DEVICE,
+    )
+    learns_from_data = False  # designed wavelets: nothing is fitted to the images
+    label = "scattering"
+
+    @property
+    def chunk_size(self) -> int:  # type: ignore[override]
+        return self.batch_size
+
+    def working_shape(self, image_shape: tuple[int, ...]) -> tuple[int, int]:
+        f = self.downsample_for(image_shape)
+        return int(image_shape[0]) // f, int(image_shape[1]) // f
+
+    def check_geometry(self, image_shape: tuple[int, ...]) -> None:
+        h, w = self.working_shape(image_shape)
+        if min(h, w) < 2**self.J:
+            raise DataError(
+                f"scattering.J={self.J} averages over 2**J = {2**self.J} pixels, more than the "
+                f"{h}x{w} working images; use J of at most {max(1, min(h, w).bit_length() - 1)}"
+            )
+
+    def _begin(self, X: np.ndarray) -> None:
+        self.device_ = resolve_device(self.device, "scattering.device")
+
+    def scattering(self, shape: tuple[int, int]) -> Any:
+        """Kymatio's Scattering2D for working images of `shape` on this device, built once."""
+        from kymatio import Scattering2D
+
+        key = (shape, str(self.device_), self.J, self.L, self.max_order)
+        cache = self.__dict__.setdefault("_scatterings", {})
+        if key not in cache:
+            built = Scattering2D(
+                J=self.J, shape=shape, L=self.L, max_order=self.max_order, frontend="torch"
+            )
+            cache[key] = built.to(self.device_)
+        return cache[key]
+
+    def _transform_batch(self, X: np.ndarray) -> np.ndarray:
+        import torch
+
+        X = self._bounded(X)
+        x = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+        if x.ndim == 4:  # (n, H, W, C) -> (n, C, H, W): Kymatio scatters the last two axes
+            x = x.permute(0, 3, 1, 2).contiguous()
+        with torch.no_grad():
+            s = self.scattering(tuple(X.shape[1:3]))(x.to(self.device_))
+            if self.log:
+                s = torch.log(s.abs() + self.log_epsilon)
+        return s.reshape(len(X), -1).float().cpu().numpy()
+
+    def __getstate__(self) -> dict:
+        # The built transforms are a cache (filters on a device): rebuilt where unpickled.
+        state = dict(super().__getstate__())
+        state.pop("_scatterings", None)
+        return state
