@@ -106,3 +106,28 @@ def test_featcmp_run_scattering_svm_on_scenes(write_config, tmp_path) -> None:
     record = json.loads(file.read_text())
     assert record["status"] == "ok" and record["family"] == "hand-crafted"
     assert record["accuracy"] > 0.6  # four classes: chance is 0.25
+
+
+def test_dry_run_costs_scattering_by_its_fft_work_with_torch_loaded() -> None:
+    from featcmp.features.scattering import fft_work
+    from featcmp.run.cost import BASE_BYTES, MACS_S, estimate_job, extraction_s
+
+    X = np.zeros((4, 32, 32, 3), dtype=np.float32)
+    pipe = build_pipeline("scattering_svm")
+    estimate = estimate_job(pipe, 100, 20, X, 4)
+    assert estimate.feature_dim == 81 * 8 * 8 * 3
+    assert estimate.base_bytes > BASE_BYTES  # torch is imported for the transform
+    step = pipe.steps[0][1]
+    expected = MACS_S["ScatteringFeatures"] * 100 * 3 * fft_work(2, 8, 2, (32, 32))
+    assert extraction_s(step, 100, X.shape[1:]) == pytest.approx(expected, rel=1e-6)
+    # More scales and a second order cost more.
+    deeper = ScatteringFeatures(J=3, L=8, max_order=2)
+    assert extraction_s(deeper, 100, X.shape[1:]) > extraction_s(step, 100, X.shape[1:])
+    first = ScatteringFeatures(J=2, L=8, max_order=1)
+    assert extraction_s(first, 100, X.shape[1:]) < extraction_s(step, 100, X.shape[1:])
+
+
+def test_the_feature_cache_keys_scattering_without_the_data_it_saw() -> None:
+    from featcmp.run.cache import learns_in_fit
+
+    assert not learns_in_fit(ScatteringFeatures())

@@ -100,3 +100,29 @@ class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
         state = dict(super().__getstate__())
         state.pop("_scatterings", None)
         return state
+
+
+def padded_side(side: int, J: int) -> int:
+    """The side Kymatio pads an image to: past 2**J on each border, a multiple of 2**J."""
+    return ((side + 2**J) // 2**J + 1) * 2**J
+
+
+def fft_work(J: int, L: int, max_order: int, shape: tuple[int, int]) -> float:
+    """A count of the work of one channel's scattering, in FFT point-operations (n log2 n per
+    transform of n points, n per pointwise product or modulus), following Kymatio's cascade:
+    one FFT of the padded image; per first-order wavelet a product, an inverse FFT at its
+    subsampled size, the modulus and an FFT back, then per second-order wavelet the same at
+    its coarser size; every path ends in a low-pass product and an inverse FFT at 2**-J."""
+
+    def fft(n: float) -> float:
+        return n * np.log2(max(n, 2.0))
+
+    full = padded_side(shape[0], J) * padded_side(shape[1], J)
+    at = [full / 4**j for j in range(J + 1)]  # points at each subsampling
+    work = fft(full) + full + fft(at[J])  # the input's FFT, order 0
+    for j1 in range(J):
+        path = full + 3 * at[j1] + 2 * fft(at[j1]) + fft(at[J])
+        for j2 in range(j1 + 1, J) if max_order == 2 else ():
+            path += L * (at[j1] + 3 * at[j2] + 2 * fft(at[j2]) + fft(at[J]))
+        work += L * path
+    return float(work)

@@ -45,6 +45,7 @@ HAND_CRAFTED_S = {
     # Costed by multiply-adds (MACS_S below), not per pixel: only the SVC's coefficient counts.
     "RandomCNNFeatures": (0.0, 6.0e-10),
     "KMeansFeatures": (0.0, 1.0e-9),
+    "ScatteringFeatures": (0.0, 4.2e-10),
 }
 OTHER_S = (1.0e-7, 2.0e-9)  # extractors not calibrated (SIFT, kernel bank): a guess
 # Extractors whose work is not per pixel, costed by their multiply-adds per image instead:
@@ -54,7 +55,11 @@ OTHER_S = (1.0e-7, 2.0e-9)  # extractors not calibrated (SIFT, kernel bank): a g
 # `configs/ladder.yaml` run on 2 shared cores (k-means 6.0 s with its LinearSVC, whose share
 # the k-means coefficient absorbs; random cnn 3.9 s with its SVC; BENCHMARKS.md, "The
 # ladder"): one calibration point each, so rough.
-MACS_S = {"KMeansFeatures": 5.0e-11, "RandomCNNFeatures": 4.1e-11}
+MACS_S = {"KMeansFeatures": 5.0e-11, "RandomCNNFeatures": 4.1e-11, "ScatteringFeatures": 6.0e-10}
+# Scattering is costed by its FFT work (`featcmp.features.scattering.fft_work`, point-operations
+# rather than multiply-adds): 6.3e-10 s per unit at J=2, L=8, order 2 on 1,000 32x32 RGB scenes
+# (486 images/s on 2 cores), 7.0e-10 at J=3 on 64 px, 3.4e-10 at order 1; its RBF SVC's
+# coefficient from the same scenes (750 training images, 15,552 dims, 3.7 s).
 K_MEANS_PASSES = 20
 LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC: seconds per (n * d)
 # The scale path (Nystroem map, then the torch linear SVM), from three quiet 2-core fits of
@@ -197,6 +202,13 @@ def extractor_macs(extractor: Any, image_shape: tuple[int, ...]) -> tuple[int, i
     if kind == "RandomCNNFeatures":
         macs, _, _ = network_size(extractor.network(), image_shape, 2)
         return macs, 0
+    if kind == "ScatteringFeatures":
+        from featcmp.features.scattering import fft_work
+
+        shape = extractor.working_shape(image_shape)
+        channels = image_shape[2] if len(image_shape) == 3 else 1
+        work = fft_work(extractor.J, extractor.L, extractor.max_order, shape)
+        return int(channels * work), 0
     return None
 
 
@@ -236,7 +248,8 @@ def estimate_hand_crafted(
     data = (n_train + n_test) * _pixels(image_shape) * 4
     # Train features (float32), scaled copy, libsvm's float64 copy and cache.
     work = data + 2 * 4 * n_train * dim + svm_bytes
-    torch_loaded = type(extractor).__name__ == "RandomCNNFeatures"  # a network runs
+    # A network runs, or scattering's torch frontend.
+    torch_loaded = type(extractor).__name__ in ("RandomCNNFeatures", "ScatteringFeatures")
     return Estimate(fit_s, int(work), BASE_BYTES + (TORCH_BYTES if torch_loaded else 0), dim)
 
 
