@@ -105,7 +105,7 @@ def test_cli_explain_without_a_network_is_one_line(tmp_path):
     result = runner.invoke(app, ["explain", "configs/raw.yaml"])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        "error: configs/raw.yaml: no cnn or mlp pipeline to explain (it has: raw_svm)"
+        "error: configs/raw.yaml: no cnn, mlp or scattering pipeline to explain (it has: raw_svm)"
     ]
 
 
@@ -120,3 +120,16 @@ def test_cli_explains_the_frozen_random_network_beside_the_cnn(tmp_path):
     assert result.exit_code == 0, result.output
     assert "random_cnn_svm (kernels frozen at random" in result.output
     assert "random_cnn: n_blocks 1" in result.output
+
+
+def test_cli_explains_scattering_without_a_network(tmp_path):
+    config = tmp_path / "scattering.yaml"
+    config.write_text(
+        "name: s\ndataset: {source: scenes, n_per_class: 4}\npipelines: [scattering_svm]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["explain", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "wavelet scattering (designed, nothing learned)" in result.output
+    assert "81 coefficients" in result.output and "8x8 positions" in result.output
+    assert "15,552 features; 0 learned parameters" in result.output

@@ -1,6 +1,6 @@
 """`featcmp explain`: the lecture's architecture facts, layer by layer, for the CNN and the MLP
 (and the frozen random network of `random_cnn_svm`, whose "learned" parameters stay at their
-seeded initialisation).
+seeded initialisation), and what the wavelet scattering of `scattering_svm` makes of the images.
 
 Per layer: learned parameters; connections per unit (how many inputs one output unit sees:
 sparse connectivity); how many output positions share each weight (weight sharing); and the
@@ -111,13 +111,15 @@ def estimator_facts(estimator, in_shape: tuple[int, int, int], n_classes: int) -
 
 
 def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
-    """The learned pipelines of a config, as (row, estimator), and its dataset's first split."""
+    """The learned pipelines of a config, as (row, estimator), and its dataset's first split
+    (refused when the config has neither a network nor a scattering pipeline to explain)."""
     from featcmp.data.loader import load_dataset
+    from featcmp.features.scattering import ScatteringFeatures
     from featcmp.models.random_features import RandomCNNFeatures
     from featcmp.models.training import TorchClassifier
     from featcmp.pipelines import build_pipeline
 
-    nets = []
+    nets, scattering = [], False
     for i, p in enumerate(cfg.pipelines):
         pipe = build_pipeline(p.name, p.params, f"pipelines[{i}]")
         first, last = pipe.steps[0][1], pipe.steps[-1][1]
@@ -126,9 +128,12 @@ def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
         elif isinstance(first, RandomCNNFeatures):  # the cnn's network, its kernels frozen
             nets.append((f"{p.row} (kernels frozen at random; an SVM replaces the dense output)",
                          first.network()))  # fmt: skip
-    if not nets:
+        scattering = scattering or isinstance(first, ScatteringFeatures)
+    if not nets and not scattering:
         rows = ", ".join(p.row for p in cfg.pipelines)
-        raise ConfigError(f"{where}: no cnn or mlp pipeline to explain (it has: {rows})")
+        raise ConfigError(
+            f"{where}: no cnn, mlp or scattering pipeline to explain (it has: {rows})"
+        )
     return nets, load_dataset(cfg.dataset, (cfg.seeds or [cfg.seed])[0])
 
 
@@ -205,6 +210,31 @@ def config_choices(cfg: Config, data) -> list[str]:
     return lines
 
 
+def scattering_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
+    """One line per scattering pipeline: its coefficients, their positions, the feature width,
+    and that nothing in it is learned."""
+    from featcmp.features.scattering import ScatteringFeatures, n_coefficients
+    from featcmp.pipelines import build_pipeline
+
+    lines = []
+    for i, p in enumerate(cfg.pipelines):
+        step = build_pipeline(p.name, p.params, f"pipelines[{i}]").steps[0][1]
+        if not isinstance(step, ScatteringFeatures):
+            continue
+        h, w = step.working_shape(image_shape)
+        k = n_coefficients(step.J, step.L, step.max_order)
+        positions = (h // 2**step.J, w // 2**step.J)
+        channels = image_shape[2] if len(image_shape) == 3 else 1
+        width = k * positions[0] * positions[1] * channels
+        lines.append(
+            f"{p.row}: {k} coefficients (J={step.J} scales, L={step.L} orientations, order "
+            f"{step.max_order}) at {positions[0]}x{positions[1]} positions, each averaged over "
+            f"{2**step.J} px, x {channels} channel(s) = {width:,} features; 0 learned "
+            "parameters (fixed Morlet wavelets: only the SVM learns)"
+        )
+    return lines
+
+
 def explain_config(cfg: Config, where: str = "config") -> None:
     """`featcmp explain`: the values chosen from the data, then each network's layer facts."""
     nets, data = nets_and_data(cfg, where)
@@ -212,4 +242,10 @@ def explain_config(cfg: Config, where: str = "config") -> None:
     for line in config_choices(cfg, data):
         print(f"  {line}")
     print()
+    scattering = scattering_lines(cfg, data.image_shape)
+    if scattering:
+        print("wavelet scattering (designed, nothing learned):")
+        for line in scattering:
+            print(f"  {line}")
+        print()
     print_facts(nets_facts(nets, data))
