@@ -47,7 +47,14 @@ def test_init_on_gray_class_folders(tmp_path: Path):
     assert raw["dataset"]["path"] == str((tmp_path / "photos").resolve())
     assert "cat 6, dog 7" in text and "20x20" in text and "Layout: classes" in text
     cfg = load_config(out)  # names, types and values checked against the registries
-    assert [p.name for p in cfg.pipelines] == ["raw_svm", "hog_svm", "sift_bovw_svm", "cnn", "mlp"]
+    assert [p.name for p in cfg.pipelines] == [
+        "raw_svm",
+        "hog_svm",
+        "sift_bovw_svm",
+        "scattering_svm",
+        "cnn",
+        "mlp",
+    ]
 
 
 def test_init_on_rgb_mixed_sizes(tmp_path: Path):
@@ -80,7 +87,7 @@ def test_init_config_runs_end_to_end(tmp_path: Path):
     assert result.exit_code == 0, result.output
     records = {r.pipeline: r for r in load_records(runs)}
     # 18 training images of 16x16 give too few SIFT descriptors for its vocabulary: left out.
-    assert set(records) == {"raw_svm", "hog_svm", "cnn", "mlp"}
+    assert set(records) == {"raw_svm", "hog_svm", "scattering_svm", "cnn", "mlp"}
     assert all(r.status == "ok" for r in records.values())
     assert records["raw_svm"].accuracy == 1.0  # two shades apart: trivially separable
 
@@ -163,3 +170,10 @@ def test_a_description_is_the_first_sentence_of_the_opening_comment(tmp_path: Pa
     assert first_comment(path) == "Data (Xiao et al. 2017): images."
     path.write_text("# " + "word " * 40 + "\nname: c\n", encoding="utf-8")
     assert first_comment(path).endswith("word...") and len(first_comment(path)) <= 100
+
+
+def test_init_leaves_scattering_out_where_its_scales_do_not_fit() -> None:
+    from featcmp.cli.config_commands import pipelines_yaml
+
+    assert "scattering_svm" in pipelines_yaml((8, 8))
+    assert "scattering_svm" not in pipelines_yaml((3, 8))  # 2**J = 4 px: more than 3 rows
