@@ -13,6 +13,7 @@ truncated file.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import types
@@ -255,12 +256,18 @@ def _required(f: dataclasses.Field) -> bool:
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """A record part's field annotations, resolved once per class, not once per record."""
+    return typing.get_type_hints(cls)
+
+
 def _build(cls: type[T], data: Any, where: str) -> T:
     """`cls` from a JSON object, each field checked against its annotation; keys the class
     does not declare are ignored (a later format may add some)."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where or 'record'}: expected a mapping, got {describe(data)}")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     values = {}
     for f in fields(cls):  # type: ignore[arg-type]
         path = f"{where}.{f.name}" if where else f.name

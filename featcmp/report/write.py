@@ -80,11 +80,17 @@ def cd_plot(result: Friedman, rows: list[Row]) -> Plot:
 
 
 def verdict_of(
-    records: list[Record], rows: list[Row], decide: Decide
+    records: list[Record],
+    rows: list[Row],
+    decide: Decide,
+    exploratory: set[tuple[str, int, str]] | None = None,
 ) -> tuple[list[PairResult], list[Line]]:
-    """Every pair's comparison and the verdict lines, under the report's ROPE and threshold."""
+    """Every pair's comparison and the verdict lines, under the report's ROPE and threshold
+    (`exploratory`: the rows `exploratory_rows` finds, when the caller has them already)."""
     pairs = compare_pipelines(records, decide)
-    return pairs, verdict_lines(rows, pairs, exploratory_rows(records))
+    if exploratory is None:
+        exploratory = exploratory_rows(records)
+    return pairs, verdict_lines(rows, pairs, exploratory)
 
 
 def write_report(
@@ -109,7 +115,8 @@ def write_report(
             f"{out_dir}: no run records found{also}; run `featcmp run CONFIG --out {out_dir}` first"
         )
     decide_with = report_decide(records, rope, decide)
-    pairs, lines = verdict_of(records, rows, decide_with)
+    exploratory = exploratory_rows(records)  # for the verdict and its note: found once
+    pairs, lines = verdict_of(records, rows, decide_with, exploratory)
     plots = all_plots(rows, records)
     friedman = across_datasets(rows)
     if friedman is not None:
@@ -117,7 +124,7 @@ def write_report(
     if (headline := difference_plot(lines)) is not None:
         plots.insert(0, headline)  # with several datasets, the answer at a glance comes first
     across = bayes_across(lines, decide_with)
-    notes = [*exploratory_note(exploratory_rows(records)), *([across.text()] if across else [])]
+    notes = [*exploratory_note(exploratory), *([across.text()] if across else [])]
     notes += [friedman.text()] if friedman else []
     notes += unreadable_lines(unreadable)
     written = []
