@@ -5,7 +5,9 @@ network trained end to end). Records store a family's name; the table, the plots
 the ladder section and the verdict read everything else from here. The verdict compares the
 best of the hand-crafted side (designed features, and features learned without labels, such
 as a k-means dictionary) with the best network learned end to end; fixed random features are
-the control and count on neither side.
+the control and count on neither side. Networks trained on other data (frozen, or fine-tuned
+here) count on neither side either: they answer another question (what data elsewhere buys),
+and the verdict stays hand-crafted against learned from these images alone.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ HAND_CRAFTED = "hand-crafted"
 FIXED_RANDOM = "fixed random"
 UNSUPERVISED = "learned without labels"
 END_TO_END = "learned end to end"
-ELSEWHERE = "learned elsewhere"  # reserved: features learned on another dataset (transfer)
+ELSEWHERE = "learned elsewhere"  # a network trained on other data, frozen (transfer_svm)
+TUNED = "learned elsewhere, then tuned"  # such a network trained further here (cnn init_from)
 
 FAMILIES: tuple[Family, ...] = (
     Family(HAND_CRAFTED, "hand-crafted", "the classifier only (designed features)",
@@ -40,10 +43,12 @@ FAMILIES: tuple[Family, ...] = (
     Family(UNSUPERVISED, "no labels", "a feature dictionary without labels, then the classifier",
            ("#8E44AD", "#B07CC6", "#5B2C6F"), HAND_SIDE, 2),
     Family(ELSEWHERE, "elsewhere", "features on another dataset, then the classifier",
-           ("#8C564B", "#C49C94"), None, 3),
+           ("#8C564B", "#C49C94", "#6B3E26"), None, 3),
+    Family(TUNED, "elsewhere, tuned", "every weight, started from another dataset's network",
+           ("#BC8F5A", "#9C6B30", "#D9B98C"), None, 4),
     Family(END_TO_END, "end to end", "every kernel and weight, from the labels",
            ("#E8772E", "#C7312B", "#F2B134", "#8C2D04", "#E377C2", "#B5651D", "#FF9E80"),
-           LEARNED_SIDE, 4),
+           LEARNED_SIDE, 5),
 )  # fmt: skip
 BY_NAME = {f.name: f for f in FAMILIES}
 # Formats 1 and 2 of the records knew two families; their "learned" was trained end to end.

@@ -21,6 +21,7 @@ from featcmp.config.params import Param, check_params, declarations, declare_for
 from featcmp.errors import ConfigError, did_you_mean, unknown_name
 from featcmp.families import (
     BY_NAME,
+    ELSEWHERE,
     END_TO_END,
     FIXED_RANDOM,
     HAND_CRAFTED,
@@ -158,8 +159,25 @@ def random_cnn_svm() -> Pipeline:
     return svm_pipeline("random_cnn", RandomCNNFeatures())
 
 
+# A network trained on other data, frozen: its pooled features standardised for the RBF SVM
+# (Kornblith et al. 2019 fit a logistic regression on them; the SVM keeps the comparison's
+# classifier). The backbone has no default: `backbone: {model: PATH}` or `{file: PATH.pt2}`.
 @register_pipeline(
-    "cnn", END_TO_END, "convolutional network, kernels learned by backpropagation", flat=True
+    "transfer_svm",
+    ELSEWHERE,
+    "a frozen network trained elsewhere (saved featcmp cnn, torch export) -> scaler -> SVM",
+)
+def transfer_svm() -> Pipeline:
+    from featcmp.models.transfer import TransferFeatures
+
+    return svm_pipeline("backbone", TransferFeatures())
+
+
+@register_pipeline(
+    "cnn",
+    END_TO_END,
+    "convolutional network, kernels learned by backpropagation (init_from: fine-tuned)",
+    flat=True,
 )
 def cnn() -> Pipeline:
     from featcmp.models.nets import CNNClassifier  # torch loads only when a network is used

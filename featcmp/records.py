@@ -178,6 +178,10 @@ class Record(_Json):
     y_true: list[int] | None = None
     artifacts: Artifacts = field(default_factory=Artifacts)
     selection: dict[str, Any] | None = None  # candidates, validation scores and the choice
+    model_file: str | None = None  # the trained network `save_model` kept (featcmp.models.saved)
+    # The kept network itself, on its way from the job to the writer of its file: never
+    # written into the record (tensors and plain data; featcmp.models.saved.network_payload).
+    network: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def succeeded(self) -> bool:
@@ -205,8 +209,9 @@ class Record(_Json):
     def to_json(self) -> dict[str, Any]:
         data = super().to_json()
         keys = [*COMMON_KEYS, *(OK_KEYS if self.status == "ok" else ("error_kind",))]
-        if self.selection is not None:
-            keys.append("selection")
+        for optional in ("selection", "model_file"):
+            if getattr(self, optional) is not None:
+                keys.append(optional)
         return {k: data[k] for k in keys}
 
     def problem(self) -> str | None:

@@ -163,6 +163,9 @@ class PipelineConfig:
     params: dict[str, Any] = field(default_factory=dict)
     label: str | None = None
     select: SelectConfig | None = None
+    # Keep the trained network (featcmp.models.saved): true, beside the record; a path
+    # (`runs/models/cifar10-cnn.pt`), there, for a later config's `init_from` or `backbone`.
+    save_model: bool | str = False
 
     @property
     def row(self) -> str:
@@ -174,6 +177,8 @@ class PipelineConfig:
             out["label"] = self.label
         if self.select is not None:
             out["select"] = self.select.as_dict()
+        if self.save_model:  # a job that saves is another job: its network is kept
+            out["save_model"] = self.save_model
         return out
 
 
@@ -264,6 +269,8 @@ def _check_pipelines(pipelines: list[PipelineConfig]) -> None:
             check_name(p.label, f"{where}.label")
         if p.select is not None:
             p.select.check(f"{where}.select")
+        if isinstance(p.save_model, str) and not p.save_model.strip():
+            raise ConfigError(f"{where}.save_model: true, or a file path; got an empty string")
         if p.row in rows:
             raise ConfigError(
                 f"{where}: duplicate pipeline '{p.row}'; give one of them a distinct 'label'"

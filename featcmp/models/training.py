@@ -31,8 +31,10 @@ from featcmp.config.params import (
 )
 from featcmp.devices import DEVICE, resolve_device
 from featcmp.errors import ConfigError, RunError
+from featcmp.models import fine_tune
 from featcmp.models.augment import random_flip, random_translate
 from featcmp.models.guards import check_model_bytes
+from featcmp.models.input_fit import InputFit
 from featcmp.models.param_groups import param_groups
 from featcmp.models.torch_state import available_cores, seeded_threads
 
@@ -128,6 +130,8 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
         compile=Param(bool, False, "torch.compile the network (slower on CPUs: see BENCHMARKS.md)"),
         device=DEVICE,
         seed=Param(int, 0, "seeds weights, batch order, shifts and dropout (a run passes its own)"),
+        init_from=Param(str | None, None,
+                        "a saved featcmp network (save_model) to start from: fine-tuning"),
     )  # fmt: skip
     RULES = (
         Rule(
@@ -135,6 +139,13 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
             "tta averages each image with its mirror: it needs flip: true",
         ),
     )  # fmt: skip
+
+    # How images become the network's input when it started from a saved network
+    # (featcmp.models.input_fit); None: as given. The executor tells a fit the class names,
+    # where it knows them, so a fine-tuned network keeps the saved output layer only for the
+    # same classes.
+    input_fit_: InputFit | None = None
+    class_names_hint: list[str] | None = None
 
     # -- to be defined by subclasses -------------------------------------------------------
     def build_module(self, in_shape: tuple[int, int, int], n_classes: int) -> nn.Module:
@@ -149,10 +160,33 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
     def choices(self, image_shape: tuple[int, ...]) -> dict[str, Any]:
         """What the image size decided (depth, input size, averaging factor): fitted values
         once fitted, else what fit would pick for images of `image_shape` (H, W[, C])."""
-        planned = self.shape_plan(net_input_shape(image_shape))
-        if hasattr(self, "module_"):
-            return {name: plain(getattr(self, f"{name}_")) for name in planned}
-        return {name: plain(value) for name, value in planned.items()}
+        fitted = hasattr(self, "module_")
+        fit = self.input_fit_ if fitted else self._source_fit()
+        planned = self.shape_plan(self.net_shape(image_shape))
+        if fitted:
+            out = {name: plain(getattr(self, f"{name}_")) for name in planned}
+        else:
+            out = {name: plain(value) for name, value in planned.items()}
+        if fit is not None:
+            out["init_from"] = str(self.init_from)
+            out.update(fit.describe(image_shape))
+            if hasattr(self, "new_head_"):
+                out["output_layer"] = "new (other classes)" if self.new_head_ else "kept"
+        return out
+
+    def _source_fit(self) -> InputFit | None:
+        """The saved network's input fit when this one starts from it (checked), else None."""
+        if self.init_from is None:
+            return None
+        return fine_tune.source_fit(fine_tune.source_payload(self))
+
+    def net_shape(self, image_shape: tuple[int, ...]) -> tuple[int, int, int]:
+        """The (C, H, W) the network is built for on images of `image_shape` (H, W[, C]): the
+        images' own, or the saved network's when it starts from one."""
+        fit = self.input_fit_ if hasattr(self, "module_") else self._source_fit()
+        if fit is not None:
+            return (fit.channels, *fit.size)
+        return net_input_shape(image_shape)
 
     def check_geometry(self, image_shape: tuple[int, ...]) -> None:
         """Raise ConfigError when the network cannot take images of `image_shape` (H, W[, C]).
@@ -161,7 +195,10 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
         allocated, however absurd the config.
         """
         check_own(self)
-        self._build_checked(net_input_shape(image_shape), 2, torch.device("meta"))
+        fit = self._source_fit()  # a missing or foreign init_from file fails here, first
+        if fit is not None:
+            fit.channel_step(image_shape[2] if len(image_shape) == 3 else 1)
+        self._build_checked(self.net_shape(image_shape), 2, torch.device("meta"))
 
     def _build_checked(
         self, in_shape: tuple[int, int, int], n_classes: int, device: torch.device
@@ -228,16 +265,31 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
             self._fit(X, y)
         return self
 
-    def _fit(self, X, y) -> None:
+    def _start(self, X, n_classes: int) -> torch.Tensor:
+        """The training images as the network's input, and the network to train: seeded at
+        random, or from the saved network `init_from` names (fine-tuning)."""
         x = images_to_tensor(X)
-        self.classes_, y_idx = np.unique(np.asarray(y), return_inverse=True)
-        # Standardise with the training set's own statistics (per channel).
-        self.mean_ = x.mean(dim=(0, 2, 3), keepdim=True)
-        self.std_ = x.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
-        in_shape = tuple(x.shape[1:])
-        for name, value in self.shape_plan(in_shape).items():
+        source = fine_tune.source_payload(self) if self.init_from is not None else None
+        if source is None:
+            # Standardise with the training set's own statistics (per channel).
+            self.mean_ = x.mean(dim=(0, 2, 3), keepdim=True)
+            self.std_ = x.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
+        else:  # the saved network's input: its channels, size and normalisation
+            self.input_fit_ = fine_tune.source_fit(source)
+            x = self.input_fit_.apply(x)
+            self.mean_, self.std_ = fine_tune.zeros_and_ones(x.shape[1])
+        self.in_shape_ = tuple(x.shape[1:])
+        for name, value in self.shape_plan(self.in_shape_).items():
             setattr(self, f"{name}_", value)
-        self.module_ = self._build_checked(in_shape, len(self.classes_), self.device_)
+        self.module_ = self._build_checked(self.in_shape_, n_classes, self.device_)
+        if source is not None:
+            self.new_head_ = not fine_tune.keeps_head(source, n_classes, self.class_names_hint)
+            fine_tune.start_module(self.module_, source, keep_head=not self.new_head_)
+        return x
+
+    def _fit(self, X, y) -> None:
+        self.classes_, y_idx = np.unique(np.asarray(y), return_inverse=True)
+        x = self._start(X, len(self.classes_))
         self.feature_dim_ = [m for m in self.module_.modules() if isinstance(m, nn.Linear)][
             -1
         ].in_features
@@ -318,9 +370,17 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
             xb = random_flip(xb, gen)
         return xb
 
+    def net_input(self, X) -> torch.Tensor:
+        """Images as the fitted network takes them: fitted to a saved network's input where it
+        started from one, then standardised."""
+        x = images_to_tensor(X)
+        if self.input_fit_ is not None:
+            x = self.input_fit_.apply(x)
+        return (x - self.mean_) / self.std_
+
     @torch.no_grad()
     def predict_proba(self, X) -> np.ndarray:
-        x = (images_to_tensor(X) - self.mean_) / self.std_
+        x = self.net_input(X)
         fmt = self._memory_format()
         out = []
         for start in range(0, len(x), PREDICT_BATCH):

@@ -175,6 +175,9 @@ def feature_key(extractor: BaseEstimator, X: np.ndarray, fitted_on: str | None =
         "versions": _versions(),
         "data": array_digest(X),
     }
+    identity_of = getattr(extractor, "cache_identity", None)
+    if identity_of is not None:  # what the params only name: a backbone file's content
+        identity["content"] = identity_of()
     text = json.dumps(identity, sort_keys=True, default=repr)
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 

@@ -150,6 +150,9 @@ def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> Recor
     from featcmp.run.selection import select_and_fit
 
     pipe = wrap_feature_step(clone(job.built.pipe), feature_cache)  # the job's own, to fit
+    for _, step in pipe.steps:  # a fine-tuned network keeps its output layer for these classes
+        if hasattr(step, "class_names_hint"):
+            step.class_names_hint = list(data.class_names)
     selection = None
     start = time.perf_counter()
     try:
@@ -196,7 +199,17 @@ def run_job(job: Job, data: Dataset, feature_cache: Path | None = None) -> Recor
         artifacts=Artifacts.from_json(collect_artifacts(pipe, data, pred)),
         # Candidates, validation scores and the choice; None when nothing was selected.
         selection=selection,
+        network=kept_network(job, last, data),
     )
+
+
+def kept_network(job: Job, last, data: Dataset) -> dict | None:
+    """The trained network's payload when the job saves it (`save_model`), for the writer."""
+    if not job.pipeline.save_model:
+        return None
+    from featcmp.models.saved import network_payload
+
+    return network_payload(last, list(data.class_names), data.fingerprint, job.resolved())
 
 
 def base_record(job: Job, data: Dataset | None, status: str) -> Record:
@@ -208,7 +221,7 @@ def base_record(job: Job, data: Dataset | None, status: str) -> Record:
         config_name=job.config.name,
         pipeline=job.pipeline.row,
         registry_name=job.pipeline.name,
-        family=spec.family if spec else None,
+        family=job.family if spec else None,
         seed=job.seed,
         train_size=job.train_size,
         dataset=DatasetSummary.from_json(summary),

@@ -25,6 +25,7 @@ from featcmp.config.schema import Config, DatasetConfig, PipelineConfig
 from featcmp.config.typed import from_dict
 from featcmp.data.sources import SOURCES
 from featcmp.errors import ConfigError, did_you_mean
+from featcmp.families import TUNED
 from featcmp.pipelines import PIPELINES, build_pipeline
 from featcmp.run.selection import candidate_pipelines
 
@@ -80,6 +81,27 @@ class Job:
 
     def record_path(self, out_dir: Path) -> Path:
         return out_dir / self.config.name / f"{self.pipeline.row}-{self.id}.json"
+
+    def model_path(self, out_dir: Path) -> Path | None:
+        """Where `save_model` keeps the trained network (None: not kept): beside the record,
+        or at the path the config gives."""
+        from featcmp.models.saved import SUFFIX
+
+        save = self.pipeline.save_model
+        if isinstance(save, str):
+            return Path(save).expanduser()
+        return self.record_path(out_dir).with_suffix(SUFFIX) if save else None
+
+    @property
+    def family(self) -> str | None:
+        """The family of what this job runs: its pipeline's, except for a network that starts
+        from another dataset's (`init_from`): learned elsewhere, then tuned."""
+        spec = PIPELINES.get(self.pipeline.name)
+        if spec is None:
+            return None
+        if any(getattr(step, "init_from", None) for _, step in self.built.pipe.steps):
+            return TUNED
+        return spec.family
 
     @cached_property
     def built(self) -> Built:
@@ -142,7 +164,12 @@ def check_config(cfg: Config) -> Config:
     """Every registry name and parameter of one config (no grid); raises ConfigError."""
     check_dataset(cfg.dataset)
     for i, p in enumerate(cfg.pipelines):
-        build_pipeline(p.name, p.params, f"pipelines[{i}]")  # names, types and values
+        pipe = build_pipeline(p.name, p.params, f"pipelines[{i}]")  # names, types and values
+        if p.save_model and not hasattr(pipe.steps[-1][1], "build_module"):
+            raise ConfigError(
+                f"pipelines[{i}].save_model: {p.row} trains no network to keep "
+                "(save_model is for cnn and mlp)"
+            )
         if p.select is not None:  # every candidate of the selection grid, likewise
             candidate_pipelines(p.name, p.params, p.select, f"pipelines[{i}]")
     return cfg
@@ -196,7 +223,23 @@ def expand_jobs(cfg: Config) -> list[Job]:
         sizes = point.train_sizes or [None]
         for job in (Job(point, p, s, t) for s in seeds for t in sizes for p in point.pipelines):
             jobs.setdefault((job.pipeline.row, job.id), job)
+    check_model_paths(list(jobs.values()))
     return list(jobs.values())
+
+
+def check_model_paths(jobs: list[Job]) -> None:
+    """A `save_model` path names one file: refused where several jobs would write it (seeds,
+    training sizes, grid points); `save_model: true` keeps one beside each record."""
+    writers: dict[str, int] = {}
+    for job in jobs:
+        if isinstance(job.pipeline.save_model, str):
+            writers[job.pipeline.save_model] = writers.get(job.pipeline.save_model, 0) + 1
+    for path, count in writers.items():
+        if count > 1:
+            raise ConfigError(
+                f"save_model: {count} jobs (seeds, train sizes or grid points) would write "
+                f"{path}; give one job, or save_model: true for a file beside each record"
+            )
 
 
 def load_jobs(configs: list[Path], overrides: list[str] | None = None) -> list[Job]:

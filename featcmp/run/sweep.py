@@ -14,7 +14,7 @@ import multiprocessing
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ def plan(jobs: list[Job], out_dir: Path, retry_failed: bool = False, force: bool
             result.unreadable.append(record)
             record = None
         status = record.status if record else None
+        model = job.model_path(out_dir)
+        if status == "ok" and model is not None and not model.is_file():
+            status = None  # its kept network is gone: run it again to keep one
         if status == "ok":
             result.done.append(job)
             result.done_records.append(record)
@@ -152,6 +155,7 @@ def run_sweep(
         results = executor(jobs, cache)
         try:
             for job, record in results:
+                record = keep_network(job, record, out_dir)
                 write_record(job.record_path(out_dir), record)
                 outcome.ran += 1
                 outcome.failed += record.status != "ok"
@@ -167,6 +171,19 @@ def run_sweep(
             if close is not None:
                 close()  # stops pools and clusters, also on Ctrl-C
     return outcome
+
+
+def keep_network(job: Job, record: Record, out_dir: Path) -> Record:
+    """Write the network a job kept (`save_model`) before its record, which then names it: an
+    ok record of such a job means its file is whole."""
+    if record.network is None:
+        return record
+    from featcmp.models.saved import save_network
+
+    path = job.model_path(out_dir)
+    assert path is not None
+    save_network(path, record.network)
+    return replace(record, network=None, model_file=str(path))
 
 
 def run_jobs(
