@@ -12,7 +12,13 @@ from typing import Annotated
 import typer
 
 from featcmp import __version__
-from featcmp.cli import config_commands, data_commands, report_commands, run_commands
+from featcmp.cli import (
+    config_commands,
+    data_commands,
+    model_commands,
+    report_commands,
+    run_commands,
+)
 from featcmp.cli.errors import (
     BAD_INPUT,
     INTERRUPTED,
@@ -53,6 +59,8 @@ app.command()(user_errors(config_commands.configs))
 app.command()(user_errors(run_commands.run))
 app.command()(user_errors(run_commands.sweep))
 app.command()(user_errors(run_commands.cache))
+# A kept network -> a torch.export file.
+app.command()(user_errors(model_commands.export))
 # Records -> tables and files.
 app.command()(user_errors(report_commands.report))
 app.command()(user_errors(report_commands.check))

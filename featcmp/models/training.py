@@ -174,6 +174,16 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
                 out["output_layer"] = "new (other classes)" if self.new_head_ else "kept"
         return out
 
+    def input_files(self) -> list[str]:
+        """The saved network it starts from, if any: a job's id follows its content."""
+        return [] if self.init_from is None else [self.init_from]
+
+    def input_fit(self, image_shape: tuple[int, ...]) -> dict[str, Any]:
+        """How images of `image_shape` are fitted to the saved network it starts from ({}
+        without init_from): input size, channels, normalisation."""
+        fit = self._source_fit()
+        return {} if fit is None else fit.describe(image_shape)
+
     def _source_fit(self) -> InputFit | None:
         """The saved network's input fit when this one starts from it (checked), else None."""
         if self.init_from is None:

@@ -69,6 +69,10 @@ class TransferFeatures(Declared, ImageTransformer):
         """The backbone, opened and checked (ConfigError, one line, when it cannot serve)."""
         return open_backbone(self.model, self.file, self.size, self.mean, self.std)
 
+    def input_files(self) -> list[str]:
+        """The backbone's file: a job's id follows its content."""
+        return [path for path in (self.model, self.file) if path is not None]
+
     def check_geometry(self, image_shape: tuple[int, ...]) -> None:
         backbone = self.open()
         backbone.fit.channel_step(image_shape[2] if len(image_shape) == 3 else 1)

@@ -46,6 +46,7 @@ HAND_CRAFTED_S = {
     "RandomCNNFeatures": (0.0, 6.0e-10),
     "KMeansFeatures": (0.0, 1.0e-9),
     "ScatteringFeatures": (0.0, 4.2e-10),
+    "TransferFeatures": (0.0, 6.0e-10),
 }
 OTHER_S = (1.0e-7, 2.0e-9)  # extractors not calibrated (SIFT, kernel bank): a guess
 # Extractors whose work is not per pixel, costed by their multiply-adds per image instead:
@@ -55,12 +56,21 @@ OTHER_S = (1.0e-7, 2.0e-9)  # extractors not calibrated (SIFT, kernel bank): a g
 # `configs/ladder.yaml` run on 2 shared cores (k-means 6.0 s with its LinearSVC, whose share
 # the k-means coefficient absorbs; random cnn 3.9 s with its SVC; BENCHMARKS.md, "The
 # ladder"): one calibration point each, so rough.
-MACS_S = {"KMeansFeatures": 5.0e-11, "RandomCNNFeatures": 4.1e-11, "ScatteringFeatures": 6.0e-10}
+MACS_S = {
+    "KMeansFeatures": 5.0e-11,
+    "RandomCNNFeatures": 4.1e-11,
+    "ScatteringFeatures": 6.0e-10,
+    "TransferFeatures": 4.1e-11,
+}
+# A frozen backbone (transfer_svm) is costed by the multiply-adds torch's flop counter finds in
+# one forward pass at its input size, at the random cnn's forward rate: an inference pass of a
+# conv net, as that one is; its SVC's coefficient likewise (not calibrated on its own).
 # Scattering is costed by its FFT work (`featcmp.features.scattering.fft_work`, point-operations
 # rather than multiply-adds): 6.3e-10 s per unit at J=2, L=8, order 2 on 1,000 32x32 RGB scenes
 # (486 images/s on 2 cores), 7.0e-10 at J=3 on 64 px, 3.4e-10 at order 1; its RBF SVC's
 # coefficient from the same scenes (750 training images, 15,552 dims, 3.7 s).
 K_MEANS_PASSES = 20
+TORCH_EXTRACTORS = ("RandomCNNFeatures", "ScatteringFeatures", "TransferFeatures")
 LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC: seconds per (n * d)
 # The scale path (Nystroem map, then the torch linear SVM), from three quiet 2-core fits of
 # m = 5000 landmarks (Fashion-MNIST raw 60k: 53 s; CIFAR-10 raw and HOG 50k: 104 s, 96 s):
@@ -144,7 +154,8 @@ def network_size(
 
     from featcmp.models.training import net_input_shape
 
-    in_shape = net_input_shape(image_shape)
+    shape_of = getattr(estimator, "net_shape", None)  # a fine-tuned net: the saved input
+    in_shape = shape_of(image_shape) if shape_of else net_input_shape(image_shape)
     module = estimator.build_module(in_shape, n_classes).train(False)  # inference mode
     macs, activations = 0, 0
 
@@ -202,6 +213,8 @@ def extractor_macs(extractor: Any, image_shape: tuple[int, ...]) -> tuple[int, i
     if kind == "RandomCNNFeatures":
         macs, _, _ = network_size(extractor.network(), image_shape, 2)
         return macs, 0
+    if kind == "TransferFeatures":
+        return backbone_macs(extractor.open()), 0
     if kind == "ScatteringFeatures":
         from featcmp.features.scattering import fft_work
 
@@ -210,6 +223,18 @@ def extractor_macs(extractor: Any, image_shape: tuple[int, ...]) -> tuple[int, i
         work = fft_work(extractor.J, extractor.L, extractor.max_order, shape)
         return int(channels * work), 0
     return None
+
+
+def backbone_macs(backbone: Any) -> int:
+    """Multiply-adds of one image through a frozen backbone (torch's flop counter: 2 flops
+    per multiply-add), at its input size."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x = torch.zeros(1, backbone.fit.channels, *backbone.fit.size)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        backbone.forward(x)
+    return int(counter.get_total_flops() // 2)
 
 
 def extraction_s(extractor: Any, n_train: int, image_shape: tuple[int, ...]) -> float:
@@ -249,7 +274,7 @@ def estimate_hand_crafted(
     # Train features (float32), scaled copy, libsvm's float64 copy and cache.
     work = data + 2 * 4 * n_train * dim + svm_bytes
     # A network runs, or scattering's torch frontend.
-    torch_loaded = type(extractor).__name__ in ("RandomCNNFeatures", "ScatteringFeatures")
+    torch_loaded = type(extractor).__name__ in TORCH_EXTRACTORS
     return Estimate(fit_s, int(work), BASE_BYTES + (TORCH_BYTES if torch_loaded else 0), dim)
 
 

@@ -119,12 +119,16 @@ def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
     from featcmp.models.training import TorchClassifier
     from featcmp.pipelines import build_pipeline
 
+    from featcmp.models.transfer import TransferFeatures
+
     nets, scattering = [], False
     for i, p in enumerate(cfg.pipelines):
         pipe = build_pipeline(p.name, p.params, f"pipelines[{i}]")
         first, last = pipe.steps[0][1], pipe.steps[-1][1]
         if isinstance(last, TorchClassifier):
             nets.append((p.row, last))
+        elif isinstance(first, TransferFeatures):
+            scattering = True  # explained in words: elsewhere_lines
         elif isinstance(first, RandomCNNFeatures):  # the cnn's network, its kernels frozen
             nets.append((f"{p.row} (kernels frozen at random; an SVM replaces the dense output)",
                          first.network()))  # fmt: skip
@@ -132,17 +136,22 @@ def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
     if not nets and not scattering:
         rows = ", ".join(p.row for p in cfg.pipelines)
         raise ConfigError(
-            f"{where}: no cnn, mlp or scattering pipeline to explain (it has: {rows})"
+            f"{where}: no cnn, mlp, transfer or scattering pipeline to explain (it has: {rows})"
         )
     return nets, load_dataset(cfg.dataset, (cfg.seeds or [cfg.seed])[0])
 
 
 def nets_facts(nets: list, data) -> list[tuple[str, tuple[int, int, int], list[LayerFacts]]]:
     """(row, input shape, facts) for (row, unfitted torch classifier) pairs on `data`."""
-    shape = data.image_shape
-    in_shape = (shape[2], shape[0], shape[1]) if len(shape) == 3 else (1, shape[0], shape[1])
+    from featcmp.models.training import net_input_shape
+
     n_classes = len(data.class_names)
-    return [(row, in_shape, estimator_facts(est, in_shape, n_classes)) for row, est in nets]
+    out = []
+    for row, est in nets:  # a fine-tuned network: on the saved network's input
+        shape_of = getattr(est, "net_shape", None)
+        in_shape = shape_of(data.image_shape) if shape_of else net_input_shape(data.image_shape)
+        out.append((row, in_shape, estimator_facts(est, in_shape, n_classes)))
+    return out
 
 
 def facts_cells(f: LayerFacts) -> list[str]:
@@ -235,6 +244,37 @@ def scattering_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
     return lines
 
 
+def elsewhere_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
+    """One line per pipeline that uses a network trained on other data: what is frozen (a
+    transfer_svm's backbone) and what is learned here (its SVM; every layer of a fine-tuned
+    network), and how the images are fitted to it."""
+    from featcmp.models.transfer import TransferFeatures
+    from featcmp.pipelines import build_pipeline
+    from featcmp.run.chosen import describe
+
+    lines = []
+    for i, p in enumerate(cfg.pipelines):
+        pipe = build_pipeline(p.name, p.params, f"pipelines[{i}]")
+        first, last = pipe.steps[0][1], pipe.steps[-1][1]
+        if isinstance(first, TransferFeatures):
+            b = first.open()
+            what = "a saved featcmp network" if b.kind == "model" else "a torch export"
+            lines.append(
+                f"{p.row}: frozen backbone {first.model or first.file} ({what}, trained on "
+                f"{b.source}): "
+                f"{b.n_params:,} parameters learned elsewhere, none changed here; layers: "
+                f"{', '.join(b.layers)}. Learned here: the scaler and the SVM only. "
+                f"Input: {describe({'fitted': b.fit.describe(image_shape)})}"
+            )
+        elif getattr(last, "init_from", None):
+            lines.append(
+                f"{p.row}: starts from {last.init_from} (fine-tuning): every layer below is "
+                "learned here, from the saved weights; a new output layer where the classes "
+                f"differ. Input: {describe({'fitted': last.input_fit(image_shape)})}"
+            )
+    return lines
+
+
 def explain_config(cfg: Config, where: str = "config") -> None:
     """`featcmp explain`: the values chosen from the data, then each network's layer facts."""
     nets, data = nets_and_data(cfg, where)
@@ -246,6 +286,12 @@ def explain_config(cfg: Config, where: str = "config") -> None:
     if scattering:
         print("wavelet scattering (designed, nothing learned):")
         for line in scattering:
+            print(f"  {line}")
+        print()
+    elsewhere = elsewhere_lines(cfg, data.image_shape)
+    if elsewhere:
+        print("learned elsewhere (a network trained on other data):")
+        for line in elsewhere:
             print(f"  {line}")
         print()
     print_facts(nets_facts(nets, data))

@@ -9,6 +9,7 @@ decides its result, so equal jobs share a record file and different ones never c
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -71,8 +72,19 @@ class Job:
         identity = self.resolved()
         del identity["name"]  # renaming a config does not change what it computes
         identity.pop("report", None)  # nor does how the report decides
+        files = self.input_files()
+        if files:  # a network trained elsewhere: retrained at the same path, a new job
+            identity["inputs"] = {path: content_digest(path) for path in files}
         text = json.dumps(identity, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def input_files(self) -> list[str]:
+        """Files the pipeline reads besides the data (a backbone, an init_from network)."""
+        return [
+            path
+            for _, step in self.built.pipe.steps
+            for path in getattr(step, "input_files", list)()
+        ]
 
     @property
     def where(self) -> str:
@@ -113,6 +125,23 @@ class Job:
         params = give_seed(pipe, p.params, self.seed, PIPELINES[p.name].flat)
         candidates = candidate_pipelines(p.name, params, p.select, self.where) if p.select else []
         return Built(pipe, tuple(candidates))
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, stamp: tuple[int, int]) -> str:
+    from featcmp.models.backbone import file_digest
+
+    return file_digest(Path(path))
+
+
+def content_digest(path: str) -> str:
+    """A file's content hash ('missing' when there is none yet), cached while it is unchanged."""
+    p = Path(path).expanduser()
+    try:
+        stat = p.stat()
+    except OSError:
+        return "missing"
+    return _digest(str(p.resolve()), (stat.st_mtime_ns, stat.st_size))
 
 
 def give_seed(pipe: Pipeline, params: dict[str, Any], seed: int, flat: bool) -> dict[str, Any]:
