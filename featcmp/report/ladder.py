@@ -1,7 +1,7 @@
 """The lecture's ladder: every pipeline of a dataset as a rung, from nothing learned to everything.
 
 Rungs climb by family (featcmp.families: hand-crafted, fixed random, learned without labels,
-learned elsewhere, learned end to end), then, within a family, by mean accuracy: raw pixels
+learned elsewhere, frozen then tuned, learned end to end), then, within a family, by mean accuracy: raw pixels
 first, the deep cnn last. Each rung says what was learned, from the family's declaration.
 """
 
@@ -18,7 +18,9 @@ NOTE = (
     "(designed features, only the SVM learns) to everything learned (a network trained end to "
     "end); within a family, by mean accuracy. Fixed random kernels are the control: the same "
     "network as the cnn with its kernels left at their seeded initialisation, so the gap to "
-    "the cnn is what learning the kernels adds."
+    "the cnn is what learning the kernels adds. Learned elsewhere: a network trained on other "
+    "data, frozen under the SVM (transfer_svm) or fine-tuned on these images (init_from); "
+    "what it brings is the data it saw, not these labels."
 )
 
 

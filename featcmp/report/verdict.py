@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from featcmp.families import ELSEWHERE, TUNED, canonical, side
 from featcmp.families import HAND_SIDE as HAND
 from featcmp.families import LEARNED_SIDE as LEARNED
-from featcmp.families import canonical, side
 from featcmp.report.bayes import Decide, Outcomes, across_outcomes
 from featcmp.report.html import table_html
 from featcmp.report.significance import PairResult, p_text
@@ -125,6 +125,34 @@ HEADERS = (
 def best(rows: list[Row], family: str) -> Row | None:
     ok = [r for r in rows if r.runs and side(r.family) == family]
     return max(ok, key=lambda r: (r.accuracy_mean, r.runs), default=None)
+
+
+def elsewhere_note(rows: list[Row]) -> list[str]:
+    """Where the networks trained on other data stand, per dataset and training size: they
+    count on neither side (the verdict compares what is designed or learned from these images
+    alone), so the note sets their best beside each side's best."""
+    transfer = (ELSEWHERE, TUNED)
+    places = sorted({(r.dataset, r.n_train) for r in rows if canonical(r.family) in transfer})
+    parts = []
+    for dataset, n in places:
+        here = [r for r in rows if r.dataset == dataset and r.n_train == n and r.runs]
+        cells = [
+            f"{r.pipeline} {r.accuracy_mean:.3f}"
+            for fam in transfer
+            for r in [max((x for x in here if canonical(x.family) == fam),
+                          key=lambda x: x.accuracy_mean, default=None)]
+            if r is not None
+        ]  # fmt: skip
+        sides = [(HAND, best(here, HAND)), (LEARNED, best(here, LEARNED))]
+        cells += [f"best {name} {r.pipeline} {r.accuracy_mean:.3f}" for name, r in sides if r]
+        parts.append(f"{dataset} at n_train {n}: {', '.join(cells)}")
+    if not parts:
+        return []
+    return [
+        "Learned elsewhere (a network trained on other data, frozen or fine-tuned) counts on "
+        "neither side: the verdict compares what is designed or learned from these images "
+        "alone. Where those rows stand: " + "; ".join(parts) + "."
+    ]
 
 
 def find_pair(

@@ -24,6 +24,7 @@ from featcmp.report.table import CSV_FIELDS, Row, csv_rows
 from featcmp.report.verdict import (
     Line,
     bayes_across,
+    elsewhere_note,
     verdict_html,
     verdict_lines,
     verdict_markdown,
@@ -124,7 +125,8 @@ def write_report(
     if (headline := difference_plot(lines)) is not None:
         plots.insert(0, headline)  # with several datasets, the answer at a glance comes first
     across = bayes_across(lines, decide_with)
-    notes = [*exploratory_note(exploratory), *([across.text()] if across else [])]
+    notes = [*exploratory_note(exploratory), *elsewhere_note(rows)]
+    notes += [across.text()] if across else []
     notes += [friedman.text()] if friedman else []
     notes += unreadable_lines(unreadable)
     written = []

@@ -117,9 +117,8 @@ def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
     from featcmp.features.scattering import ScatteringFeatures
     from featcmp.models.random_features import RandomCNNFeatures
     from featcmp.models.training import TorchClassifier
-    from featcmp.pipelines import build_pipeline
-
     from featcmp.models.transfer import TransferFeatures
+    from featcmp.pipelines import build_pipeline
 
     nets, scattering = [], False
     for i, p in enumerate(cfg.pipelines):
