@@ -1,8 +1,9 @@
 """The lecture's ladder: every pipeline of a dataset as a rung, from nothing learned to everything.
 
 Rungs climb by family (featcmp.families: hand-crafted, fixed random, learned without labels,
-learned elsewhere, frozen then tuned, learned end to end), then, within a family, by mean accuracy: raw pixels
-first, the deep cnn last. Each rung says what was learned, from the family's declaration.
+learned elsewhere, learned elsewhere then tuned, learned end to end), then, within a family, by
+mean accuracy: raw pixels first, the deep cnn last. Each rung says what was learned, from the
+family's declaration.
 """
 
 from __future__ import annotations
