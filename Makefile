@@ -8,7 +8,7 @@ CONFIGS := $(wildcard configs/*.yaml)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run sweep report test lint format bench clean paper-cifar10
-.PHONY: ci-regression ci-calibrate ci-wheel paper suite docs
+.PHONY: ci-regression ci-calibrate ci-wheel paper suite docs transfer
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,6 +39,21 @@ sweep: $(SWEEP_CONFIGS) ## Run every config in configs/ into runs/ (parallel und
 
 $(SWEEP_CONFIGS): sweep-%: configs/%.yaml | install
 	$(FEATCMP) sweep $< --out $(RUNS) --quiet $(SWEEP_FLAGS) || [ $$? -eq 1 ]
+
+# Learned elsewhere, in two steps: the source configs train a CNN and keep it as a file
+# (save_model: runs/models/...), the target configs read it frozen (transfer_svm) and
+# fine-tuned (cnn init_from). `make sweep` trains a source network before its target.
+SOURCE_MODELS := runs/models/cifar10-cnn.pt runs/models/fashion-mnist-cnn.pt
+runs/models/cifar10-cnn.pt: configs/transfer/cifar10-source.yaml | install
+	$(FEATCMP) run $< --out $(RUNS) --quiet
+runs/models/fashion-mnist-cnn.pt: configs/transfer/fashion-mnist-source.yaml | install
+	$(FEATCMP) run $< --out $(RUNS) --quiet
+sweep-transfer: runs/models/cifar10-cnn.pt
+
+transfer: $(SOURCE_MODELS) ## Learned elsewhere: CIFAR-10 -> scenes, Fashion-MNIST -> MNIST (minutes), then report
+	$(FEATCMP) run configs/transfer.yaml --out $(RUNS) --quiet
+	$(FEATCMP) run configs/transfer/mnist.yaml --out $(RUNS) --quiet
+	$(FEATCMP) report $(RUNS)
 
 report: install ## Aggregate every record under runs/ into report.md and results.csv
 	$(FEATCMP) report $(RUNS)

@@ -50,3 +50,34 @@ def pattern_images(
         X = np.stack([X, X[:, ::-1], 255 - X], axis=-1)
     order = rng.permutation(n)
     return X[order], y[order].astype(np.int64)
+
+
+# A tiny saved featcmp network, for tests of what reads one (transfer_svm's backbone, the cnn's
+# init_from) and for the registry-parametrised tests, which need a backbone for transfer_svm.
+TINY_NET = {"channels": [4, 8], "hidden": 16, "epochs": 2, "batch_size": 16, "device": "cpu"}
+
+
+def save_tiny_network(path: Path, n_classes: int = 4, rgb: bool = False, **params) -> Path:
+    """Train a tiny cnn on 16x16 bars (`pattern_images`), save it as `save_model` does."""
+    from featcmp.models.nets import CNNClassifier
+    from featcmp.models.saved import network_payload, save_network
+
+    X, y = pattern_images(12, size=16, n_classes=n_classes, seed=1, rgb=rgb)
+    net = CNNClassifier(**{**TINY_NET, **params}).fit(X / np.float32(255), y)
+    names = [f"bar{k}" for k in range(n_classes)]
+    config = {"dataset": {"source": "bars"}, "pipeline": {"name": "cnn"}}
+    save_network(path, network_payload(net, names, "fingerprint-of-bars", config))
+    return path
+
+
+_TINY_BACKBONE: list[Path] = []
+
+
+def tiny_backbone() -> Path:
+    """One tiny saved network per test process (in a temporary folder), built on first use."""
+    import tempfile
+
+    if not _TINY_BACKBONE:
+        folder = Path(tempfile.mkdtemp(prefix="featcmp-backbone-"))
+        _TINY_BACKBONE.append(save_tiny_network(folder / "tiny.model.pt"))
+    return _TINY_BACKBONE[0]

@@ -20,6 +20,7 @@ from featcmp.pipelines import (
 )
 from featcmp.run.executor import run_job
 from featcmp.run.jobs import Job, parse_config
+from tests.helpers import tiny_backbone
 
 # Tiny settings for learned pipelines so the suite stays fast on two shared cores.
 TINY = {
@@ -32,6 +33,8 @@ def tiny_params(name: str) -> dict:
     """Known tiny settings; for a new learned entry, at least few epochs on the CPU."""
     if name in TINY:
         return TINY[name]
+    if name == "transfer_svm":  # a frozen backbone: a tiny saved network (tests.helpers)
+        return {"backbone": {"model": str(tiny_backbone())}}
     spec = PIPELINES[name]
     if spec.family != LEARNED:
         return {}
