@@ -105,7 +105,8 @@ def test_cli_explain_without_a_network_is_one_line(tmp_path):
     result = runner.invoke(app, ["explain", "configs/raw.yaml"])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        "error: configs/raw.yaml: no cnn, mlp or scattering pipeline to explain (it has: raw_svm)"
+        "error: configs/raw.yaml: no cnn, mlp, transfer or scattering pipeline to explain "
+        "(it has: raw_svm)"
     ]
 
 

@@ -213,8 +213,9 @@ def test_misspelt_name_gets_the_closest(target):
 
 
 def _candidates(param: Param) -> list[Any]:
-    """Values a rule's search tries for one key: the choices, the default, a few numbers."""
-    values = [*param.choices, param.default, None, True, False, 1, 2, 3, 10, 100, 0.5]
+    """Values a rule's search tries for one key: the choices, the default, a few numbers, a
+    word (a path)."""
+    values = [*param.choices, param.default, None, True, False, 1, 2, 3, 10, 100, 0.5, "a-word"]
     if param.range is not None:
         values += [v for v in (param.range.low, param.range.high) if v is not None]
     out = []
