@@ -93,3 +93,12 @@ def test_one_dataset_rerun_keeps_the_other_sections_as_they_were(tmp_path):
     hog = next(ln for ln in second.splitlines() if ln.startswith("| hog_svm"))
     assert "| 0.620 | 0.600 | -0.020 | 50,000 / 10,000 | published protocol |" in hog
     assert "Coates" in second and second.count("## ") == 3
+
+
+def test_a_hand_written_section_survives_a_rerun(tmp_path):
+    write(tmp_path / "a", "paper-mnist", "rbf_svc", 0.97, 8_000, own=False)
+    mine = "## Learned elsewhere\n\nMeasured by hand: | cnn_tuned | 0.9 |\n"
+    first = results_markdown(tmp_path / "a", wall_seconds=600) + "\n" + mine
+    second = results_markdown(tmp_path / "a", previous=first)
+    assert mine in second and second.count("## Learned elsewhere") == 1
+    assert second.index("## MNIST") < second.index("## Learned elsewhere")

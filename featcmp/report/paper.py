@@ -194,15 +194,15 @@ def config_section(
 
 
 def kept_sections(previous: str) -> dict[str, str]:
-    """The sections of an existing results page, by config name (from their titles)."""
+    """The sections of an existing results page, by config name (from their titles); sections
+    this page does not write (a hand-written "Learned elsewhere") under their own titles."""
     names = {f"## {section.title}": name for name, section in SECTIONS.items()}
     sections: dict[str, str] = {}
     current: str | None = None
     for line in previous.splitlines():
         if line.startswith("## "):
-            current = names.get(line)
-            if current:
-                sections[current] = ""
+            current = names.get(line, line)
+            sections[current] = ""
         if current:
             sections[current] += line + "\n"
     return sections
@@ -237,6 +237,9 @@ def results_markdown(
             lines += config_section(name, group, wall_seconds)
         elif name in kept:
             lines += [*kept[name].rstrip("\n").splitlines(), ""]
+    for title, text in kept.items():  # sections written by hand, after the generated ones
+        if title not in SECTIONS:
+            lines += [*text.rstrip("\n").splitlines(), ""]
     return "\n".join(lines)
 
 
