@@ -8,6 +8,8 @@ never start with '.', cache entries end in `.npy`); the next run removes it once
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
 import tempfile
 import time
@@ -89,3 +91,23 @@ def remove_stale_temps(
             path.unlink()
             removed += 1
     return removed
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, stamp: tuple[int, int]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_digest(path: str | Path) -> str:
+    """A file's content hash ('missing' when there is none yet), hashed once while it is
+    unchanged: job ids and the feature cache key by it, not by the file's name."""
+    p = Path(path).expanduser()
+    try:
+        stat = p.stat()
+    except OSError:
+        return "missing"
+    return _digest(str(p.resolve()), (stat.st_mtime_ns, stat.st_size))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import logging
 import zipfile
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from typing import Any
 import torch
 
 from featcmp.errors import ConfigError
+from featcmp.files import file_digest
 from featcmp.models.input_fit import InputFit
 
 PROBE_BATCH = 2  # the rank check runs the backbone on this many blank images
@@ -66,15 +66,6 @@ class Backbone:
 
     def digest(self) -> str:
         return file_digest(self.path)
-
-
-def file_digest(path: Path) -> str:
-    """The file's content hash (the feature cache keys features by it, not by its name)."""
-    h = hashlib.blake2b(digest_size=16)
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @contextlib.contextmanager

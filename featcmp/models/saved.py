@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -123,19 +124,13 @@ def restore(payload: dict[str, Any]) -> TorchClassifier:
     net.module_ = module.eval()
     net.device_ = torch.device("cpu")
     net.in_shape_ = in_shape
-    net.classes_ = _classes(payload["classes"])
+    net.classes_ = np.asarray(payload["classes"])
     net.mean_, net.std_ = payload["mean"], payload["std"]
     net.input_fit_ = fit_from_plain(payload["input_fit"])
     linear = [m for m in module.modules() if isinstance(m, nn.Linear)]
     net.feature_dim_ = linear[-1].in_features
     net.n_params_ = sum(p.numel() for p in module.parameters())
     return net
-
-
-def _classes(values: list[Any]):
-    import numpy as np
-
-    return np.asarray(values)
 
 
 def load_network(path: str | Path, where: str = "model") -> TorchClassifier:

@@ -9,7 +9,6 @@ decides its result, so equal jobs share a record file and different ones never c
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from featcmp.config.typed import from_dict
 from featcmp.data.sources import SOURCES
 from featcmp.errors import ConfigError, did_you_mean
 from featcmp.families import TUNED
+from featcmp.files import file_digest
 from featcmp.pipelines import PIPELINES, build_pipeline
 from featcmp.run.selection import candidate_pipelines
 
@@ -74,7 +74,7 @@ class Job:
         identity.pop("report", None)  # nor does how the report decides
         files = self.input_files()
         if files:  # a network trained elsewhere: retrained at the same path, a new job
-            identity["inputs"] = {path: content_digest(path) for path in files}
+            identity["inputs"] = {path: file_digest(path) for path in files}
         text = json.dumps(identity, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
@@ -125,23 +125,6 @@ class Job:
         params = give_seed(pipe, p.params, self.seed, PIPELINES[p.name].flat)
         candidates = candidate_pipelines(p.name, params, p.select, self.where) if p.select else []
         return Built(pipe, tuple(candidates))
-
-
-@functools.lru_cache(maxsize=64)
-def _digest(path: str, stamp: tuple[int, int]) -> str:
-    from featcmp.models.backbone import file_digest
-
-    return file_digest(Path(path))
-
-
-def content_digest(path: str) -> str:
-    """A file's content hash ('missing' when there is none yet), cached while it is unchanged."""
-    p = Path(path).expanduser()
-    try:
-        stat = p.stat()
-    except OSError:
-        return "missing"
-    return _digest(str(p.resolve()), (stat.st_mtime_ns, stat.st_size))
 
 
 def give_seed(pipe: Pipeline, params: dict[str, Any], seed: int, flat: bool) -> dict[str, Any]:
