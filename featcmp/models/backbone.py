@@ -84,8 +84,14 @@ def _quiet_torch_export() -> Iterator[None]:
 def _existing(path: str, where: str) -> Path:
     p = Path(path).expanduser()
     if not p.is_file():
-        raise ConfigError(f"{where}: {p}: no such file")
+        raise ConfigError(f"{where}: {p}: no such file{HINTS[where.rsplit('.', 1)[-1]]}")
     return p
+
+
+HINTS = {
+    "model": "; a run with save_model writes one (configs/transfer/ shows how)",
+    "file": "; featcmp export, or torch.export.save, writes one",
+}
 
 
 def _open_export(path: Path, where: str, size: int | None, mean, std) -> Backbone:

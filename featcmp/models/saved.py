@@ -93,7 +93,7 @@ def load_payload(path: str | Path, where: str = "model") -> dict[str, Any]:
     that is not a featcmp network."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise ConfigError(f"{where}: {path}: no such file")
+        raise ConfigError(f"{where}: {path}: no such file; a run with save_model writes one")
     if not zipfile.is_zipfile(path):
         raise ConfigError(f"{where}: {path}: not a featcmp network (not a torch.save file)")
     try:
