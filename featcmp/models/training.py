@@ -281,6 +281,7 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
         x = images_to_tensor(X)
         source = fine_tune.source_payload(self) if self.init_from is not None else None
         if source is None:
+            self.input_fit_ = None  # the images as given (a refit forgets an earlier source)
             # Standardise with the training set's own statistics (per channel).
             self.mean_ = x.mean(dim=(0, 2, 3), keepdim=True)
             self.std_ = x.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
