@@ -71,11 +71,19 @@ def test_settings_compared_on_the_test_set_are_flagged():
         replace(hog(c, wrong(n)), pipeline=f"hog_svm.C-{c}", registry_name="hog_svm")
         for c, n in ((10, 2), (0.01, 20))
     ]
-    assert compared_on_test_set(grid) == {("scenes", 100, "hog_svm")}
+    assert compared_on_test_set(grid) == {("scenes", 100, "hog_svm (hand-crafted)")}
     chosen_on_validation = [replace(r, selection={"method": "cv"}) for r in grid]
     assert compared_on_test_set(chosen_on_validation) == set()
     other_sets = [hog(10, wrong(2), test_fingerprint="A"), hog(1, wrong(2), test_fingerprint="B")]
     assert compared_on_test_set(other_sets) == set()
+
+
+def test_a_fine_tuned_cnn_is_not_a_setting_of_the_scratch_cnn():
+    scratch = make_record("cnn", 0, Y, wrong(3), family="learned end to end")
+    tuned = make_record("cnn", 0, Y, wrong(1), family="learned elsewhere, then tuned",
+                        params={"init_from": "cifar10.model.pt"})  # fmt: skip
+    tuned = replace(tuned, id=f"{tuned.id}-tuned", pipeline="cnn_tuned")
+    assert compared_on_test_set([scratch, tuned]) == set()
 
 
 def test_report_opens_with_the_verdict_and_labels_exploratory_rows(tmp_path):

@@ -13,6 +13,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from featcmp.families import canonical
 from featcmp.records import Record
 from featcmp.report.runs import MISSING, cell, flatten
 
@@ -84,8 +85,16 @@ def registry_name(record: Record) -> str:
     return str(record.registry_name or record.config_value("pipeline.name") or record.pipeline)
 
 
+def kind(record: Record) -> str:
+    """What a row is, apart from its settings: the registry pipeline in its family. A cnn
+    fine-tuned from another dataset's network (`init_from`) and a cnn trained from scratch are
+    two things on the ladder, not two settings to choose between."""
+    return f"{registry_name(record)} ({canonical(record.family)})"
+
+
 def compared_on_test_set(records: list[Record]) -> set[tuple[str, int, str]]:
-    """(dataset, n_train, registry pipeline) where several settings were scored on one test set.
+    """(dataset, n_train, kind) where several settings of one pipeline (in one family) were
+    scored on one test set.
 
     Choosing among them by their test scores (a `grid:` over hyperparameters does exactly that)
     is selection on the test set: those rows are exploratory, their best score is optimistic.
@@ -96,7 +105,7 @@ def compared_on_test_set(records: list[Record]) -> set[tuple[str, int, str]]:
         if r.selection:
             continue
         dataset, n_train, _ = place(r)
-        row = registry_name(r)
+        row = kind(r)
         test = r.dataset.test_fingerprint or ""
         seen.setdefault((dataset, n_train, row, test), set()).add(setting_key(r))
     return {(d, n, p) for (d, n, p, _), keys in seen.items() if len(keys) > 1}
@@ -104,4 +113,4 @@ def compared_on_test_set(records: list[Record]) -> set[tuple[str, int, str]]:
 
 def is_exploratory(record: Record, flagged: set[tuple[str, int, str]]) -> bool:
     dataset, n_train, _ = place(record)
-    return (dataset, n_train, registry_name(record)) in flagged
+    return (dataset, n_train, kind(record)) in flagged
