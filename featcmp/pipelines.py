@@ -1,9 +1,10 @@
 """The pipeline registry: one name everywhere (YAML, registry, table row) -> a sklearn Pipeline.
 
-Feature pipelines (hand-crafted, fixed random, learned without labels: featcmp.families) are
-`features -> scaler -> svm`; their YAML params are nested by step, `{hog: {pixels_per_cell:
-[2, 2]}, svm: {C: 10}}`. Networks learned end to end are one torch classifier and take its
-parameters flat (`flat=True`), `{epochs: 20, channels: [16, 32]}`.
+Feature pipelines (hand-crafted, fixed random, learned without labels, learned elsewhere:
+featcmp.families) are `features -> scaler -> svm`; their YAML params are nested by step, `{hog:
+{pixels_per_cell: [2, 2]}, svm: {C: 10}}`. Networks are one torch classifier and take its
+parameters flat (`flat=True`), `{epochs: 20, channels: [16, 32]}`; one that starts from a saved
+network (`init_from`) is learned elsewhere, then tuned (the job's family, featcmp.run.jobs).
 """
 
 from __future__ import annotations
