@@ -277,20 +277,16 @@ def elsewhere_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
 def explain_config(cfg: Config, where: str = "config") -> None:
     """`featcmp explain`: the values chosen from the data, then each network's layer facts."""
     nets, data = nets_and_data(cfg, where)
-    print("chosen from the data (set in the config to override):")
-    for line in config_choices(cfg, data):
-        print(f"  {line}")
-    print()
-    scattering = scattering_lines(cfg, data.image_shape)
-    if scattering:
-        print("wavelet scattering (designed, nothing learned):")
-        for line in scattering:
-            print(f"  {line}")
-        print()
-    elsewhere = elsewhere_lines(cfg, data.image_shape)
-    if elsewhere:
-        print("learned elsewhere (a network trained on other data):")
-        for line in elsewhere:
-            print(f"  {line}")
-        print()
+    shape = data.image_shape
+    sections = (
+        ("chosen from the data (set in the config to override):", config_choices(cfg, data)),
+        ("wavelet scattering (designed, nothing learned):", scattering_lines(cfg, shape)),
+        ("learned elsewhere (a network trained on other data):", elsewhere_lines(cfg, shape)),
+    )
+    for title, lines in sections:
+        if lines:  # the data's choices always have their dataset line
+            print(title)
+            for line in lines:
+                print(f"  {line}")
+            print()
     print_facts(nets_facts(nets, data))
