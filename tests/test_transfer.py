@@ -145,6 +145,18 @@ def test_an_exported_module_gives_exactly_its_own_output_as_features(tmp_path):
     np.testing.assert_array_equal(features, own.numpy())
 
 
+def test_an_export_for_one_image_at_a_time_serves_too(tmp_path):
+    torch.manual_seed(0)
+    module = Vector().eval()
+    program = torch.export.export(module, (torch.rand(1, 1, 16, 16),))  # batch fixed at 1
+    torch.export.save(program, tmp_path / "one.pt2")
+    X, _ = bars()
+    features = TransferFeatures(file=str(tmp_path / "one.pt2")).fit(X).transform(X)
+    with torch.no_grad():
+        np.testing.assert_allclose(features, module(torch.from_numpy(X[:, None])).numpy(),
+                                   rtol=0, atol=1e-6)  # fmt: skip
+
+
 def test_a_map_output_is_averaged_over_its_positions(tmp_path):
     torch.manual_seed(0)
     module = nn.Sequential(nn.Conv2d(1, 6, 3), nn.ReLU())

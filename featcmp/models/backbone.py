@@ -37,7 +37,7 @@ class Backbone:
     fit: InputFit
     parameters: dict[str, torch.Tensor]  # every weight and buffer, frozen
     layers: tuple[str, ...]  # its layers in words, for explain
-    static_batch: int | None  # an export traced for one batch size only, else None
+    static_batch: int | None  # 1: an export traced for one image at a time; None: any batch
     source: str  # the data it was trained on, where the file says
 
     @property
@@ -59,7 +59,7 @@ class Backbone:
         if not isinstance(out, torch.Tensor) or out.ndim not in (2, 4):
             shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise ConfigError(
-                f"{self.kind}: {self.path}: output {shape} is neither a vector (N, D) nor a map "
+                f"backbone.{self.kind}: {self.path}: output {shape} is neither a vector (N, D) nor a map "
                 "(N, C, H, W)"
             )
         return out.mean(dim=(2, 3)) if out.ndim == 4 else out
@@ -113,6 +113,11 @@ def _open_export(path: Path, where: str, size: int | None, mean, std) -> Backbon
     batch, channels, height, width = (d if isinstance(d, int) else None for d in shape)
     if channels is None:
         raise ConfigError(f"{where}: {path}: its channel count is not fixed in the export")
+    if batch is not None and batch != 1:
+        raise ConfigError(
+            f"{where}: {path}: exported for batches of {batch} only; export it with a dynamic "
+            "batch size (torch.export.Dim), or for one image"
+        )
     side = _side(height, width, size, where, path)
     fit = InputFit(channels, side, _floats(mean), _floats(std), _normalisation(mean))
     fit.check(where)
