@@ -59,8 +59,8 @@ class Backbone:
         if not isinstance(out, torch.Tensor) or out.ndim not in (2, 4):
             shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise ConfigError(
-                f"backbone.{self.kind}: {self.path}: output {shape} is neither a vector (N, D) nor a map "
-                "(N, C, H, W)"
+                f"backbone.{self.kind}: {self.path}: output {shape} is neither a vector (N, D) "
+                "nor a map (N, C, H, W)"
             )
         return out.mean(dim=(2, 3)) if out.ndim == 4 else out
 
