@@ -319,3 +319,15 @@ def test_explain_says_what_is_frozen_and_what_is_learned(tmp_path):
     result = runner.invoke(app, ["explain", str(transfer_config(tmp_path, {"model": str(model)}))])
     assert result.exit_code == 0, result.output
     assert "frozen backbone" in result.output and "the scaler and the SVM only" in result.output
+
+
+def test_cached_features_follow_the_backbone_file_not_its_name(tmp_path):
+    from featcmp.run.cache import feature_key
+
+    model = save_tiny_network(tmp_path / "n.model.pt")
+    X, _ = bars()
+    step = TransferFeatures(model=str(model))
+    before = feature_key(step, X)
+    assert feature_key(step, X) == before
+    save_tiny_network(model, seed=5)  # retrained at the same path
+    assert feature_key(step, X) != before
