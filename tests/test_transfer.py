@@ -331,3 +331,12 @@ def test_cached_features_follow_the_backbone_file_not_its_name(tmp_path):
     assert feature_key(step, X) == before
     save_tiny_network(model, seed=5)  # retrained at the same path
     assert feature_key(step, X) != before
+
+
+def test_a_saved_network_whose_weights_do_not_fit_is_one_line(tmp_path):
+    model = save_tiny_network(tmp_path / "n.model.pt")
+    payload = torch.load(model, weights_only=True)
+    payload["params"]["channels"] = [4, 16]  # edited: the weights no longer fit
+    torch.save(payload, model)
+    with pytest.raises(ConfigError, match="the saved network does not rebuild"):
+        load_network(model)

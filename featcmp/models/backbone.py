@@ -163,7 +163,7 @@ def _open_model(path: Path, where: str) -> Backbone:
     from featcmp.models.saved import load_payload, restore, saved_input_fit, trunk
 
     payload = load_payload(path, where)
-    net = restore(payload)
+    net = restore(payload, where)
     body = trunk(net).requires_grad_(False)
     fit = saved_input_fit(payload, where)
     parameters = dict(body.state_dict())

@@ -38,7 +38,7 @@ def feature_program(model: str | Path) -> tuple[torch.export.ExportedProgram, tu
     """The exported feature extractor of a saved network, and the input shape (C, H, W)."""
     payload = load_payload(model, "MODEL")
     fit = saved_input_fit(payload, "MODEL")
-    body = trunk(restore(payload)).requires_grad_(False)
+    body = trunk(restore(payload, "MODEL")).requires_grad_(False)
     mean = torch.tensor(fit.mean if fit.mean is not None else [0.0] * fit.channels)
     std = torch.tensor(fit.std if fit.std is not None else [1.0] * fit.channels)
     module = Normalised(mean, std, body).eval()

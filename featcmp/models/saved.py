@@ -111,8 +111,17 @@ def load_payload(path: str | Path, where: str = "model") -> dict[str, Any]:
     return payload
 
 
-def restore(payload: dict[str, Any]) -> TorchClassifier:
-    """A fitted classifier from a payload, on the CPU, in inference mode."""
+def restore(payload: dict[str, Any], where: str = "model") -> TorchClassifier:
+    """A fitted classifier from a payload, on the CPU, in inference mode; ConfigError (one
+    line) for a file whose parts do not make a network (edited or damaged)."""
+    try:
+        return _restore(payload)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        raise ConfigError(f"{where}: the saved network does not rebuild ({reason})") from None
+
+
+def _restore(payload: dict[str, Any]) -> TorchClassifier:
     cls = estimator_classes()[payload["estimator"]]
     net = cls(**{k: v for k, v in payload["params"].items() if k in cls.declared_params()})
     net.device = "cpu"
@@ -135,7 +144,7 @@ def restore(payload: dict[str, Any]) -> TorchClassifier:
 
 def load_network(path: str | Path, where: str = "model") -> TorchClassifier:
     """A saved featcmp network, fitted and ready to predict."""
-    return restore(load_payload(path, where))
+    return restore(load_payload(path, where), where)
 
 
 def trunk(net: TorchClassifier) -> nn.Sequential:
