@@ -340,3 +340,12 @@ def test_a_saved_network_whose_weights_do_not_fit_is_one_line(tmp_path):
     torch.save(payload, model)
     with pytest.raises(ConfigError, match="the saved network does not rebuild"):
         load_network(model)
+
+
+def test_dry_run_says_where_a_network_is_kept(tmp_path, write_config):
+    cfg = write_config(
+        {"dataset": {"source": "digits"}, "pipelines": [{"name": "cnn", "save_model": "k.pt"}]}
+    )
+    result = runner.invoke(app, ["run", str(cfg), "--out", str(tmp_path / "o"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "keeps its network in k.pt" in result.output and not (tmp_path / "o").exists()

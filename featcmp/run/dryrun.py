@@ -70,9 +70,11 @@ def job_lines(plan: Any, estimates: dict[str, Estimate], out: Path) -> list[str]
     for job, mark in marks:
         size = "all" if job.train_size is None else str(job.train_size)
         cost = f"  {estimates[job.id].line()}" if job.id in estimates else ""
+        model = job.model_path(out)
+        keeps = f"  keeps its network in {model}" if model is not None else ""
         lines.append(
             f"{mark:<23} {job.config.name}/{job.pipeline.row}  seed {job.seed}  "
-            f"train size {size}  id {job.id}{cost}"
+            f"train size {size}  id {job.id}{cost}{keeps}"
         )
     total = sum(estimates[j.id].fit_s for j in plan.todo if j.id in estimates)
     lines.append(
