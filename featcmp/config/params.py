@@ -94,6 +94,7 @@ class Param:
     choices: tuple[str, ...] = ()
     pattern: tuple[str, str] | None = None  # (regex, how a person writes it: 'cuda[:N]')
     min_items: int = 0
+    reads_file: bool = False  # a path the step reads (a network): a job's id follows its content
 
     def words(self) -> list[str]:
         """The strings it may be, quoted: its choices, then its pattern as a person writes it."""

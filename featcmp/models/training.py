@@ -131,7 +131,8 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
         device=DEVICE,
         seed=Param(int, 0, "seeds weights, batch order, shifts and dropout (a run passes its own)"),
         init_from=Param(str | None, None,
-                        "a saved featcmp network (save_model) to start from: fine-tuning"),
+                        "a saved featcmp network (save_model) to start from: fine-tuning",
+                        reads_file=True),
     )  # fmt: skip
     RULES = (
         Rule(
@@ -173,10 +174,6 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
             if hasattr(self, "new_head_"):
                 out["output_layer"] = "new (other classes)" if self.new_head_ else "kept"
         return out
-
-    def input_files(self) -> list[str]:
-        """The saved network it starts from, if any: a job's id follows its content."""
-        return [] if self.init_from is None else [self.init_from]
 
     def input_fit(self, image_shape: tuple[int, ...]) -> dict[str, Any]:
         """How images of `image_shape` are fitted to the saved network it starts from ({}

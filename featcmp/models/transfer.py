@@ -39,9 +39,11 @@ class TransferFeatures(Declared, ImageTransformer):
 
     PARAMS = declare(
         model=Param(str | None, None,
-                    "a saved featcmp network (save_model): its pooled maps are the features"),
+                    "a saved featcmp network (save_model): its pooled maps are the features",
+                    reads_file=True),
         file=Param(str | None, None,
-                   "a torch.export file (.pt2): its output is the features (a map is pooled)"),
+                   "a torch.export file (.pt2): its output is the features (a map is pooled)",
+                   reads_file=True),
         size=Param(int | None, None, "file: the side it takes (null: the export's own)",
                    range=Range(1, 4096)),
         mean=Param(tuple[float, ...] | None, None,
@@ -68,10 +70,6 @@ class TransferFeatures(Declared, ImageTransformer):
     def open(self) -> Backbone:
         """The backbone, opened and checked (ConfigError, one line, when it cannot serve)."""
         return open_backbone(self.model, self.file, self.size, self.mean, self.std)
-
-    def input_files(self) -> list[str]:
-        """The backbone's file: a job's id follows its content."""
-        return [path for path in (self.model, self.file) if path is not None]
 
     def check_geometry(self, image_shape: tuple[int, ...]) -> None:
         backbone = self.open()

@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline
 from featcmp.config import schema
 from featcmp.config.grid import grid_points
 from featcmp.config.load import read_config, read_yaml, set_path, split_assignment
+from featcmp.config.params import declarations
 from featcmp.config.schema import Config, DatasetConfig, PipelineConfig
 from featcmp.config.typed import from_dict
 from featcmp.data.sources import SOURCES
@@ -79,12 +80,20 @@ class Job:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def input_files(self) -> list[str]:
-        """Files the pipeline reads besides the data (a backbone, an init_from network)."""
-        return [
-            path
-            for _, step in self.built.pipe.steps
-            for path in getattr(step, "input_files", list)()
-        ]
+        """Files the pipeline reads besides the data (a backbone, an init_from network): the
+        values of its steps' parameters declared `reads_file`, read from the config (the id
+        does not build the pipeline)."""
+        spec = PIPELINES.get(self.pipeline.name)
+        if spec is None:
+            return []
+        params = self.pipeline.params
+        files = []
+        for step_name, step in spec.build().steps:  # the factory: its steps' declarations
+            values = params if spec.flat else params.get(step_name, {})
+            for key, param in declarations(step)[0].items():
+                if param.reads_file and isinstance(values, dict) and values.get(key):
+                    files.append(str(values[key]))
+        return files
 
     @property
     def where(self) -> str:
