@@ -208,8 +208,3 @@ def open_backbone(
     mean_key = None if mean is None else tuple(mean)
     std_key = None if std is None else tuple(std)
     return _opened(kind, str(path.resolve()), stamp, size, mean_key, std_key)
-
-
-def frozen_state(backbone: Backbone) -> dict[str, torch.Tensor]:
-    """A copy of every weight and buffer, to show that nothing changed them."""
-    return {k: v.detach().clone() for k, v in backbone.parameters.items()}

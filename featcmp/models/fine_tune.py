@@ -78,16 +78,6 @@ def start_module(module: nn.Module, payload: dict[str, Any], keep_head: bool) ->
     return module
 
 
-def source_facts(payload: dict[str, Any]) -> dict[str, Any]:
-    """What the run records about where it started: the file's data and classes."""
-    dataset = payload.get("config", {}).get("dataset", {})
-    return {
-        "source_dataset": dataset.get("source", "unknown"),
-        "source_classes": len(payload["class_names"]),
-        "source_fingerprint": payload.get("fingerprint"),
-    }
-
-
 def zeros_and_ones(channels: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The network's own standardisation when the input fit already normalises."""
     return torch.zeros(1, channels, 1, 1), torch.ones(1, channels, 1, 1)
