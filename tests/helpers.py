@@ -60,7 +60,8 @@ TINY_NET = {"channels": [4, 8], "hidden": 16, "epochs": 2, "batch_size": 16, "de
 def save_tiny_network(path: Path, n_classes: int = 4, rgb: bool = False, **params) -> Path:
     """Train a tiny cnn on 16x16 bars (`pattern_images`), save it as `save_model` does."""
     from featcmp.models.nets import CNNClassifier
-    from featcmp.models.saved import network_payload, save_network
+    from featcmp.models.network_file import save_network
+    from featcmp.models.saved import network_payload
 
     X, y = pattern_images(12, size=16, n_classes=n_classes, seed=1, rgb=rgb)
     net = CNNClassifier(**{**TINY_NET, **params}).fit(X / np.float32(255), y)

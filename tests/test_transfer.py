@@ -72,7 +72,8 @@ def transfer_config(tmp_path: Path, backbone: dict, name: str = "t") -> Path:
 def test_a_saved_network_round_trips_with_equal_predictions(tmp_path):
     X, y = bars()
     net = CNNClassifier(**TINY_NET).fit(X, y)
-    from featcmp.models.saved import network_payload, save_network
+    from featcmp.models.network_file import save_network
+    from featcmp.models.saved import network_payload
 
     path = tmp_path / "net.model.pt"
     save_network(path, network_payload(net, ["a", "b", "c", "d"], "fp", {"name": "x"}))

@@ -9,50 +9,36 @@ different count): that one starts fresh from the job's seed. Then every layer tr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import nn
 
 from featcmp.errors import ConfigError
 from featcmp.models.input_fit import InputFit
-
-if TYPE_CHECKING:
-    from featcmp.models.training import TorchClassifier
+from featcmp.models.network_file import load_payload, saved_input_fit
 
 WHERE = "init_from"
 
 
-def architecture(net: TorchClassifier) -> dict[str, Any]:
-    """The parameters that decide the network's layers: those its own class declares."""
-    from featcmp.models.training import TorchClassifier, plain
-
-    own = {k for k in type(net).declared_params() if k not in TorchClassifier.PARAMS}
-    return {k: plain(v) for k, v in net.get_params(deep=False).items() if k in own}
-
-
-def source_payload(net: TorchClassifier) -> dict[str, Any]:
-    """The saved network `net.init_from` names, checked against `net`: same kind of network,
-    same architecture. ConfigError (one line) otherwise."""
-    from featcmp.models.saved import load_payload
-
-    payload = load_payload(net.init_from, WHERE)
-    kind = type(net).__name__
+def source_payload(init_from: str, kind: str, architecture: dict[str, Any]) -> dict[str, Any]:
+    """The saved network `init_from` names, checked against the network that starts from it:
+    the same kind (`kind`, its class name), the same `architecture` (the parameters that decide
+    its layers). ConfigError (one line) otherwise."""
+    payload = load_payload(init_from, WHERE)
     if payload["estimator"] != kind:
-        raise ConfigError(f"{WHERE}: {net.init_from} holds a {payload['estimator']}, not a {kind}")
-    saved = {k: payload["params"].get(k) for k in architecture(net)}
-    for key, value in architecture(net).items():
-        if saved[key] != value:
+        raise ConfigError(f"{WHERE}: {init_from} holds a {payload['estimator']}, not a {kind}")
+    for key, value in architecture.items():
+        saved = payload["params"].get(key)
+        if saved != value:
             raise ConfigError(
-                f"{WHERE}: {net.init_from} has {key} {saved[key]!r}, this config {value!r}; "
+                f"{WHERE}: {init_from} has {key} {saved!r}, this config {value!r}; "
                 "fine-tuning needs the same architecture (set them equal)"
             )
     return payload
 
 
 def source_fit(payload: dict[str, Any]) -> InputFit:
-    from featcmp.models.saved import saved_input_fit
-
     return saved_input_fit(payload, WHERE)
 
 

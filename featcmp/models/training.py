@@ -185,7 +185,14 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
         """The saved network's input fit when this one starts from it (checked), else None."""
         if self.init_from is None:
             return None
-        return fine_tune.source_fit(fine_tune.source_payload(self))
+        return fine_tune.source_fit(self._source())
+
+    def _source(self) -> dict[str, Any]:
+        """The saved network `init_from` names, checked: same class, same architecture (the
+        parameters its own class declares, beside the training ones every network has)."""
+        own = set(type(self).declared_params()) - set(TorchClassifier.PARAMS)
+        arch = {k: plain(v) for k, v in self.get_params(deep=False).items() if k in own}
+        return fine_tune.source_payload(str(self.init_from), type(self).__name__, arch)
 
     def net_shape(self, image_shape: tuple[int, ...]) -> tuple[int, int, int]:
         """The (C, H, W) the network is built for on images of `image_shape` (H, W[, C]): the
@@ -276,7 +283,7 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
         """The training images as the network's input, and the network to train: seeded at
         random, or from the saved network `init_from` names (fine-tuning)."""
         x = images_to_tensor(X)
-        source = fine_tune.source_payload(self) if self.init_from is not None else None
+        source = self._source() if self.init_from is not None else None
         if source is None:
             self.input_fit_ = None  # the images as given (a refit forgets an earlier source)
             # Standardise with the training set's own statistics (per channel).

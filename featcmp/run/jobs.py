@@ -106,7 +106,7 @@ class Job:
     def model_path(self, out_dir: Path) -> Path | None:
         """Where `save_model` keeps the trained network (None: not kept): beside the record,
         or at the path the config gives."""
-        from featcmp.models.saved import SUFFIX
+        from featcmp.models.network_file import SUFFIX
 
         save = self.pipeline.save_model
         if isinstance(save, str):

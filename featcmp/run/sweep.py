@@ -178,7 +178,7 @@ def keep_network(job: Job, record: Record, out_dir: Path) -> Record:
     ok record of such a job means its file is whole."""
     if record.network is None:
         return record
-    from featcmp.models.saved import save_network
+    from featcmp.models.network_file import save_network
 
     path = job.model_path(out_dir)
     assert path is not None
