@@ -21,7 +21,7 @@ TRAINING = {
     "epochs": 30, "batch_size": "auto", "lr": 3e-3, "optimizer": "adamw", "weight_decay": 5e-4,
     "norm_lr_scale": 1.0, "schedule": "onecycle", "label_smoothing": 0.1, "augment": True,
     "shift": None, "flip": False, "tta": False, "precision": "auto", "layout": "auto",
-    "compile": False, "device": "auto", "seed": 0,
+    "compile": False, "device": "auto", "seed": 0, "init_from": None,
 }  # fmt: skip
 # The defaults the configs and the recorded results rely on.
 ARCHITECTURE = {

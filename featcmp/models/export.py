@@ -41,7 +41,7 @@ def feature_program(model: str | Path) -> tuple[torch.export.ExportedProgram, tu
     body = trunk(restore(payload, "MODEL")).requires_grad_(False)
     mean = torch.tensor(fit.mean if fit.mean is not None else [0.0] * fit.channels)
     std = torch.tensor(fit.std if fit.std is not None else [1.0] * fit.channels)
-    module = Normalised(mean, std, body).eval()
+    module = Normalised(mean, std, body).train(False)
     shape = (fit.channels, *fit.size)
     example = torch.rand(EXAMPLE_BATCH, *shape)
     batch = torch.export.Dim("batch", min=1, max=1 << 16)

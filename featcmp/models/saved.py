@@ -78,7 +78,7 @@ def _restore(payload: dict[str, Any]) -> TorchClassifier:
         setattr(net, f"{name}_", value)
     module = net.build_module(in_shape, int(payload["n_classes"]))
     module.load_state_dict(payload["state_dict"])
-    net.module_ = module.eval()
+    net.module_ = module.train(False)
     net.device_ = torch.device("cpu")
     net.in_shape_ = in_shape
     net.classes_ = np.asarray(payload["classes"])
@@ -102,4 +102,4 @@ def trunk(net: TorchClassifier) -> nn.Sequential:
     cut = next((i for i, m in enumerate(layers) if isinstance(m, nn.Flatten)), None)
     if cut is None:
         raise ConfigError(f"{type(net).__name__}: no flattened features to take")
-    return nn.Sequential(*layers[: cut + 1]).eval()
+    return nn.Sequential(*layers[: cut + 1]).train(False)
