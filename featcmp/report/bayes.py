@@ -231,6 +231,17 @@ def signed_rank(
     return float(share[0]), float(share[1]), float(share[2])
 
 
+def simulated_diffs(
+    true_diff: float, seeds: int, rng: np.random.Generator, sd: float, rho: float
+) -> list[float]:
+    """Per-seed accuracy differences of one simulated dataset: the true difference plus a part
+    shared by every re-split of the dataset and a part of each seed's own, their correlation
+    `rho` (n_test / (n_test + n_train)) as the correlated t-test assumes; `sd` per seed."""
+    shared = rng.normal(0, sd * math.sqrt(rho))
+    own = rng.normal(0, sd * math.sqrt(1 - rho), seeds)
+    return [float(d) for d in true_diff + shared + own]
+
+
 def decision_rate(
     true_diff: float,
     seeds: int,
@@ -241,18 +252,14 @@ def decision_rate(
     sd: float = 0.0075,
     decide: Decide | None = None,
 ) -> float:
-    """Calibration: the share of `reps` simulated comparisons the correlated t-test decides as
-    'a ahead' or 'b ahead'. Per-seed differences are the true difference plus a part shared by
-    every re-split of the dataset and a part of each seed's own, their correlation rho =
-    n_test / (n_test + n_train) as the test assumes; `sd`, the per-seed spread (0.75 points,
-    like Fashion-MNIST's), and n_test / n_train like the suite's."""
+    """Calibration at a fixed number of seeds: the share of `reps` simulated comparisons
+    (`simulated_diffs`) the correlated t-test decides as 'a ahead' or 'b ahead'. `sd`, the
+    per-seed spread (0.75 points, like Fashion-MNIST's), and n_test / n_train like the suite's."""
     decide = decide or Decide()
     rho = n_test / (n_test + n_train)
     decided = 0
     for _ in range(reps):
-        shared = rng.normal(0, sd * math.sqrt(rho))
-        own = rng.normal(0, sd * math.sqrt(1 - rho), seeds)
-        diffs = [float(d) for d in true_diff + shared + own]
+        diffs = simulated_diffs(true_diff, seeds, rng, sd, rho)
         ahead, _, behind = correlated_t(diffs, n_train, n_test, decide.rope)
         decided += max(ahead, behind) >= decide.threshold
     return decided / reps

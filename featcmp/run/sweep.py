@@ -38,6 +38,20 @@ class Plan:
     def total(self) -> int:
         return len(self.todo) + len(self.done) + len(self.failed_before)
 
+    def then(self, later: Plan) -> Plan:
+        """This plan and a later round's (seeds: auto), each job once: the summary's table."""
+        ids = {(j.config.name, j.id) for j in self.todo + self.done + self.failed_before}
+        new = [(j, r) for j, r in zip(later.done, later.done_records, strict=True)]
+        new = [(j, r) for j, r in new if (j.config.name, j.id) not in ids]
+        return Plan(
+            todo=self.todo + [j for j in later.todo if (j.config.name, j.id) not in ids],
+            done=self.done + [j for j, _ in new],
+            failed_before=self.failed_before
+            + [j for j in later.failed_before if (j.config.name, j.id) not in ids],
+            done_records=self.done_records + [r for _, r in new],
+            unreadable=self.unreadable + later.unreadable,
+        )
+
 
 def plan(jobs: list[Job], out_dir: Path, retry_failed: bool = False, force: bool = False) -> Plan:
     """Split jobs by their record: ok ones are done, failed ones wait for --retry-failed; a job
@@ -113,6 +127,16 @@ class Outcome:
     internal: int = 0  # failed by a bug in featcmp (exit 3), not by the job's own data/settings
     stopped: bool = False  # --fail-fast stopped the batch early
     records: list[Record] = field(default_factory=list)
+
+    def then(self, later: Outcome) -> Outcome:
+        """This outcome and a later round's."""
+        return Outcome(
+            self.ran + later.ran,
+            self.failed + later.failed,
+            self.internal + later.internal,
+            self.stopped or later.stopped,
+            self.records + later.records,
+        )
 
 
 @contextlib.contextmanager
