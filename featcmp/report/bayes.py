@@ -69,6 +69,7 @@ class Outcomes:
     question: str
     seeds: int = 1
     more_seeds: int | None = None  # undecided: more re-split seeds likely to decide it
+    more_reaches: str | None = None  # ... and the outcome they would likely reach: a, equivalent, b
     floor: float | None = None  # undecided for ever: the posterior's least half-width, in points
     overlap: float | None = None  # n_test / n_train, whose term sets that floor
 
@@ -105,6 +106,12 @@ class Outcomes:
         then = self.what_would_decide(minutes_per_seed)
         return f"undecided (P = {self.probs_text()} for {order}): {then}"
 
+    def outcome_text(self, outcome: str) -> str:
+        """'cnn ahead' or 'practically equivalent', for an outcome of `decided()`."""
+        if outcome == "equivalent":
+            return "practically equivalent"
+        return f"{self.a if outcome == 'a' else self.b} ahead"
+
     def what_would_decide(self, minutes_per_seed: float | None) -> str:
         if self.question == ACROSS:
             return "more datasets would tell more"
@@ -117,7 +124,13 @@ class Outcomes:
                 cost = f", ~{round(total)} min" if total >= 1 else ", under a minute"
                 cost += " on this machine"
             n = self.more_seeds
-            return f"about {n} more seed{'s' if n != 1 else ''} would likely decide it{cost}"
+            reach = f" ({self.outcome_text(self.more_reaches)})" if self.more_reaches else ""
+            return f"about {n} more seed{'s' if n != 1 else ''} would likely decide it{reach}{cost}"
+        if self.floor is not None and self.floor < 100 * self.decide.rope:
+            return (
+                "the mean difference sits at the edge of the ROPE: while it stays there no number "
+                "of seeds decides it, but more seeds move the mean, so they may"
+            )
         floor = f" of at least ±{self.floor:.1f} points" if self.floor is not None else ""
         overlap = f" = {self.overlap:.2g}" if self.overlap is not None else ""
         return (
@@ -152,9 +165,10 @@ def correlated_t(
 
 def seeds_to_decide(
     mean: float, sd: float, seeds: int, overlap: float, decide: Decide
-) -> int | None:
-    """How many more seeds would likely decide it, the mean and spread staying as they are;
-    None where no number up to MOST_SEEDS does (the overlap term keeps the posterior wide)."""
+) -> tuple[int, str] | None:
+    """How many more seeds would likely decide it, the mean and spread staying as they are, and
+    the outcome it would reach ('a', 'equivalent' or 'b'); None where no number up to
+    MOST_SEEDS does (the overlap term keeps the posterior wide)."""
     j = np.arange(seeds + 1, MOST_SEEDS + 1)
     if sd == 0 or j.size == 0:
         return None
@@ -162,8 +176,12 @@ def seeds_to_decide(
     ahead = sps.t.sf(decide.rope, j - 1, mean, scale)
     behind = sps.t.cdf(-decide.rope, j - 1, mean, scale)
     within = 1 - ahead - behind
-    hit = np.flatnonzero(np.maximum(np.maximum(ahead, behind), within) >= decide.threshold)
-    return int(j[hit[0]] - seeds) if hit.size else None
+    probs = np.stack([ahead, within, behind])
+    hit = np.flatnonzero(probs.max(axis=0) >= decide.threshold)
+    if not hit.size:
+        return None
+    reaches = ("a", "equivalent", "b")[int(np.argmax(probs[:, hit[0]]))]
+    return int(j[hit[0]] - seeds), reaches
 
 
 def resplit_outcomes(
@@ -176,10 +194,10 @@ def resplit_outcomes(
     if out.decided() is not None:
         return out
     mean, sd = statistics.fmean(diffs), statistics.stdev(diffs)
-    more = seeds_to_decide(mean, sd, len(diffs), overlap, decide)
+    more, reaches = seeds_to_decide(mean, sd, len(diffs), overlap, decide) or (None, None)
     # With endless seeds the posterior is normal with sd * sqrt(overlap): its 95% half-width.
     floor = 100 * 1.96 * sd * math.sqrt(overlap)
-    return Outcomes(a, b, ahead, within, behind, decide, RESPLIT, len(diffs), more, floor, overlap)
+    return replace(out, more_seeds=more, more_reaches=reaches, floor=floor)
 
 
 def agreement_outcomes(
