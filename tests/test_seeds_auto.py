@@ -154,3 +154,23 @@ def test_dry_run_says_what_auto_means(tmp_path: Path):
     assert "seeds: auto: first round seeds 0-2, then 2 more per round" in result.stdout
     assert "stopping at max_seeds 6" in result.stdout
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_same_network_under_two_labels_is_never_called_ahead(tmp_path: Path):
+    """Real runs: one MLP under two labels that differ only in their initialisation seed, over
+    five re-split seeds (the issue's case); the pairwise verdict must not call either ahead."""
+    from featcmp.report.load import load_runs
+    from featcmp.report.significance import compare_pipelines
+
+    cfg = write_config(
+        tmp_path / "same.yaml",
+        "name: same-net\nseeds: [0, 1, 2, 3, 4]\n"
+        "dataset: {source: digits, test_size: 0.3}\npipelines:\n"
+        "  - {name: mlp, label: mlp_a, params: {seed: 101, epochs: 5, hidden: [32]}}\n"
+        "  - {name: mlp, label: mlp_b, params: {seed: 202, epochs: 5, hidden: [32]}}\n",
+    )
+    out = tmp_path / "runs"
+    assert invoke("run", cfg, "--out", out, "--quiet").exit_code == 0
+    pairs = compare_pipelines(load_runs(out).records)
+    assert len(pairs) == 1 and pairs[0].outcomes is not None
+    assert pairs[0].outcomes.decided() not in ("a", "b"), pairs[0].outcomes
