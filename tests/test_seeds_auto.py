@@ -146,6 +146,9 @@ def test_a_run_undecided_adds_rounds_up_to_max_seeds(tmp_path: Path, monkeypatch
     assert {r.seed for r in records} == set(range(5))
     assert {r.stopping.text for r in records} == {"stopped at max_seeds (5), undecided"}
     assert {r.stopping.reason for r in records} == {"max_seeds"}
+    # --force re-runs each job once, not once a round.
+    forced = invoke("run", cfg, "--out", out, "--quiet", "--force")
+    assert forced.exit_code == 0 and "run: ran 10 in" in forced.stderr, forced.stderr
 
 
 def test_dry_run_says_what_auto_means(tmp_path: Path):

@@ -89,8 +89,7 @@ def plan_batch(
     from featcmp.run.executor import check_out_dir, preflight
     from featcmp.run.jobs import load_jobs
 
-    # every config and grid point checked, expanded once
-    jobs = load_jobs(configs, overrides, auto_counts)
+    jobs = load_jobs(configs, overrides, auto_counts)  # every config and grid point checked
     if writes:
         check_out_dir(out)
     plan = sw.plan(jobs, out, retry_failed=options.retry_failed, force=options.force)
@@ -190,6 +189,7 @@ def run_batch(
         more, estimates = plan_batch(
             configs, out, overrides, options, remote=remote, auto_counts=rounds.counts
         )
+        more = more.new_since(plan)
         if more.todo:
             announce(more, estimates, options)
         extra, extra_s = execute_batch(more, out, options, executor)

@@ -38,18 +38,31 @@ class Plan:
     def total(self) -> int:
         return len(self.todo) + len(self.done) + len(self.failed_before)
 
-    def then(self, later: Plan) -> Plan:
-        """This plan and a later round's (seeds: auto), each job once: the summary's table."""
-        ids = {(j.config.name, j.id) for j in self.todo + self.done + self.failed_before}
-        new = [(j, r) for j, r in zip(later.done, later.done_records, strict=True)]
-        new = [(j, r) for j, r in new if (j.config.name, j.id) not in ids]
+    def keys(self) -> set[tuple[str, str]]:
+        return {(j.config.name, j.id) for j in self.todo + self.done + self.failed_before}
+
+    def new_since(self, earlier: Plan) -> Plan:
+        """This plan without the jobs of `earlier`: a later round of `seeds: auto` runs only
+        its new seeds (also under --force, which re-runs each job once, not once a round)."""
+        seen = earlier.keys()
+        done = [(j, r) for j, r in zip(self.done, self.done_records, strict=True)]
+        done = [(j, r) for j, r in done if (j.config.name, j.id) not in seen]
         return Plan(
-            todo=self.todo + [j for j in later.todo if (j.config.name, j.id) not in ids],
-            done=self.done + [j for j, _ in new],
-            failed_before=self.failed_before
-            + [j for j in later.failed_before if (j.config.name, j.id) not in ids],
-            done_records=self.done_records + [r for _, r in new],
-            unreadable=self.unreadable + later.unreadable,
+            todo=[j for j in self.todo if (j.config.name, j.id) not in seen],
+            done=[j for j, _ in done],
+            failed_before=[j for j in self.failed_before if (j.config.name, j.id) not in seen],
+            done_records=[r for _, r in done],
+            unreadable=self.unreadable,
+        )
+
+    def then(self, later: Plan) -> Plan:
+        """This plan and a later round's new jobs (`new_since`), for the summary's table."""
+        return Plan(
+            self.todo + later.todo,
+            self.done + later.done,
+            self.failed_before + later.failed_before,
+            self.done_records + later.done_records,
+            self.unreadable + later.unreadable,
         )
 
 
