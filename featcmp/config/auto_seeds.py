@@ -21,6 +21,7 @@ from featcmp.errors import ConfigError
 AUTO = "auto"
 FIRST = 3  # two degrees of freedom: the fewest the correlated t-test reads a spread from
 STEP = 2
+SETTLE = 5  # seeds before "more seeds cannot decide it" may stop a run (its spread estimated)
 INTERIM = 0.975  # the threshold of looks before max_seeds (benchmarks/bayes_calibration.py)
 BUDGET_PATTERN = r"(\d+(\.\d+)?)([smh])"
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
@@ -51,6 +52,7 @@ class AutoSeeds:
     first: int = FIRST
     step: int = STEP
     interim: float = INTERIM
+    settle: int = SETTLE
 
     @property
     def budget_s(self) -> float | None:
@@ -73,8 +75,8 @@ class AutoSeeds:
         return (
             f"seeds: auto: {self.first} seeds, then {self.step} more per round until every "
             f"hand-crafted vs learned verdict is decided (P >= {interim:g} before max_seeds, "
-            f">= {threshold:g} at it) or cannot be by more seeds, at most {self.max_seeds} "
-            f"seeds{budget}"
+            f">= {threshold:g} at it) or, from {self.settle} seeds on, cannot be by more seeds; "
+            f"at most {self.max_seeds} seeds{budget}"
         )
 
     def plan_text(self) -> str:

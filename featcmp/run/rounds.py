@@ -20,6 +20,7 @@ from featcmp.config.schema import Config
 from featcmp.records import Record, Stopping, read_record, write_record
 from featcmp.report.bayes import Decide, Outcomes
 from featcmp.report.load import unique_runs
+from featcmp.report.names import named_for_people
 from featcmp.report.settings import label_settings
 from featcmp.report.table import build_rows
 from featcmp.report.verdict import Line
@@ -58,7 +59,7 @@ def look(cfg: Config, out: Path, seeds: int) -> Look:
 
     jobs = expand_jobs(cfg, seeds)
     records = [r for j in jobs if (r := read_record(j.record_path(out))) and r.succeeded]
-    runs = label_settings(unique_runs(records))
+    runs = named_for_people(label_settings(unique_runs(records)))
     _, lines = verdict_of(runs, build_rows(runs), config_decide(cfg))
     return Look(seeds, jobs, records, lines)
 

@@ -62,7 +62,10 @@ def stop_after(
     open_ = [o for o in outcomes if not decided(o, auto, last)]
     if not open_:
         return stop("decided", f"decided after {seeds} seeds")
-    if not any(can_be_decided(o) for o in open_):
+    # Whether more seeds can decide it is judged from the spread of the seeds so far: from
+    # `auto.settle` seeds on, not from the first round's two degrees of freedom.
+    settled = seeds >= auto.settle or not any(o.question == RESPLIT for o in open_)
+    if settled and not any(can_be_decided(o) for o in open_):
         return stop("cannot_decide", f"stopped after {seeds} seeds: more seeds cannot decide it")
     if last:
         return stop("max_seeds", f"stopped at max_seeds ({auto.max_seeds}), undecided")
