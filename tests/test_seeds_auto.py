@@ -127,6 +127,8 @@ def test_a_run_stops_at_a_decided_verdict_records_it_and_resumes(tmp_path: Path)
     report = invoke("report", out)
     assert report.exit_code == 0, report.output
     assert "seeds: auto decided after 3 seeds" in report.stdout
+    as_json = json.loads(invoke("report", out, "--format", "json").stdout)
+    assert as_json["verdict"][0]["stopping"] == "decided after 3 seeds"
     text = (out / "report.md").read_text()
     assert "seeds: auto decided after 3 seeds" in text and "Stopping rule (seeds: auto" in text
 
@@ -148,6 +150,11 @@ def test_a_run_undecided_adds_rounds_up_to_max_seeds(tmp_path: Path, monkeypatch
     assert {r.seed for r in records} == set(range(5))
     assert {r.stopping.text for r in records} == {"stopped at max_seeds (5), undecided"}
     assert {r.stopping.reason for r in records} == {"max_seeds"}
+    # A budget stops the rounds once the records' run time is spent.
+    short = write_config(tmp_path / "budget.yaml", cfg.read_text() + "budget: 0.01s\n")
+    spent = invoke("run", short, "--out", tmp_path / "budget", "--quiet")
+    assert spent.exit_code == 0, spent.output
+    assert "stopped after 3 seeds: budget spent (0.01s)" in spent.stderr
     # --force re-runs each job once, not once a round.
     forced = invoke("run", cfg, "--out", out, "--quiet", "--force")
     assert forced.exit_code == 0 and "run: ran 10 in" in forced.stderr, forced.stderr
