@@ -181,8 +181,8 @@ def run_batch(
     adds seeds (`featcmp.run.rounds`); each round is planned, checked and run the same way."""
     from featcmp.run.rounds import Rounds
 
-    rounds = Rounds.of(configs, overrides)
     plan, estimates = plan_batch(configs, out, overrides, options, remote=remote)
+    rounds = Rounds.of(configs, overrides)  # the configs read and checked by the plan first
     announce(plan, estimates, options)
     outcome, took_s = execute_batch(plan, out, options, executor)
     while not outcome.stopped and rounds.after_round(out):
