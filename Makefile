@@ -147,8 +147,10 @@ paper-cifar10: install ## Long, not CI: CIFAR-10's section of docs/results.md al
 
 # The lecture's claim across datasets: the five pipelines over configs/suite/*.yaml (one
 # dataset each: digits, faces, scenes, then MNIST / Fashion-MNIST / CIFAR-10 subsets where their
-# files are present), 3 seeds, then one report with the verdict table, the Friedman test and
-# the critical-difference diagram. Resumes: finished runs are kept (rm -rf $(SUITE_RUNS) to redo).
+# files are present), seeds: auto (3 seeds, 2 more a round until the verdict decides, at most
+# 10), then one report with the verdict table, the Friedman test and the critical-difference
+# diagram. Resumes: finished runs are kept, and a stopped config adds no seeds (rm -rf
+# $(SUITE_RUNS) to redo).
 # About 10-15 minutes on 2 cores; on a shared machine OMP_NUM_THREADS=1 keeps torch from
 # oversubscribing the cores (make suite OMP_NUM_THREADS=1).
 SUITE_RUNS ?= runs-suite
@@ -156,7 +158,7 @@ SUITE_DATA := configs/suite/mnist.yaml=../shared/data/mnist \
   configs/suite/fashion-mnist.yaml=/usr/share/datasets/fashion-mnist \
   configs/suite/cifar10.yaml=../shared/data/cifar10/cifar-10-binary.tar.gz
 
-suite: install ## The five pipelines over >= 5 datasets, 3 seeds -> runs-suite/report.md (~10-15 min)
+suite: install ## The five pipelines over >= 5 datasets, seeds: auto -> runs-suite/report.md
 	@for c in configs/suite/*.yaml; do \
 	  need=$$(for d in $(SUITE_DATA); do [ "$${d%%=*}" = "$$c" ] && echo "$${d#*=}"; done); \
 	  if [ -n "$$need" ] && [ ! -e "$$need" ]; then echo "note: $$need is absent: skipping $$c"; continue; fi; \

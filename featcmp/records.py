@@ -3,7 +3,8 @@ thing run/ and report/ share; imports neither torch nor scikit-learn.
 
 Format versions: 1 is the first; 2 adds `error_kind` to failed records ("run": the job failed
 in a way the user can act on, "internal": a bug). Version 1 records read unchanged (a failed one
-counts as a run-time failure).
+counts as a run-time failure). `stopping` (seeds: auto) is an optional key of format 3: older
+records lack it, and an older reader ignores it.
 
 Reading checks each field against its annotation below, and that the numbers agree with each
 other (`Record.problem`): a record that does not is `Unreadable`, named and left out, like a
@@ -135,6 +136,21 @@ class Artifacts(_Json):
     hog_samples: list[HogSample] | None = None
 
 
+# Why a `seeds: auto` run stopped adding seeds (featcmp.run.stopping says each in words).
+STOP_REASONS = ("decided", "max_seeds", "budget", "cannot_decide", "no_verdict")
+
+
+@dataclass(frozen=True)
+class Stopping(_Json):
+    """How a `seeds: auto` run chose its seeds: the rule, why and after how many seeds it
+    stopped; written into every record of the config when it stops."""
+
+    rule: str  # the stopping rule in one line
+    reason: str  # one of STOP_REASONS
+    seeds: int  # seeds run when it stopped
+    text: str  # "decided after 5 seeds", "stopped at max_seeds (10), undecided"
+
+
 # Written for every record / only for a finished one (a failed record has none of them).
 COMMON_KEYS = ("schema", "id", "config_name", "pipeline", "registry_name", "family", "seed")
 COMMON_KEYS += ("train_size", "dataset", "config", "versions", "timestamp", "accuracy")
@@ -179,6 +195,7 @@ class Record(_Json):
     artifacts: Artifacts = field(default_factory=Artifacts)
     selection: dict[str, Any] | None = None  # candidates, validation scores and the choice
     model_file: str | None = None  # the trained network `save_model` kept (featcmp.models.saved)
+    stopping: Stopping | None = None  # seeds: auto: the rule and where it stopped
     # The kept network itself, on its way from the job to the writer of its file: never
     # written into the record (tensors and plain data; featcmp.models.saved.network_payload).
     network: dict[str, Any] | None = field(default=None, compare=False, repr=False)
@@ -209,9 +226,8 @@ class Record(_Json):
     def to_json(self) -> dict[str, Any]:
         data = super().to_json()
         keys = [*COMMON_KEYS, *(OK_KEYS if self.status == "ok" else ("error_kind",))]
-        for optional in ("selection", "model_file"):
-            if getattr(self, optional) is not None:
-                keys.append(optional)
+        optional = ("selection", "model_file", "stopping")
+        keys += [k for k in optional if getattr(self, k) is not None]
         return {k: data[k] for k in keys}
 
     def problem(self) -> str | None:
@@ -220,6 +236,8 @@ class Record(_Json):
             return f"status {self.status!r}, expected one of {', '.join(STATUSES)}"
         if self.error_kind is not None and self.error_kind not in ERROR_KINDS:
             return f"error_kind {self.error_kind!r}, expected one of {', '.join(ERROR_KINDS)}"
+        if self.stopping is not None and self.stopping.reason not in STOP_REASONS:
+            return f"stopping.reason {self.stopping.reason!r}, expected one of {STOP_REASONS}"
         acc = self.accuracy
         if acc is not None and not (math.isfinite(acc) and 0.0 <= acc <= 1.0):
             return f"accuracy {acc!r} is not in [0, 1]"

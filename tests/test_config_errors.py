@@ -41,6 +41,28 @@ CASES = [
         DS + "pipelines:\n  - name: hog_svm\n    params: {hgo: {orientations: 9}}\n",
         ["'pipelines[0].params.hgo' (did you mean 'hog'?); steps of hog_svm: hog, scaler, svm"],
     ),
+    ("seeds-word", "seeds: some\n" + DS + "pipelines: [raw_svm]\n", ["seeds:", "'auto'"]),
+    ("seeds-number", "seeds: 3\n" + DS + "pipelines: [raw_svm]\n", ["seeds: expected a list"]),
+    (
+        "max-seeds-small",
+        "seeds: auto\nmax_seeds: 1\n" + DS + "pipelines: [raw_svm]\n",
+        ["max_seeds: must be >= 2, got 1"],
+    ),
+    (
+        "max-seeds-without-auto",
+        "seeds: [0, 1]\nmax_seeds: 5\n" + DS + "pipelines: [raw_svm]\n",
+        ["max_seeds: only with seeds: auto"],
+    ),
+    (
+        "budget-no-unit",
+        "seeds: auto\nbudget: 20\n" + DS + "pipelines: [raw_svm]\n",
+        ["budget: expected a time like 90s, 20m or 1h, got an integer 20"],
+    ),
+    (
+        "budget-bad-unit",
+        "seeds: auto\nbudget: 20 minutes\n" + DS + "pipelines: [raw_svm]\n",
+        ["budget: expected a time like 90s, 20m or 1h", "'20 minutes'"],
+    ),
     (
         "max-train-negative",
         "dataset: {source: digits, max_train: -5}\npipelines: [raw_svm]\n",

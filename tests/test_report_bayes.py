@@ -80,7 +80,16 @@ def test_more_seeds_or_a_floor():
     # +2 points, 1 point spread, a small overlap: a few more seeds decide it.
     close = bayes.resplit_outcomes("a", "b", [0.01, 0.03, 0.02], 9000, 1000, decide)
     assert close.decided() is None and close.more_seeds is not None and close.more_seeds >= 1
-    assert "more seeds would likely decide it, ~" in close.words(minutes_per_seed=2.0)
+    assert close.more_reaches == "a"  # the outcome they would likely reach, named
+    assert "more seeds would likely decide it (a ahead), ~" in close.words(minutes_per_seed=2.0)
+    # Centred on zero with a narrow spread: more seeds would find them equivalent.
+    same = bayes.resplit_outcomes("a", "b", [0.002, -0.006, 0.004], 9000, 1000, decide)
+    assert same.decided() is None and same.more_reaches == "equivalent"
+    assert "would likely decide it (practically equivalent)" in same.words()
+    # At the ROPE's edge with a floor narrower than the ROPE: no N, but not "cannot".
+    edge = bayes.resplit_outcomes("a", "b", [0.008, 0.012, 0.010], 9000, 1000, decide)
+    assert edge.more_seeds is None and edge.floor is not None and edge.floor < 1
+    assert "sits at the edge of the ROPE" in edge.words()
     # +1 point, 4 points spread, n_test/n_train = 1/4: the overlap term keeps it undecided.
     wide = bayes.resplit_outcomes("a", "b", [0.05, -0.03, 0.01], 800, 200, decide)
     assert wide.more_seeds is None and wide.floor is not None

@@ -92,8 +92,18 @@ def report(
     if format_ is not None:
         print_table(directory, format_, rope, decide)
         return
-    rows, written = write_report(directory, rope=rope, decide=decide)
+    verdict: list[str] = []
+    rows, written = write_report(
+        directory,
+        rope=rope,
+        decide=decide,
+        on_verdict=lambda ls: verdict.extend(ln.short() for ln in ls),
+    )
     print_rows(rows, title=f"featcmp report: {directory}")
+    if verdict:
+        typer.echo("Verdict (hand-crafted vs learned; report.md says more):")
+        for line in verdict:
+            typer.echo(f"  {line}")
     for path in written:
         typer.echo(f"wrote {path}", err=True)
 

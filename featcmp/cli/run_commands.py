@@ -80,14 +80,16 @@ def plan_batch(
     *,
     remote: bool = False,
     writes: bool = True,
+    auto_counts: dict[str, int] | None = None,
 ) -> tuple[Plan, dict[str, Estimate]]:
     """Every job of the configs, checked against its images before any fit (bad input raises,
-    nothing written), split by what its record says; and each job's cost estimate."""
+    nothing written), split by what its record says; and each job's cost estimate.
+    `auto_counts`: the seeds `seeds: auto` configs have reached (default: the first round)."""
     from featcmp.run import sweep as sw
     from featcmp.run.executor import check_out_dir, preflight
     from featcmp.run.jobs import load_jobs
 
-    jobs = load_jobs(configs, overrides)  # every config and grid point checked, expanded once
+    jobs = load_jobs(configs, overrides, auto_counts)  # every config and grid point checked
     if writes:
         check_out_dir(out)
     plan = sw.plan(jobs, out, retry_failed=options.retry_failed, force=options.force)
@@ -174,10 +176,24 @@ def run_batch(
     executor: Executor | None = None,
     remote: bool = False,
 ) -> None:
-    """The whole of `run` and `sweep`: plan (every check before any fit), execute, summarise."""
+    """The whole of `run` and `sweep`: plan (every check before any fit), execute, summarise.
+    With `seeds: auto` configs, rounds: after each, their verdicts decide whether the next
+    adds seeds (`featcmp.run.rounds`); each round is planned, checked and run the same way."""
+    from featcmp.run.rounds import Rounds
+
     plan, estimates = plan_batch(configs, out, overrides, options, remote=remote)
+    rounds = Rounds.of(configs, overrides)  # the configs read and checked by the plan first
     announce(plan, estimates, options)
     outcome, took_s = execute_batch(plan, out, options, executor)
+    while not outcome.stopped and rounds.after_round(out):
+        more, estimates = plan_batch(
+            configs, out, overrides, options, remote=remote, auto_counts=rounds.counts
+        )
+        more = more.new_since(plan)
+        if more.todo:
+            announce(more, estimates, options)
+        extra, extra_s = execute_batch(more, out, options, executor)
+        plan, outcome, took_s = plan.then(more), outcome.then(extra), took_s + extra_s
     summarise(plan, outcome, took_s, out, options)
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from featcmp.config.auto_seeds import AutoSeeds, parse_auto
 from featcmp.config.params import Param, Range, Rule, check_params, declare
 from featcmp.config.typed import convert, describe, from_dict
 from featcmp.errors import ConfigError, did_you_mean
@@ -190,10 +191,25 @@ class Config:
     dataset: DatasetConfig
     pipelines: list[PipelineConfig]
     seed: int = 0
-    seeds: list[int] | None = None
+    seeds: list[int] | str | None = None  # a list, or "auto" (featcmp.config.auto_seeds)
+    max_seeds: int | None = None  # seeds: auto only
+    budget: str | None = None  # seeds: auto only: 90s, 20m, 1h
     train_sizes: list[int | float] | None = None
     grid: dict[str, list[Any]] | None = None  # expanded by featcmp.config.grid; docs/sweeps.md
     report: ReportConfig | None = None  # the verdict's ROPE and threshold (featcmp report)
+
+    @property
+    def auto(self) -> AutoSeeds | None:
+        """The rule's numbers with `seeds: auto`; None with a list of seeds or one seed."""
+        return parse_auto(self.seeds, self.max_seeds, self.budget)
+
+    def seed_list(self, auto_count: int | None = None) -> list[int]:
+        """The seeds to run: the list, the one seed, or with `seeds: auto` the first
+        `auto_count` of 0, 1, 2, ... (default: the first round)."""
+        auto = self.auto
+        if auto is not None:
+            return list(range(auto_count or auto.counts()[0]))
+        return list(self.seeds) if isinstance(self.seeds, list) else [self.seed]
 
     def as_dict(self) -> dict[str, Any]:
         out = {
@@ -204,6 +220,8 @@ class Config:
             "dataset": self.dataset.as_dict(),
             "pipelines": [p.as_dict() for p in self.pipelines],
         }
+        if self.auto is not None:
+            out.update(max_seeds=self.auto.max_seeds, budget=self.auto.budget)
         if self.report is not None:
             out["report"] = self.report.as_dict()
         return out
@@ -250,8 +268,12 @@ def parse_config(raw: Any, default_name: str = "experiment") -> Config:
     pipelines = convert(raw.pop("pipelines"), list[PipelineConfig], "pipelines")
     if not pipelines:
         raise ConfigError("pipelines: the list is empty; name at least one pipeline")
+    # `seeds: auto` and its limits first: one line for each way they can be wrong.
+    auto = parse_auto(raw.get("seeds"), raw.pop("max_seeds", None), raw.pop("budget", None))
     cfg = from_dict(Config, {**raw, "dataset": {}, "pipelines": []})
     cfg.dataset, cfg.pipelines = dataset, pipelines
+    if auto is not None:
+        cfg.max_seeds, cfg.budget = auto.max_seeds, auto.budget
     check_name(cfg.name, "name")
     if cfg.report is not None:
         cfg.report.check()

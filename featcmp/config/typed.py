@@ -26,7 +26,7 @@ def describe(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _got(value: Any) -> str:
+def got_text(value: Any) -> str:
     """The type of a value, with the value itself when it is a short scalar: a string 'nine'."""
     text = repr(value)
     if isinstance(value, str | int | float) and len(text) <= 40:
@@ -68,7 +68,7 @@ def convert(value: Any, tp: Any, where: str) -> Any:
         return _convert_sequence(value, tp, where)
     if origin is dict:
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {_got(value)}")
+            raise ConfigError(f"{where}: expected a mapping, got {got_text(value)}")
         return {str(k): v for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         return from_dict(tp, value, where)
@@ -93,12 +93,12 @@ def _convert_union(value: Any, tp: Any, where: str) -> Any:
                 raise
     if len(errors) == 1:
         raise errors[0]
-    raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
+    raise ConfigError(f"{where}: expected {type_name(tp)}, got {got_text(value)}")
 
 
 def _convert_sequence(value: Any, tp: Any, where: str) -> Any:
     if not isinstance(value, list | tuple):
-        raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
+        raise ConfigError(f"{where}: expected {type_name(tp)}, got {got_text(value)}")
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is tuple and args and args[-1] is not Ellipsis:  # a fixed length: a pair
         if len(value) != len(args):
@@ -121,10 +121,10 @@ def _convert_scalar(value: Any, tp: Any, where: str) -> Any:
     if tp in _SCALARS:
         is_bool = isinstance(value, bool)
         if not isinstance(value, _SCALARS[tp]) or (is_bool and tp is not bool):
-            raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
+            raise ConfigError(f"{where}: expected {type_name(tp)}, got {got_text(value)}")
         return float(value) if tp is float else value
     if isinstance(tp, type) and not isinstance(value, tp):
-        raise ConfigError(f"{where}: expected {type_name(tp)}, got {_got(value)}")
+        raise ConfigError(f"{where}: expected {type_name(tp)}, got {got_text(value)}")
     return value
 
 

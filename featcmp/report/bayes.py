@@ -69,6 +69,7 @@ class Outcomes:
     question: str
     seeds: int = 1
     more_seeds: int | None = None  # undecided: more re-split seeds likely to decide it
+    more_reaches: str | None = None  # ... and the outcome they would likely reach: a, equivalent, b
     floor: float | None = None  # undecided for ever: the posterior's least half-width, in points
     overlap: float | None = None  # n_test / n_train, whose term sets that floor
 
@@ -105,6 +106,12 @@ class Outcomes:
         then = self.what_would_decide(minutes_per_seed)
         return f"undecided (P = {self.probs_text()} for {order}): {then}"
 
+    def outcome_text(self, outcome: str) -> str:
+        """'cnn ahead' or 'practically equivalent', for an outcome of `decided()`."""
+        if outcome == "equivalent":
+            return "practically equivalent"
+        return f"{self.a if outcome == 'a' else self.b} ahead"
+
     def what_would_decide(self, minutes_per_seed: float | None) -> str:
         if self.question == ACROSS:
             return "more datasets would tell more"
@@ -117,7 +124,13 @@ class Outcomes:
                 cost = f", ~{round(total)} min" if total >= 1 else ", under a minute"
                 cost += " on this machine"
             n = self.more_seeds
-            return f"about {n} more seed{'s' if n != 1 else ''} would likely decide it{cost}"
+            reach = f" ({self.outcome_text(self.more_reaches)})" if self.more_reaches else ""
+            return f"about {n} more seed{'s' if n != 1 else ''} would likely decide it{reach}{cost}"
+        if self.floor is not None and self.floor < 100 * self.decide.rope:
+            return (
+                "the mean difference sits at the edge of the ROPE: while it stays there no number "
+                "of seeds decides it, but more seeds move the mean, so they may"
+            )
         floor = f" of at least ±{self.floor:.1f} points" if self.floor is not None else ""
         overlap = f" = {self.overlap:.2g}" if self.overlap is not None else ""
         return (
@@ -152,9 +165,10 @@ def correlated_t(
 
 def seeds_to_decide(
     mean: float, sd: float, seeds: int, overlap: float, decide: Decide
-) -> int | None:
-    """How many more seeds would likely decide it, the mean and spread staying as they are;
-    None where no number up to MOST_SEEDS does (the overlap term keeps the posterior wide)."""
+) -> tuple[int, str] | None:
+    """How many more seeds would likely decide it, the mean and spread staying as they are, and
+    the outcome it would reach ('a', 'equivalent' or 'b'); None where no number up to
+    MOST_SEEDS does (the overlap term keeps the posterior wide)."""
     j = np.arange(seeds + 1, MOST_SEEDS + 1)
     if sd == 0 or j.size == 0:
         return None
@@ -162,8 +176,12 @@ def seeds_to_decide(
     ahead = sps.t.sf(decide.rope, j - 1, mean, scale)
     behind = sps.t.cdf(-decide.rope, j - 1, mean, scale)
     within = 1 - ahead - behind
-    hit = np.flatnonzero(np.maximum(np.maximum(ahead, behind), within) >= decide.threshold)
-    return int(j[hit[0]] - seeds) if hit.size else None
+    probs = np.stack([ahead, within, behind])
+    hit = np.flatnonzero(probs.max(axis=0) >= decide.threshold)
+    if not hit.size:
+        return None
+    reaches = ("a", "equivalent", "b")[int(np.argmax(probs[:, hit[0]]))]
+    return int(j[hit[0]] - seeds), reaches
 
 
 def resplit_outcomes(
@@ -176,10 +194,10 @@ def resplit_outcomes(
     if out.decided() is not None:
         return out
     mean, sd = statistics.fmean(diffs), statistics.stdev(diffs)
-    more = seeds_to_decide(mean, sd, len(diffs), overlap, decide)
+    more, reaches = seeds_to_decide(mean, sd, len(diffs), overlap, decide) or (None, None)
     # With endless seeds the posterior is normal with sd * sqrt(overlap): its 95% half-width.
     floor = 100 * 1.96 * sd * math.sqrt(overlap)
-    return Outcomes(a, b, ahead, within, behind, decide, RESPLIT, len(diffs), more, floor, overlap)
+    return replace(out, more_seeds=more, more_reaches=reaches, floor=floor)
 
 
 def agreement_outcomes(
@@ -231,6 +249,17 @@ def signed_rank(
     return float(share[0]), float(share[1]), float(share[2])
 
 
+def simulated_diffs(
+    true_diff: float, seeds: int, rng: np.random.Generator, sd: float, rho: float
+) -> list[float]:
+    """Per-seed accuracy differences of one simulated dataset: the true difference plus a part
+    shared by every re-split of the dataset and a part of each seed's own, their correlation
+    `rho` (n_test / (n_test + n_train)) as the correlated t-test assumes; `sd` per seed."""
+    shared = rng.normal(0, sd * math.sqrt(rho))
+    own = rng.normal(0, sd * math.sqrt(1 - rho), seeds)
+    return [float(d) for d in true_diff + shared + own]
+
+
 def decision_rate(
     true_diff: float,
     seeds: int,
@@ -241,18 +270,14 @@ def decision_rate(
     sd: float = 0.0075,
     decide: Decide | None = None,
 ) -> float:
-    """Calibration: the share of `reps` simulated comparisons the correlated t-test decides as
-    'a ahead' or 'b ahead'. Per-seed differences are the true difference plus a part shared by
-    every re-split of the dataset and a part of each seed's own, their correlation rho =
-    n_test / (n_test + n_train) as the test assumes; `sd`, the per-seed spread (0.75 points,
-    like Fashion-MNIST's), and n_test / n_train like the suite's."""
+    """Calibration at a fixed number of seeds: the share of `reps` simulated comparisons
+    (`simulated_diffs`) the correlated t-test decides as 'a ahead' or 'b ahead'. `sd`, the
+    per-seed spread (0.75 points, like Fashion-MNIST's), and n_test / n_train like the suite's."""
     decide = decide or Decide()
     rho = n_test / (n_test + n_train)
     decided = 0
     for _ in range(reps):
-        shared = rng.normal(0, sd * math.sqrt(rho))
-        own = rng.normal(0, sd * math.sqrt(1 - rho), seeds)
-        diffs = [float(d) for d in true_diff + shared + own]
+        diffs = simulated_diffs(true_diff, seeds, rng, sd, rho)
         ahead, _, behind = correlated_t(diffs, n_train, n_test, decide.rope)
         decided += max(ahead, behind) >= decide.threshold
     return decided / reps

@@ -17,6 +17,7 @@ from typing import Any
 from featcmp.families import ELSEWHERE, TUNED, canonical, side
 from featcmp.families import HAND_SIDE as HAND
 from featcmp.families import LEARNED_SIDE as LEARNED
+from featcmp.records import Record, Stopping
 from featcmp.report.bayes import Decide, Outcomes, across_outcomes
 from featcmp.report.html import table_html
 from featcmp.report.significance import PairResult, p_text
@@ -31,6 +32,7 @@ class Line:
     learned: Row | None
     pair: PairResult | None
     exploratory: bool  # a best row was picked among settings compared on the test set
+    stopping: Stopping | None = None  # seeds: auto: where its rule stopped adding seeds
 
     def learned_ahead(self) -> bool | None:
         if self.hand is None or self.learned is None:
@@ -66,7 +68,17 @@ class Line:
         numbers = numbers.replace("= <", "<")
         o = self.outcomes()
         words = f"{o.words(p.minutes_per_seed)} ({o.question})" if o else "-"
-        return f"{words}; {p.a} - {p.b}: {numbers}"
+        stop = f"; seeds: auto {self.stopping.text}" if self.stopping else ""
+        return f"{words}{stop}; {p.a} - {p.b}: {numbers}"
+
+    def short(self) -> str:
+        """The verdict in one short line, for the terminal."""
+        o = self.outcomes()
+        if o is None:
+            return f"{self.dataset}, n_train {self.n_train}: {self.outcome()}"
+        stop = f" [seeds: auto {self.stopping.text}]" if self.stopping else ""
+        head = f"{self.dataset}, n_train {self.n_train}, {o.a} vs {o.b}"
+        return f"{head}: {o.words(self.pair.minutes_per_seed if self.pair else None)}{stop}"
 
     def probs_cell(self) -> str:
         probs = self.probs()
@@ -109,6 +121,7 @@ class Line:
             "hand_crafted": self.hand.pipeline if self.hand else None,
             "learned": self.learned.pipeline if self.learned else None,
             "verdict": self.outcome(),
+            "stopping": self.stopping.text if self.stopping else None,
         }
 
 
@@ -165,10 +178,14 @@ def find_pair(
 
 
 def verdict_lines(
-    rows: list[Row], pairs: list[PairResult], exploratory_rows: set[tuple[str, int, str]]
+    rows: list[Row],
+    pairs: list[PairResult],
+    exploratory_rows: set[tuple[str, int, str]],
+    stops: dict[tuple[str, int], Stopping] | None = None,
 ) -> list[Line]:
     """One line per (dataset, training size). `exploratory_rows`: (dataset, n_train, pipeline
-    label) of rows from settings compared on the test set."""
+    label) of rows from settings compared on the test set; `stops`: where `seeds: auto`
+    stopped, by (dataset, n_train)."""
     places: dict[tuple[str, int], list[Row]] = {}
     for r in rows:
         places.setdefault((r.dataset, r.n_train), []).append(r)
@@ -182,7 +199,8 @@ def verdict_lines(
             r is not None and (dataset, n_train, r.pipeline) in exploratory_rows
             for r in (hand, learned)
         )
-        lines.append(Line(dataset, n_train, hand, learned, pair, exploratory))
+        stop = (stops or {}).get((dataset, n_train))
+        lines.append(Line(dataset, n_train, hand, learned, pair, exploratory, stop))
     return lines
 
 
@@ -260,6 +278,25 @@ def bayes_across(lines: list[Line], decide: Decide) -> Across | None:
     points = [(d, n, 100 * diff) for d, (n, diff) in sorted(largest.items())]
     diffs = [diff for _, diff in (largest[d] for d, _, _ in points)]
     return Across(across_outcomes("learned", "hand-crafted", diffs, decide), points)
+
+
+def stops_of(records: list[Record]) -> dict[tuple[str, int], Stopping]:
+    """(dataset, n_train) -> where `seeds: auto` stopped there (the record that ran furthest)."""
+    out: dict[tuple[str, int], Stopping] = {}
+    for r in records:
+        key, stop = (r.dataset.name, r.n_train), r.stopping
+        if stop is not None and (key not in out or stop.seeds > out[key].seeds):
+            out[key] = stop
+    return out
+
+
+def stopping_notes(lines: list[Line]) -> list[str]:
+    """The stopping rules of the verdicts' `seeds: auto` runs, each once."""
+    rules = sorted({line.stopping.rule for line in lines if line.stopping})
+    return [
+        f"Stopping rule ({rule}); the calibration: benchmarks/bayes_calibration.py."
+        for rule in rules
+    ]
 
 
 def note(lines: list[Line]) -> str:

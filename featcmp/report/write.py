@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -25,6 +26,8 @@ from featcmp.report.verdict import (
     Line,
     bayes_across,
     elsewhere_note,
+    stopping_notes,
+    stops_of,
     verdict_html,
     verdict_lines,
     verdict_markdown,
@@ -91,7 +94,7 @@ def verdict_of(
     pairs = compare_pipelines(records, decide)
     if exploratory is None:
         exploratory = exploratory_rows(records)
-    return pairs, verdict_lines(rows, pairs, exploratory)
+    return pairs, verdict_lines(rows, pairs, exploratory, stops_of(records))
 
 
 def write_report(
@@ -99,11 +102,13 @@ def write_report(
     stderr: TextIO | None = None,
     rope: float | None = None,
     decide: float | None = None,
+    on_verdict: Callable[[list[Line]], None] | None = None,
 ) -> tuple[list[Row], list[Path]]:
     """Aggregate the records under `out_dir`; write PNGs, report.md, report.html, results.csv.
 
     Record files that cannot be read are named on `stderr` (and in the report); the rest go on.
-    `rope` and `decide`: the verdict's margin and threshold (None: the config's or defaults).
+    `rope` and `decide`: the verdict's margin and threshold (None: the config's or defaults);
+    `on_verdict` is given the verdict lines (the terminal shows them short).
     """
     out_dir = Path(out_dir)
     runs = load_runs(out_dir).for_people()  # one row per setting: settings never pool
@@ -118,6 +123,8 @@ def write_report(
     decide_with = report_decide(records, rope, decide)
     exploratory = exploratory_rows(records)  # for the verdict and its note: found once
     pairs, lines = verdict_of(records, rows, decide_with, exploratory)
+    if on_verdict is not None:
+        on_verdict(lines)
     plots = all_plots(rows, records)
     friedman = across_datasets(rows)
     if friedman is not None:
@@ -125,7 +132,7 @@ def write_report(
     if (headline := difference_plot(lines)) is not None:
         plots.insert(0, headline)  # with several datasets, the answer at a glance comes first
     across = bayes_across(lines, decide_with)
-    notes = [*exploratory_note(exploratory), *elsewhere_note(rows)]
+    notes = [*exploratory_note(exploratory), *elsewhere_note(rows), *stopping_notes(lines)]
     notes += [across.text()] if across else []
     notes += [friedman.text()] if friedman else []
     notes += unreadable_lines(unreadable)

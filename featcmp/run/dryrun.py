@@ -48,6 +48,8 @@ def resolved_configs(configs: list[Path], overrides: list[str]) -> str:
         if cfg.grid:
             data["grid"] = cfg.grid
         text = yaml.safe_dump(_plain(data), sort_keys=False, default_flow_style=None)
+        if cfg.auto is not None:  # the jobs below are its first round
+            text += f"# {cfg.auto.plan_text()}; the jobs below are the first round\n"
         parts.append(f"# {path} (resolved)\n{text}")
     return "\n".join(parts)
 

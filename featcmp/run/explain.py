@@ -137,7 +137,7 @@ def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
         raise ConfigError(
             f"{where}: no cnn, mlp, transfer or scattering pipeline to explain (it has: {rows})"
         )
-    return nets, load_dataset(cfg.dataset, (cfg.seeds or [cfg.seed])[0])
+    return nets, load_dataset(cfg.dataset, cfg.seed_list()[0])
 
 
 def nets_facts(nets: list, data) -> list[tuple[str, tuple[int, int, int], list[LayerFacts]]]:

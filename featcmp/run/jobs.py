@@ -231,16 +231,17 @@ def dataset_from_cli(source: str, path: str | None, overrides: list[str]) -> Dat
 # --- jobs -----------------------------------------------------------------------------------
 
 
-def expand_jobs(cfg: Config) -> list[Job]:
+def expand_jobs(cfg: Config, auto_count: int | None = None) -> list[Job]:
     """Every (grid point, seed, train size, pipeline), each grid point checked against the
-    registries as it is expanded; seeds outermost so a split loads once."""
+    registries as it is expanded; seeds outermost so a split loads once. With `seeds: auto`,
+    the first `auto_count` seeds (default: the first round)."""
     jobs: dict[tuple[str, str], Job] = {}  # a run equal at several grid points runs once
     for where, point in grid_points(cfg):
         try:
             check_config(point)
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}" if where else str(exc)) from None
-        seeds = point.seeds or [point.seed]
+        seeds = point.seed_list(auto_count)
         sizes = point.train_sizes or [None]
         for job in (Job(point, p, s, t) for s in seeds for t in sizes for p in point.pipelines):
             jobs.setdefault((job.pipeline.row, job.id), job)
@@ -263,14 +264,19 @@ def check_model_paths(jobs: list[Job]) -> None:
             )
 
 
-def load_jobs(configs: list[Path], overrides: list[str] | None = None) -> list[Job]:
+def load_jobs(
+    configs: list[Path],
+    overrides: list[str] | None = None,
+    auto_counts: dict[str, int] | None = None,
+) -> list[Job]:
     """Every job of every config file (grids expanded once, every point checked); equal jobs
-    appear once. Raises ConfigError naming the file before any job runs."""
+    appear once. `auto_counts`: seeds so far of `seeds: auto` configs, by config name (default
+    the first round). Raises ConfigError naming the file before any job runs."""
     jobs: dict[tuple[str, str], Job] = {}
     for path in configs:
         cfg = read_config(path, overrides)
         try:
-            expanded = expand_jobs(cfg)
+            expanded = expand_jobs(cfg, (auto_counts or {}).get(cfg.name))
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
         for job in expanded:

@@ -38,6 +38,33 @@ class Plan:
     def total(self) -> int:
         return len(self.todo) + len(self.done) + len(self.failed_before)
 
+    def keys(self) -> set[tuple[str, str]]:
+        return {(j.config.name, j.id) for j in self.todo + self.done + self.failed_before}
+
+    def new_since(self, earlier: Plan) -> Plan:
+        """This plan without the jobs of `earlier`: a later round of `seeds: auto` runs only
+        its new seeds (also under --force, which re-runs each job once, not once a round)."""
+        seen = earlier.keys()
+        done = [(j, r) for j, r in zip(self.done, self.done_records, strict=True)]
+        done = [(j, r) for j, r in done if (j.config.name, j.id) not in seen]
+        return Plan(
+            todo=[j for j in self.todo if (j.config.name, j.id) not in seen],
+            done=[j for j, _ in done],
+            failed_before=[j for j in self.failed_before if (j.config.name, j.id) not in seen],
+            done_records=[r for _, r in done],
+            unreadable=self.unreadable,
+        )
+
+    def then(self, later: Plan) -> Plan:
+        """This plan and a later round's new jobs (`new_since`), for the summary's table."""
+        return Plan(
+            self.todo + later.todo,
+            self.done + later.done,
+            self.failed_before + later.failed_before,
+            self.done_records + later.done_records,
+            self.unreadable + later.unreadable,
+        )
+
 
 def plan(jobs: list[Job], out_dir: Path, retry_failed: bool = False, force: bool = False) -> Plan:
     """Split jobs by their record: ok ones are done, failed ones wait for --retry-failed; a job
@@ -116,6 +143,16 @@ class Outcome:
     internal: int = 0  # failed by a bug in featcmp (exit 3), not by the job's own data/settings
     stopped: bool = False  # --fail-fast stopped the batch early
     records: list[Record] = field(default_factory=list)
+
+    def then(self, later: Outcome) -> Outcome:
+        """This outcome and a later round's."""
+        return Outcome(
+            self.ran + later.ran,
+            self.failed + later.failed,
+            self.internal + later.internal,
+            self.stopped or later.stopped,
+            self.records + later.records,
+        )
 
 
 @contextlib.contextmanager
