@@ -26,7 +26,12 @@ from featcmp.devices import DEVICE, resolve_device
 from featcmp.errors import DataError
 from featcmp.features.base import ImageTransformer, SizeBound
 
-BACKENDS = ("featcmp", "kymatio")
+# What each backend is, in words (`featcmp explain`, the dry run's estimate).
+BACKEND_NAMES = {
+    "featcmp": "featcmp's batched scattering (Kymatio's filters and output)",
+    "kymatio": "Kymatio's scattering (its torch frontend)",
+}
+BACKENDS = tuple(BACKEND_NAMES)
 
 
 def n_coefficients(J: int, L: int, max_order: int) -> int:

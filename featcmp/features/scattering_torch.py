@@ -81,8 +81,8 @@ class ScatteringTorch:
     max_order: int
     device: torch.device
     chunk: int = 0  # 0: by device
-    psi1: list[torch.Tensor] = field(init=False)  # per j1: (L, H_p, W_p, 2)
-    psi2: dict[tuple[int, int], torch.Tensor] = field(init=False)  # (j1, j2): (L, h, w, 2)
+    psi1: list[torch.Tensor] = field(init=False)  # per j1: (L, 4**j1, ...) (see `filters`)
+    psi2: dict[tuple[int, int], torch.Tensor] = field(init=False)  # (j1, j2): at res j1
     low: list[LowPass] = field(init=False)  # per resolution 0..J-1
     pad_rows: torch.Tensor = field(init=False)
     pad_cols: torch.Tensor = field(init=False)
@@ -98,7 +98,9 @@ class ScatteringTorch:
             self.chunk = CPU_CHUNK if self.device.type == "cpu" else GPU_CHUNK
 
         def filters(scale: int, res: int) -> torch.Tensor:
-            """The wavelets of one scale at resolution `res`, as (L, h, w, 2) float32.
+            """The wavelets of one scale at resolution `res`, periodized by 2**(scale - res)
+            after the product: (L, aliases, h, w, 2) float32, one value for the real and the
+            imaginary part.
 
             Two constants ride on them (a wavelet product is linear): Kymatio's mean over the
             aliases when it periodizes the product (1/k^2) and the inverse FFT's 1/size at
@@ -106,7 +108,7 @@ class ScatteringTorch:
             levels = [p["levels"][res] for p in bank["psi"] if p["j"] == scale]
             f = np.stack(levels).astype(np.float64) * (4.0**res / (Mp * Np))
             t = torch.from_numpy(f.astype(np.float32))[..., None].expand(*f.shape, 2)
-            return t.contiguous().to(self.device)  # one value for real and imaginary parts
+            return blocks(t, 2 ** (scale - res)).contiguous().to(self.device)
 
         self.psi1 = [filters(j1, 0) for j1 in range(J)]
         self.psi2 = {(j1, j2): filters(j2, j1) for j2 in range(J) for j1 in range(j2)}
@@ -191,45 +193,65 @@ class ScatteringTorch:
         X = torch.fft.fft2(xp)[:, None]  # (n, 1, H_p, W_p)
         second = 1 + J * L  # where order 2 starts
         for j1 in range(J):
-            U1 = modulus_of_filtered(X, self.psi1[j1], 2**j1, space, f"1.{j1}")  # (n, L, h, w)
+            U1 = modulus_of_filtered(X, self.psi1[j1], space, f"1.{j1}")  # (n, L, h, w)
             out[:, 1 + j1 * L : 1 + (j1 + 1) * L] = self.low[j1](U1)
             later = J - 1 - j1  # the scales j2 > j1
             if self.max_order < 2 or later == 0:
                 continue
-            U1_hat = torch.fft.fft2(U1)[:, :, None]  # (n, L, 1, h, w), once for every j2
+            U1_hat = real_spectrum(U1, space, f"1.{j1}")[:, :, None]  # (n, L, 1, h, w), once
             block = out[:, second : second + L * later * L].view(n, L, later, L, *self.out_shape)
             for j2 in range(j1 + 1, J):
-                U2 = modulus_of_filtered(
-                    U1_hat, self.psi2[j1, j2], 2 ** (j2 - j1), space, f"2.{j1}.{j2}"
-                )
+                U2 = modulus_of_filtered(U1_hat, self.psi2[j1, j2], space, f"2.{j1}.{j2}")
                 block[:, :, j2 - j1 - 1] = self.low[j2](U2)
             second += L * later * L
 
 
 def modulus_of_filtered(
-    X_hat: torch.Tensor, psi: torch.Tensor, k: int, space: Workspace, name: str
+    X_hat: torch.Tensor, psi: torch.Tensor, space: Workspace, name: str
 ) -> torch.Tensor:
     """|ifft2(periodize_k(X_hat * psi))| for every filter: (..., 1, h, w) complex spectra and
-    (L, h, w, 2) real filters (the mean over aliases and the inverse FFT's 1/size folded in,
-    one value for the real and imaginary parts) -> (..., L, h/k, w/k) real, in `space`."""
+    (L, k^2, h/k, w/k, 2) real filters cut into their k x k alias blocks (see `blocks`; the
+    mean over aliases and the inverse FFT's 1/size folded in) -> (..., L, h/k, w/k) real."""
     import torch
 
-    X = torch.view_as_real(X_hat)
-    h, w = X.shape[-3:-1]
-    hk, wk = h // k, w // k
-    shape = (*X.shape[:-4], len(psi), hk, wk)
+    n_blocks, hk, wk = psi.shape[1:4]
+    X = blocks(torch.view_as_real(X_hat), int(n_blocks**0.5))  # (..., 1, k^2, hk, wk, 2)
+    shape = (*X.shape[:-5], len(psi), hk, wk)
     Z = space.get(name + "Z", (*shape, 2), X.dtype)
-    # Periodizing sums the k x k aliases of the product: one multiply-add per alias block,
-    # so the full-size product is never written.
-    for a in range(k):
-        for b in range(k):
-            xs = X[..., a * hk : (a + 1) * hk, b * wk : (b + 1) * wk, :]
-            ps = psi[..., a * hk : (a + 1) * hk, b * wk : (b + 1) * wk, :]
-            torch.mul(xs, ps, out=Z) if a == b == 0 else Z.addcmul_(xs, ps)
-    V = space.get(name + "V", shape, X_hat.dtype)
-    torch.fft.ifft2(torch.view_as_complex(Z), norm="forward", out=V)
+    # Periodizing sums the aliases of the product: one multiply-add per alias block, on
+    # contiguous blocks, so the full-size product is never written.
+    torch.mul(X[..., 0, :, :, :], psi[:, 0], out=Z)
+    for b in range(1, n_blocks):
+        Z.addcmul_(X[..., b, :, :, :], psi[:, b])
+    V = torch.fft.ifft2(torch.view_as_complex(Z), norm="forward")
     R = torch.view_as_real(V).square_()
     return torch.add(R[..., 0], R[..., 1], out=space.get(name + "U", shape, X.dtype)).sqrt_()
+
+
+def blocks(X: torch.Tensor, k: int) -> torch.Tensor:
+    """(..., h, w, 2) -> (..., k^2, h/k, w/k, 2): the k x k alias blocks of a spectrum, each
+    contiguous (block (a, b) holds rows a h/k .. (a + 1) h/k and the same for columns)."""
+    h, w = X.shape[-3:-1]
+    if k == 1:
+        return X.unsqueeze(-4)
+    split = X.reshape(*X.shape[:-3], k, h // k, k, w // k, 2).transpose(-4, -3)
+    return split.reshape(*X.shape[:-3], k * k, h // k, w // k, 2)
+
+
+def real_spectrum(U: torch.Tensor, space: Workspace, name: str) -> torch.Tensor:
+    """fft2 of real maps (..., h, w), the whole spectrum: the half from rfft2, the other half
+    its conjugate mirror (torch's fft2 of a real tensor first copies it to complex, slowly)."""
+    import torch
+
+    h, w = U.shape[-2:]
+    half = torch.fft.rfft2(U)  # (..., h, w // 2 + 1)
+    full = space.get(name + "F", (*U.shape[:-2], h, w), half.dtype)
+    full[..., : w // 2 + 1] = half
+    # X[r, c] = conj(X[-r, -c]): the columns past w/2 mirror columns w/2 - 1 .. 1, rows r -> -r.
+    mirror = half[..., 1 : (w + 1) // 2].flip(-1, -2).conj()  # rows h-1 .. 0
+    full[..., 1:, w // 2 + 1 :] = mirror[..., :-1, :]
+    full[..., 0, w // 2 + 1 :] = mirror[..., -1, :]
+    return full
 
 
 class Workspace:
