@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 # (relative) would mean a filter bank this code was not written for.
 SEPARABLE_TOL = 1e-6
 # Channel images per pass through the cascade (see ScatteringTorch).
-CPU_CHUNK, GPU_CHUNK = 16, 4096
+CPU_CHUNK, GPU_CHUNK = 16, 1024
 # The low-pass is one Kronecker product while that costs at most this many times the
 # multiply-adds of the two separable products.
 KRON_RATIO = 8
