@@ -46,7 +46,7 @@ def test_editing_code_off_the_path_keeps_the_key(tmp_path):
 def test_scattering_key_covers_our_transform_its_backend_and_kymatio(tmp_path):
     from featcmp.features.scattering import ScatteringFeatures
 
-    # scattering.py imports our transform inside a function: its code is on the path.
+    # Our transform is on the path of the scattering extractor.
     assert "featcmp.features.scattering_torch" in code_closure("featcmp.features.scattering")
     root = package_copy(tmp_path)
     before = code_digest(["featcmp.features.scattering"], root)

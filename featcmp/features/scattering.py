@@ -25,6 +25,7 @@ from featcmp.config.params import AT_LEAST_ONE, POSITIVE, Declared, Param, Range
 from featcmp.devices import DEVICE, resolve_device
 from featcmp.errors import DataError
 from featcmp.features.base import ImageTransformer, SizeBound
+from featcmp.features.scattering_torch import ScatteringTorch, padded_side
 
 # What each backend is, in words (`featcmp explain`, the dry run's estimate).
 BACKEND_NAMES = {
@@ -99,8 +100,6 @@ class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
                     J=self.J, shape=shape, L=self.L, max_order=self.max_order, frontend="torch"
                 ).to(self.device_)
             else:
-                from featcmp.features.scattering_torch import ScatteringTorch
-
                 built = ScatteringTorch(shape, self.J, self.L, self.max_order, self.device_)
             cache[key] = built
         return cache[key]
@@ -125,11 +124,6 @@ class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
         state = dict(super().__getstate__())
         state.pop("_scatterings", None)
         return state
-
-
-def padded_side(side: int, J: int) -> int:
-    """The side Kymatio pads an image to: past 2**J on each border, a multiple of 2**J."""
-    return ((side + 2**J) // 2**J + 1) * 2**J
 
 
 def fft_work(J: int, L: int, max_order: int, shape: tuple[int, int]) -> float:

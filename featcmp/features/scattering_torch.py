@@ -24,8 +24,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from featcmp.features.scattering import padded_side
-
 if TYPE_CHECKING:
     import torch
 
@@ -37,6 +35,11 @@ CPU_CHUNK, GPU_CHUNK = 16, 1024
 # The low-pass is one Kronecker product while that costs at most this many times the
 # multiply-adds of the two separable products.
 KRON_RATIO = 8
+
+
+def padded_side(side: int, J: int) -> int:
+    """The side Kymatio pads an image to: past 2**J on each border, a multiple of 2**J."""
+    return ((side + 2**J) // 2**J + 1) * 2**J
 
 
 def reflect_index(side: int, before: int, after: int) -> np.ndarray:
