@@ -8,8 +8,9 @@ log(|S| + log_epsilon), evens out their very different magnitudes across orders.
 
 Two backends give the same coefficients (within 1e-5 in float32; tests/test_scattering.py):
 'featcmp' (the default), our batched torch computation of Kymatio's transform with Kymatio's
-filters (`featcmp.features.scattering_torch`, several times faster on a CPU), and 'kymatio',
-Kymatio's own torch frontend, the field's reference. Both run on the GPU when one is present.
+filters (`featcmp.features.scattering_torch`, about 3x faster on 2 CPU cores; BENCHMARKS.md),
+and 'kymatio', Kymatio's own torch frontend, the field's reference. Both run on the GPU when
+one is present.
 `from kymatio.torch import Scattering2D` fails with scipy 1.17 or later (its removed
 `sph_harm`); the frontend argument of `kymatio.Scattering2D` does not, so that is the entry
 point used for Kymatio.
@@ -42,7 +43,7 @@ def n_coefficients(J: int, L: int, max_order: int) -> int:
 
 
 class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
-    """Kymatio's 2-D scattering coefficients, flattened per image.
+    """Kymatio's 2-D scattering coefficients (by either backend), flattened per image.
 
     Attributes
     ----------
