@@ -43,6 +43,24 @@ def test_editing_code_off_the_path_keeps_the_key(tmp_path):
     assert code_digest(["featcmp.features.hog"], root) == before
 
 
+def test_scattering_key_covers_our_transform_its_backend_and_kymatio(tmp_path):
+    from featcmp.features.scattering import ScatteringFeatures
+
+    # Our transform is on the path of the scattering extractor.
+    assert "featcmp.features.scattering_torch" in code_closure("featcmp.features.scattering")
+    root = package_copy(tmp_path)
+    before = code_digest(["featcmp.features.scattering"], root)
+    ours = root / "features" / "scattering_torch.py"
+    ours.write_text(ours.read_text() + "\n# an edit to the batched transform\n")
+    assert code_digest(["featcmp.features.scattering"], root) != before
+    X = np.zeros((2, 16, 16), np.float32)
+    keys = {
+        feature_cache.feature_key(ScatteringFeatures(backend=b), X) for b in ("featcmp", "kymatio")
+    }
+    assert len(keys) == 2
+    assert {"torch", "kymatio"} <= set(feature_cache.KEY_PACKAGES)  # the filters are Kymatio's
+
+
 def test_lazy_and_relative_imports_count():
     source = (
         "import numpy\n"

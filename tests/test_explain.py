@@ -134,3 +134,4 @@ def test_cli_explains_scattering_without_a_network(tmp_path):
     assert "wavelet scattering (designed, nothing learned)" in result.output
     assert "81 coefficients" in result.output and "8x8 positions" in result.output
     assert "15,552 features; 0 learned parameters" in result.output
+    assert "computed by featcmp's batched scattering" in result.output  # the default backend

@@ -1,4 +1,5 @@
-"""scattering_svm: Kymatio's scattering coefficients, flattened, then the SVM."""
+"""scattering_svm: wavelet scattering coefficients (ours, batched, or Kymatio's own), flattened,
+then the SVM. Kymatio's Scattering2D is the reference every backend is held to."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from featcmp.cli import app
 from featcmp.errors import DataError
 from featcmp.features.scattering import ScatteringFeatures, n_coefficients
+from featcmp.features.scattering_torch import ScatteringTorch, reflect_index
 from featcmp.pipelines import build_pipeline
 
 
@@ -22,13 +24,108 @@ def kymatio(X: np.ndarray, J: int, L: int, order: int) -> np.ndarray:
     return s(x).reshape(len(X), -1).numpy()
 
 
+@pytest.mark.parametrize("backend", ["featcmp", "kymatio"])
 @pytest.mark.parametrize(("shape", "J", "L", "order"), [
     ((5, 16, 16), 2, 4, 2), ((5, 32, 32, 3), 2, 8, 2), ((4, 24, 20, 3), 3, 4, 1),
 ])  # fmt: skip
-def test_output_equals_kymatio(shape, J, L, order) -> None:
+def test_output_equals_kymatio(shape, J, L, order, backend) -> None:
     X = np.random.default_rng(0).random(shape, dtype=np.float32)
-    ours = ScatteringFeatures(J=J, L=L, max_order=order, log=False, device="cpu")
+    ours = ScatteringFeatures(J=J, L=L, max_order=order, log=False, device="cpu", backend=backend)
     np.testing.assert_allclose(ours.fit(X).transform(X), kymatio(X, J, L, order), atol=1e-5)
+
+
+def test_the_default_backend_is_ours_and_kymatio_stays_selectable() -> None:
+    X = np.zeros((1, 16, 16), dtype=np.float32)
+    ours = ScatteringFeatures(J=2, L=4, device="cpu").fit(X)
+    ours.transform(X)
+    assert ours.backend == "featcmp"
+    assert isinstance(ours.scattering((16, 16)), ScatteringTorch)
+    theirs = ScatteringFeatures(J=2, L=4, device="cpu", backend="kymatio").fit(X)
+    theirs.transform(X)
+    assert type(theirs.scattering((16, 16))).__module__.startswith("kymatio")
+
+
+# Gray and square, odd L, one scale, non-square both ways, a pad as wide as the image (Kymatio
+# pads those by hand), and images large enough for the two-product low-pass.
+@pytest.mark.parametrize(("hw", "J", "L", "order"), [
+    ((32, 32), 2, 8, 2), ((28, 28), 2, 8, 2), ((16, 16), 1, 5, 2), ((24, 20), 3, 4, 2),
+    ((17, 33), 3, 6, 2), ((33, 17), 2, 3, 1), ((8, 8), 3, 4, 2), ((4, 6), 2, 2, 2),
+    ((64, 48), 2, 8, 2), ((40, 72), 4, 2, 2),
+])  # fmt: skip
+def test_our_transform_equals_kymatio_path_by_path(hw, J, L, order) -> None:
+    x = torch.from_numpy(np.random.default_rng(J * L).random((3, *hw), dtype=np.float32))
+    reference = Scattering2D(J=J, shape=hw, L=L, max_order=order, frontend="torch")(x)
+    got = ScatteringTorch(hw, J, L, order, torch.device("cpu"))(x)
+    assert got.shape == reference.shape and got.dtype == torch.float32
+    assert float((got - reference).abs().max()) <= 1e-5
+
+
+def test_the_low_pass_is_one_product_on_small_maps_and_two_on_large_ones() -> None:
+    assert ScatteringTorch((32, 32), 2, 8, 2, torch.device("cpu")).low[0].kron is not None
+    assert ScatteringTorch((64, 48), 2, 8, 2, torch.device("cpu")).low[0].kron is None
+
+
+def test_a_low_pass_that_is_not_separable_is_refused() -> None:
+    ours = ScatteringTorch((16, 16), 2, 4, 2, torch.device("cpu"))
+    phi = np.random.default_rng(0).random((24, 24)).astype(np.float32)
+    with pytest.raises(RuntimeError, match="not separable"):
+        ours._low_pass(phi, 0)
+
+
+def test_chunks_and_threads_do_not_change_the_coefficients() -> None:
+    x = torch.from_numpy(np.random.default_rng(3).random((37, 32, 32), dtype=np.float32))
+    whole = ScatteringTorch((32, 32), 2, 8, 2, torch.device("cpu"), chunk=64)(x)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:  # 2 threads: the chunks of 5 are shared between two workers
+        split = ScatteringTorch((32, 32), 2, 8, 2, torch.device("cpu"), chunk=5)(x)
+        assert torch.get_num_threads() == 2  # put back as it was
+    finally:
+        torch.set_num_threads(before)
+    assert float((whole - split).abs().max()) <= 1e-6
+
+
+def test_padding_reflects_without_repeating_the_edge() -> None:
+    for side, before, after in [(5, 2, 3), (8, 4, 4), (4, 4, 4), (3, 1, 2)]:
+        expected = np.pad(np.arange(side), (before, after), mode="reflect")
+        np.testing.assert_array_equal(reflect_index(side, before, after), expected)
+
+
+def test_device_auto_takes_cuda_when_present_and_the_cpu_otherwise(monkeypatch) -> None:
+    X = np.zeros((1, 16, 16), dtype=np.float32)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    step = ScatteringFeatures(J=2, L=4).fit(X)
+    step.transform(X)
+    assert step.device_ == torch.device("cpu")
+    built = step.scattering((16, 16))
+    assert built.psi1[0].device.type == "cpu" and built.low[0].rows.device.type == "cpu"
+    assert built.chunk == 16  # small chunks on a CPU, for its caches
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    step = ScatteringFeatures(J=2, L=4)
+    step._begin(X)  # the per-call setup transform runs first: where the transform will run
+    assert step.device_ == torch.device("cuda")
+    assert ScatteringFeatures(J=2, L=4, device="cpu").fit(X).transform(X).shape == (1, 25 * 16)
+
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@cuda
+def test_on_the_gpu_our_transform_equals_kymatio() -> None:
+    x = torch.from_numpy(np.random.default_rng(4).random((50, 32, 32), dtype=np.float32))
+    reference = Scattering2D(J=2, shape=(32, 32), L=8, frontend="torch")(x)
+    ours = ScatteringTorch((32, 32), 2, 8, 2, torch.device("cuda"))
+    assert ours.chunk > 16
+    got = ours(x.cuda())
+    assert got.device.type == "cuda"
+    assert float((got.cpu() - reference).abs().max()) <= 1e-5
+
+
+@cuda
+def test_scattering_svm_features_on_the_gpu_equal_the_cpus() -> None:
+    X = np.random.default_rng(5).random((6, 32, 32, 3), dtype=np.float32)
+    gpu = ScatteringFeatures(device="cuda").fit(X).transform(X)
+    np.testing.assert_allclose(gpu, kymatio(X, 2, 8, 2), atol=1e-5)
 
 
 def test_log_scattering_is_the_log_of_the_coefficients() -> None:
@@ -110,7 +207,7 @@ def test_featcmp_run_scattering_svm_on_scenes(write_config, tmp_path) -> None:
 
 def test_dry_run_costs_scattering_by_its_fft_work_with_torch_loaded() -> None:
     from featcmp.features.scattering import fft_work
-    from featcmp.run.cost import BASE_BYTES, MACS_S, estimate_job, extraction_s
+    from featcmp.run.cost import BASE_BYTES, SCATTERING_S, estimate_job, extraction_s
 
     X = np.zeros((4, 32, 32, 3), dtype=np.float32)
     pipe = build_pipeline("scattering_svm")
@@ -118,8 +215,14 @@ def test_dry_run_costs_scattering_by_its_fft_work_with_torch_loaded() -> None:
     assert estimate.feature_dim == 81 * 8 * 8 * 3
     assert estimate.base_bytes > BASE_BYTES  # torch is imported for the transform
     step = pipe.steps[0][1]
-    expected = MACS_S["ScatteringFeatures"] * 100 * 3 * fft_work(2, 8, 2, (32, 32))
+    expected = SCATTERING_S["featcmp"] * 100 * 3 * fft_work(2, 8, 2, (32, 32))
     assert extraction_s(step, 100, X.shape[1:]) == pytest.approx(expected, rel=1e-6)
+    assert "featcmp's batched scattering" in estimate_job(pipe, 100, 20, X, 4).line()
+    # Kymatio's own transform is priced at its own, slower rate.
+    theirs = ScatteringFeatures(backend="kymatio")
+    assert extraction_s(theirs, 100, X.shape[1:]) == pytest.approx(
+        expected * SCATTERING_S["kymatio"] / SCATTERING_S["featcmp"], rel=1e-6
+    )
     # More scales and a second order cost more.
     deeper = ScatteringFeatures(J=3, L=8, max_order=2)
     assert extraction_s(deeper, 100, X.shape[1:]) > extraction_s(step, 100, X.shape[1:])

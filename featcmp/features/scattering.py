@@ -1,4 +1,4 @@
-"""The 2-D wavelet scattering transform (Bruna and Mallat 2013), through Kymatio.
+"""The 2-D wavelet scattering transform (Bruna and Mallat 2013): ours, batched, or Kymatio's.
 
 Fixed Morlet wavelets at J scales and L orientations, a modulus, and a Gaussian average over
 2**J pixels, cascaded up to `max_order` (1 or 2) layers: translation-invariant up to 2**J
@@ -6,9 +6,14 @@ pixels and stable to small deformations, with nothing learned. The coefficients 
 are flattened per image (channels x coefficients x positions) for the SVM; log-scattering,
 log(|S| + log_epsilon), evens out their very different magnitudes across orders.
 
-Kymatio's torch frontend runs on the GPU when one is present. `from kymatio.torch import
-Scattering2D` fails with scipy 1.17 or later (its removed `sph_harm`); the frontend argument of
-`kymatio.Scattering2D` does not, so that is the entry point used here.
+Two backends give the same coefficients (within 1e-5 in float32; tests/test_scattering.py):
+'featcmp' (the default), our batched torch computation of Kymatio's transform with Kymatio's
+filters (`featcmp.features.scattering_torch`, about 3x faster on 2 CPU cores; BENCHMARKS.md),
+and 'kymatio', Kymatio's own torch frontend, the field's reference. Both run on the GPU when
+one is present.
+`from kymatio.torch import Scattering2D` fails with scipy 1.17 or later (its removed
+`sph_harm`); the frontend argument of `kymatio.Scattering2D` does not, so that is the entry
+point used for Kymatio.
 """
 
 from __future__ import annotations
@@ -21,6 +26,14 @@ from featcmp.config.params import AT_LEAST_ONE, POSITIVE, Declared, Param, Range
 from featcmp.devices import DEVICE, resolve_device
 from featcmp.errors import DataError
 from featcmp.features.base import ImageTransformer, SizeBound
+from featcmp.features.scattering_torch import ScatteringTorch, padded_side
+
+# What each backend is, in words (`featcmp explain`, the dry run's estimate).
+BACKEND_NAMES = {
+    "featcmp": "featcmp's batched scattering (Kymatio's filters and output)",
+    "kymatio": "Kymatio's scattering (its torch frontend)",
+}
+BACKENDS = tuple(BACKEND_NAMES)
 
 
 def n_coefficients(J: int, L: int, max_order: int) -> int:
@@ -30,7 +43,7 @@ def n_coefficients(J: int, L: int, max_order: int) -> int:
 
 
 class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
-    """Kymatio's 2-D scattering coefficients, flattened per image.
+    """Kymatio's 2-D scattering coefficients (by either backend), flattened per image.
 
     Attributes
     ----------
@@ -45,6 +58,12 @@ class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
         log=Param(bool, True, "log-scattering: log(|S| + log_epsilon) of each coefficient"),
         log_epsilon=Param(float, 1e-3, "added before the log", range=POSITIVE),
         batch_size=Param(int, 256, "images per scattering call", range=AT_LEAST_ONE),
+        backend=Param(
+            str,
+            "featcmp",
+            "'featcmp': our batched transform; 'kymatio': Kymatio's own (same coefficients)",
+            choices=BACKENDS,
+        ),
         device=DEVICE,
     )
     learns_from_data = False  # designed wavelets: nothing is fitted to the images
@@ -70,16 +89,20 @@ class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
         self.device_ = resolve_device(self.device, "scattering.device")
 
     def scattering(self, shape: tuple[int, int]) -> Any:
-        """Kymatio's Scattering2D for working images of `shape` on this device, built once."""
-        from kymatio import Scattering2D
-
-        key = (shape, str(self.device_), self.J, self.L, self.max_order)
+        """The transform of (n, H, W) working images of `shape` on this device, to
+        (n, paths, H_out, W_out): the backend's, built once."""
+        key = (shape, str(self.device_), self.J, self.L, self.max_order, self.backend)
         cache = self.__dict__.setdefault("_scatterings", {})
         if key not in cache:
-            built = Scattering2D(
-                J=self.J, shape=shape, L=self.L, max_order=self.max_order, frontend="torch"
-            )
-            cache[key] = built.to(self.device_)
+            if self.backend == "kymatio":
+                from kymatio import Scattering2D
+
+                built = Scattering2D(
+                    J=self.J, shape=shape, L=self.L, max_order=self.max_order, frontend="torch"
+                ).to(self.device_)
+            else:
+                built = ScatteringTorch(shape, self.J, self.L, self.max_order, self.device_)
+            cache[key] = built
         return cache[key]
 
     def _transform_batch(self, X: np.ndarray) -> np.ndarray:
@@ -87,8 +110,10 @@ class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
 
         X = self._bounded(X)
         x = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
-        if x.ndim == 4:  # (n, H, W, C) -> (n, C, H, W): Kymatio scatters the last two axes
-            x = x.permute(0, 3, 1, 2).contiguous()
+        if x.ndim == 4:  # (n, H, W, C) -> (n, C, H, W): each channel is scattered on its own
+            x = x.permute(0, 3, 1, 2)
+        # Channel images in a row, so the features are (channels, paths, positions) per image.
+        x = x.reshape(-1, *X.shape[1:3]).contiguous()
         with torch.no_grad():
             s = self.scattering(tuple(X.shape[1:3]))(x.to(self.device_))
             if self.log:
@@ -100,11 +125,6 @@ class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
         state = dict(super().__getstate__())
         state.pop("_scatterings", None)
         return state
-
-
-def padded_side(side: int, J: int) -> int:
-    """The side Kymatio pads an image to: past 2**J on each border, a multiple of 2**J."""
-    return ((side + 2**J) // 2**J + 1) * 2**J
 
 
 def fft_work(J: int, L: int, max_order: int, shape: tuple[int, int]) -> float:

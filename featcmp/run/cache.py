@@ -38,7 +38,9 @@ from featcmp.provenance import package_versions
 
 ENV_DIR, ENV_MAX = "FEATCMP_CACHE", "FEATCMP_CACHE_MAX"
 DEFAULT_MAX = "2G"
-KEY_PACKAGES = ("numpy", "scipy", "scikit-image", "scikit-learn")
+# The packages whose code computes features: torch runs the GPU-capable extractors, and
+# kymatio builds the scattering filters (both of its backends use them).
+KEY_PACKAGES = ("numpy", "scipy", "scikit-image", "scikit-learn", "torch", "kymatio")
 UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 

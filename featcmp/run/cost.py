@@ -56,19 +56,18 @@ OTHER_S = (1.0e-7, 2.0e-9)  # extractors not calibrated (SIFT, kernel bank): a g
 # `configs/ladder.yaml` run on 2 shared cores (k-means 6.0 s with its LinearSVC, whose share
 # the k-means coefficient absorbs; random cnn 3.9 s with its SVC; BENCHMARKS.md, "The
 # ladder"): one calibration point each, so rough.
-MACS_S = {
-    "KMeansFeatures": 5.0e-11,
-    "RandomCNNFeatures": 4.1e-11,
-    "ScatteringFeatures": 6.0e-10,
-    "TransferFeatures": 4.1e-11,
-}
+MACS_S = {"KMeansFeatures": 5.0e-11, "RandomCNNFeatures": 4.1e-11, "TransferFeatures": 4.1e-11}
 # A frozen backbone (transfer_svm) is costed by the multiply-adds torch's flop counter finds in
 # one forward pass at its input size, at the random cnn's forward rate: an inference pass of a
 # conv net, as that one is; its SVC's coefficient likewise (not calibrated on its own).
 # Scattering is costed by its FFT work (`featcmp.features.scattering.fft_work`, point-operations
-# rather than multiply-adds): 6.3e-10 s per unit at J=2, L=8, order 2 on 1,000 32x32 RGB scenes
-# (486 images/s on 2 cores), 7.0e-10 at J=3 on 64 px, 3.4e-10 at order 1; its RBF SVC's
-# coefficient from the same scenes (750 training images, 15,552 dims, 3.7 s).
+# rather than multiply-adds), per backend. Kymatio's: 6.3e-10 s per unit at J=2, L=8, order 2
+# on 1,000 32x32 RGB scenes (486 images/s on 2 cores), 7.0e-10 at J=3 on 64 px, 3.4e-10 at
+# order 1. Ours (the default): 2.3e-10 from `benchmarks/bench_scattering.py` on 2 quiet cores
+# (1,327 images/s on 32x32 RGB, where Kymatio ran at 467, 6.5e-10; 2.1e-10 on 28x28 gray;
+# BENCHMARKS.md, "Wavelet scattering"). The RBF SVC's coefficient is from the same scenes
+# (750 training images, 15,552 dims, 3.7 s).
+SCATTERING_S = {"featcmp": 2.3e-10, "kymatio": 6.0e-10}
 K_MEANS_PASSES = 20
 TORCH_EXTRACTORS = ("RandomCNNFeatures", "ScatteringFeatures", "TransferFeatures")
 LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC: seconds per (n * d)
@@ -101,13 +100,15 @@ class Estimate:
     work_bytes: int  # what the job itself allocates: the figure the memory limit applies to
     base_bytes: int  # the process it runs in (interpreter and libraries)
     feature_dim: int | None
+    basis: str = ""  # what the time assumes, where a setting changes it (scattering's backend)
 
     @property
     def peak_bytes(self) -> int:
         return self.work_bytes + self.base_bytes
 
     def line(self) -> str:
-        return f"fit ~{seconds(self.fit_s)}, peak memory ~{megabytes(self.peak_bytes)}"
+        basis = f" ({self.basis})" if self.basis else ""
+        return f"fit ~{seconds(self.fit_s)}{basis}, peak memory ~{megabytes(self.peak_bytes)}"
 
 
 def check_memory(where: str, estimate: Estimate) -> None:
@@ -201,7 +202,7 @@ def estimate_network(
 
 def extractor_macs(extractor: Any, image_shape: tuple[int, ...]) -> tuple[int, int] | None:
     """(multiply-adds per image, multiply-adds of fitting) of an extractor costed by its
-    arithmetic (MACS_S), or None for one costed per pixel."""
+    arithmetic (MACS_S, SCATTERING_S), or None for one costed per pixel."""
     kind = type(extractor).__name__
     if kind == "KMeansFeatures":
         f = extractor.downsample_for(image_shape)
@@ -242,7 +243,9 @@ def extraction_s(extractor: Any, n_train: int, image_shape: tuple[int, ...]) -> 
     macs = extractor_macs(extractor, image_shape)
     if macs is not None:
         per_image, fitting = macs
-        return MACS_S[type(extractor).__name__] * (n_train * per_image + fitting)
+        kind = type(extractor).__name__
+        per_mac = SCATTERING_S[extractor.backend] if kind == "ScatteringFeatures" else MACS_S[kind]
+        return per_mac * (n_train * per_image + fitting)
     per_pixel, _ = HAND_CRAFTED_S.get(type(extractor).__name__, OTHER_S)
     return per_pixel * n_train * _pixels(image_shape)
 
@@ -273,9 +276,15 @@ def estimate_hand_crafted(
     data = (n_train + n_test) * _pixels(image_shape) * 4
     # Train features (float32), scaled copy, libsvm's float64 copy and cache.
     work = data + 2 * 4 * n_train * dim + svm_bytes
-    # A network runs, or scattering's torch frontend.
+    # A network runs, or scattering's torch transform.
     torch_loaded = type(extractor).__name__ in TORCH_EXTRACTORS
-    return Estimate(fit_s, int(work), BASE_BYTES + (TORCH_BYTES if torch_loaded else 0), dim)
+    basis = ""
+    if type(extractor).__name__ == "ScatteringFeatures":
+        from featcmp.features.scattering import BACKEND_NAMES
+
+        basis = BACKEND_NAMES[extractor.backend]
+    base = BASE_BYTES + (TORCH_BYTES if torch_loaded else 0)
+    return Estimate(fit_s, int(work), base, dim, basis)
 
 
 def feature_width(pipe: Any, X: Any) -> int:

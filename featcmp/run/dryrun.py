@@ -31,8 +31,9 @@ def estimate_lines(jobs: list[Job], estimates: dict[str, Estimate]) -> list[str]
         peak = max(c.peak_bytes for c in costs)
         where = f"{name}/{row}" + ("" if size is None else f" (train size {size})")
         count = f", {len(group)} jobs" if len(group) > 1 else ""
+        basis = f" ({costs[0].basis})" if costs[0].basis else ""
         lines.append(
-            f"estimate: {where}: fit ~{seconds(fit)}, peak memory ~{megabytes(peak)}{count}"
+            f"estimate: {where}: fit ~{seconds(fit)}{basis}, peak memory ~{megabytes(peak)}{count}"
         )
     return lines
 
