@@ -234,17 +234,22 @@ def estimate_hand_crafted(
         fit_s += per_pair_dim * n_train**2 * dim
         svm_bytes = 8 * n_train * dim + min(LIBSVM_CACHE_BYTES, 4 * n_train**2)
     elif getattr(svm, "kernel", "rbf") == "linear":
-        fit_s += LINEAR_S_PER_SAMPLE_DIM * n_train * 2 * dim
+        scale_path = getattr(svm, "takes_scale_path", lambda n: False)(n_train)
+        if scale_path:  # the scale path's solver on the features themselves
+            fit_s += NYSTROEM_S[1] * svm.approx_epochs * n_train * dim
+        else:
+            fit_s += LINEAR_S_PER_SAMPLE_DIM * n_train * 2 * dim
         svm_bytes = 16 * n_train * dim
-    else:  # Nystroem + a linear solver
+    else:  # Nystroem (with the features passed on, if asked) + a linear solver
         m = min(svm.n_components, n_train)
+        width = m + (dim if getattr(svm, "approx_linear", False) else 0)
         per_mac, per_step, per_eig = NYSTROEM_S
         fit_s += (
             per_mac * n_train * m * dim
-            + per_step * svm.approx_epochs * n_train * m
+            + per_step * svm.approx_epochs * n_train * width
             + per_eig * m**3
         )
-        svm_bytes = 8 * n_train * (dim + m)
+        svm_bytes = 8 * n_train * (dim + width)
     data = (n_train + n_test) * _pixels(image_shape) * 4
     # Train features (float32), scaled copy, libsvm's float64 copy and cache.
     work = data + 2 * 4 * n_train * dim + svm_bytes
