@@ -107,14 +107,18 @@ SECTIONS: dict[str, Section] = {
             "raw_svm": Published(0.54, 0.54, f"{CIFAR_ANCHOR}: RBF SVM on raw pixels", 50_000),
             "hog_svm": Published(0.62, 0.62, f"{CIFAR_ANCHOR}: HOG + kernel SVM", 50_000),
             "kmeans_svm": Published(
-                0.779, 0.796,
-                f"{COATES}: 0.779 with 1,600 centroids, 0.796 with 4,000 (ours: 3,200)", 50_000,
+                0.779,
+                0.796,
+                f"{COATES}: 0.779 with 1,600 centroids, 0.796 with 4,000 (ours: 3,200)",
+                50_000,
             ),
             "scattering_svm": Published(
-                0.705, 0.705,
-                f"{KYMATIO}: J=2 translation scattering + a linear classifier", 50_000,
+                0.705,
+                0.705,
+                f"{KYMATIO}: J=2 translation scattering + a linear classifier",
+                50_000,
             ),
-        },  # fmt: skip
+        },
         note=(
             "Also published: roto-translation scattering with a Gaussian SVM, 0.823 (Oyallon "
             "and Mallat 2015, as tabled in Gidaris et al. 2018). Kymatio, and so featcmp, "
