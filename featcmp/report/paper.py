@@ -124,7 +124,8 @@ SECTIONS: dict[str, Section] = {
             "and Mallat 2015, as tabled in Gidaris et al. 2018). Kymatio, and so featcmp, "
             "provides translation scattering only: the scattering row is set beside Kymatio's "
             "0.705 for that reason, and the 0.823 is the further rung that roto-translation "
-            f"would be. {JPEG_NOTE}"
+            f"would be. {JPEG_NOTE} `make paper-cifar10-ladder` runs every rung; rows measured "
+            'a rung at a time are the same jobs (BENCHMARKS.md, "CIFAR-10 ladder").'
         ),
     ),
 }
