@@ -107,3 +107,23 @@ def test_the_map_can_pass_the_features_on_for_a_linear_plus_rbf_kernel():
 def test_passing_the_features_on_needs_the_torch_map():
     with pytest.raises(ConfigError, match="approx_linear"):
         check_own(SVM(approx_linear=True, approx_solver="liblinear"))
+
+
+def test_the_cost_model_prices_the_linear_scale_path_by_its_solver():
+    from featcmp.pipelines import build_pipeline
+    from featcmp.run.cost import estimate_hand_crafted
+
+    def fit_s(svm: dict, n: int = 50_000, dim: int = 6400) -> float:
+        pipe = build_pipeline("raw_svm", {"svm": svm})
+        return estimate_hand_crafted(pipe, n, 10_000, (32, 32, 3), dim).fit_s
+
+    liblinear = fit_s({"kernel": "linear"})
+    solver = fit_s({"kernel": "linear", "scale": "approximate", "approx_epochs": 15})
+    twice = fit_s({"kernel": "linear", "scale": "approximate", "approx_epochs": 30})
+    assert solver != liblinear  # the torch solver's epochs over n x d, not LinearSVC's model
+    extraction = fit_s({"kernel": "linear", "scale": "approximate"}, dim=0)
+    assert twice - extraction == pytest.approx(2 * (solver - extraction))
+    assert fit_s({"kernel": "linear", "max_exact": 60_000, "scale": "approximate"}) == liblinear
+    plain = fit_s({"scale": "approximate", "n_components": 1000})
+    wider = fit_s({"scale": "approximate", "n_components": 1000, "approx_linear": True})
+    assert wider > plain  # the features passed on widen the solver's input
