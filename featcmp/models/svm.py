@@ -5,8 +5,8 @@ BENCHMARKS.md, "Exact kernel SVC fit time"). Past `max_exact` training images th
 warns with the expected cost, switches to a Nystroem kernel approximation followed by a
 linear SVM, or refuses, as `scale` says; `solver_` names what ran. A linear kernel has no
 kernel matrix to approximate: past `max_exact` with `scale: approximate` it is the same
-linear SVM fitted by the scale path's solver instead of liblinear's dual (whose passes over
-50k x 6,400 k-means codes at C = 10 ran for tens of minutes).
+linear SVM fitted by the scale path's solver instead of liblinear's dual (which ran past
+10 minutes on 10k x 6,400 k-means codes at C = 10; BENCHMARKS.md, "The ladder").
 """
 
 from __future__ import annotations
