@@ -54,7 +54,8 @@ OTHER_S = (1.0e-7, 2.0e-9)  # extractors not calibrated (SIFT, kernel bank): a g
 # forward pass, at the cnn's forward rate in NET_S). Seconds per multiply-add, set from one
 # `configs/ladder.yaml` run on 2 shared cores (k-means 6.0 s with its LinearSVC, whose share
 # the k-means coefficient absorbs; random cnn 3.9 s with its SVC; BENCHMARKS.md, "The
-# ladder"): one calibration point each, so rough.
+# ladder"): one calibration point each, so rough. Checked since on full CIFAR-10 k-means (3,200
+# centroids, with the linear scale path's solver): fit 728 s against ~14 min estimated.
 MACS_S = {"KMeansFeatures": 5.0e-11, "RandomCNNFeatures": 4.1e-11, "ScatteringFeatures": 6.0e-10}
 # Scattering is costed by its FFT work (`featcmp.features.scattering.fft_work`, point-operations
 # rather than multiply-adds): 6.3e-10 s per unit at J=2, L=8, order 2 on 1,000 32x32 RGB scenes
@@ -65,7 +66,9 @@ LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC: seconds per (n * d)
 # The scale path (Nystroem map, then the torch linear SVM), from three quiet 2-core fits of
 # m = 5000 landmarks (Fashion-MNIST raw 60k: 53 s; CIFAR-10 raw and HOG 50k: 104 s, 96 s):
 # seconds per kernel multiply-add (n * m * d), per solver step unit (epochs * n * m) and per
-# m^3 of the landmark eigendecomposition. Within 1.3x of all three.
+# m^3 of the landmark eigendecomposition. Within 1.3x of all three. Wider inputs run the map's
+# product more efficiently: full CIFAR-10 scattering (15,552 dims, m = 4,000 with the features
+# passed on) fitted in 250 s against ~9 min estimated, 2.2x high (BENCHMARKS.md).
 NYSTROEM_S = (9.5e-11, 5.5e-9, 5.0e-11)
 # Networks: (seconds to start, per epoch, per forward multiply-add x 3 (backward) per image
 # per epoch, per input pixel per image per epoch: augmenting). Recalibrated since channels-last
