@@ -54,3 +54,21 @@ def test_cifar10_without_the_data_is_one_line(tmp_path):
     assert len(lines) == 1 and lines[0].startswith(f"error: {gone}")
     assert "cifar-10-binary.tar.gz" in lines[0]
     assert not any(out.rglob("*.json"))
+
+
+def test_cifar10_ladder_config_climbs_every_rung_on_the_scale_path():
+    cfg = load_config(ROOT / "configs" / "cifar10-ladder.yaml")
+    assert cfg.dataset.source == "cifar10" and cfg.dataset.max_train is None  # full 50k/10k
+    rows = [p.row for p in cfg.pipelines]
+    assert rows == [
+        "raw_svm", "hog_svm", "scattering_svm", "kmeans_svm", "random_cnn_svm", "cnn_1layer",
+        "cnn",
+    ]  # fmt: skip
+    for i, p in enumerate(cfg.pipelines):
+        pipe = build_pipeline(p.name, p.params, f"pipelines[{i}]")
+        svm = pipe.steps[-1][1]
+        if hasattr(svm, "takes_scale_path"):  # 50k images never reach an exact kernel dual
+            assert svm.takes_scale_path(50_000) and not svm.fits_exact_kernel(50_000)
+    cnn = {p.row: p.params for p in cfg.pipelines}
+    frozen = cnn["random_cnn_svm"]["random_cnn"]
+    assert all(cnn["cnn"][k] == v for k, v in frozen.items())  # the cnn row's network

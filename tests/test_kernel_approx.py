@@ -72,3 +72,58 @@ def test_torch_solver_refuses_kernels_it_cannot_map():
         check_own(SVM(kernel="poly", scale="approximate"))
     check_own(SVM(kernel="poly"))  # exact fits are unaffected
     check_own(SVM(kernel="poly", scale="approximate", approx_solver="liblinear"))
+
+
+def test_a_linear_kernel_past_max_exact_takes_the_scale_paths_solver():
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    train, test = slice(0, 1400), slice(1400, None)
+    fast = SVM(kernel="linear", C=0.1, max_exact=500, scale="approximate", approx_epochs=60)
+    fast.fit(X[train], y[train])
+    assert fast.solver_ == "TorchLinearSVM" and fast.takes_scale_path(1400)
+    assert fast.n_params_ == 10 * 64 + 10  # the linear SVM on the features, no map
+    exact = SVM(kernel="linear", C=0.1, max_exact=500, scale="warn").fit(X[train], y[train])
+    assert exact.solver_ == "LinearSVC"  # a linear kernel has no n^2 dual to warn about
+    assert fast.score(X[test], y[test]) > exact.score(X[test], y[test]) - 0.03
+    primal = SVM(
+        kernel="linear", C=0.1, max_exact=500, scale="approximate", approx_solver="liblinear"
+    )
+    assert primal.fit(X[train], y[train]).solver_ == "LinearSVC"
+    assert primal.estimator_[-1].dual is False  # more samples than features
+
+
+def test_the_map_can_pass_the_features_on_for_a_linear_plus_rbf_kernel():
+    X = np.random.default_rng(4).normal(size=(150, 6)).astype(np.float32)
+    phi = NystroemMap(gamma=0.1, n_components=500, with_linear=True).fit(X)
+    Z = phi.transform(X)
+    assert Z.shape == (150, phi.n_components_) and phi.n_components_ > 6
+    expected = X @ X.T / 6 + rbf_kernel(X, gamma=0.1)
+    assert np.abs(Z @ Z.T - expected).max() < 1e-3
+    svm = SVM(max_exact=100, scale="approximate", approx_linear=True, n_components=50)
+    svm.fit(X, (X[:, 0] > 0).astype(int))
+    assert svm.estimator_[-1].coef_.shape[1] == svm.estimator_[0].n_components_ > 50
+
+
+def test_passing_the_features_on_needs_the_torch_map():
+    with pytest.raises(ConfigError, match="approx_linear"):
+        check_own(SVM(approx_linear=True, approx_solver="liblinear"))
+
+
+def test_the_cost_model_prices_the_linear_scale_path_by_its_solver():
+    from featcmp.pipelines import build_pipeline
+    from featcmp.run.cost import estimate_hand_crafted
+
+    def fit_s(svm: dict, n: int = 50_000, dim: int = 6400) -> float:
+        pipe = build_pipeline("raw_svm", {"svm": svm})
+        return estimate_hand_crafted(pipe, n, 10_000, (32, 32, 3), dim).fit_s
+
+    liblinear = fit_s({"kernel": "linear"})
+    solver = fit_s({"kernel": "linear", "scale": "approximate", "approx_epochs": 15})
+    twice = fit_s({"kernel": "linear", "scale": "approximate", "approx_epochs": 30})
+    assert solver != liblinear  # the torch solver's epochs over n x d, not LinearSVC's model
+    extraction = fit_s({"kernel": "linear", "scale": "approximate"}, dim=0)
+    assert twice - extraction == pytest.approx(2 * (solver - extraction))
+    assert fit_s({"kernel": "linear", "max_exact": 60_000, "scale": "approximate"}) == liblinear
+    plain = fit_s({"scale": "approximate", "n_components": 1000})
+    wider = fit_s({"scale": "approximate", "n_components": 1000, "approx_linear": True})
+    assert wider > plain  # the features passed on widen the solver's input

@@ -3,7 +3,10 @@
 Kernel SVC fit time grows faster than n^2 in the training-set size (the fits measured are in
 BENCHMARKS.md, "Exact kernel SVC fit time"). Past `max_exact` training images the scale guard
 warns with the expected cost, switches to a Nystroem kernel approximation followed by a
-linear SVM, or refuses, as `scale` says; `solver_` names what ran.
+linear SVM, or refuses, as `scale` says; `solver_` names what ran. A linear kernel has no
+kernel matrix to approximate: past `max_exact` with `scale: approximate` it is the same
+linear SVM fitted by the scale path's solver instead of liblinear's dual (which ran past
+10 minutes on 10k x 6,400 k-means codes at C = 10; BENCHMARKS.md, "The ladder").
 """
 
 from __future__ import annotations
@@ -90,9 +93,23 @@ class SVM(Declared, ClassifierMixin, BaseEstimator):
             str, "torch", "the linear SVM after Nystroem", choices=APPROX_SOLVERS
         ),
         approx_epochs=Param(int, 15, "passes of the torch and SGD solvers", range=AT_LEAST_ONE),
+        approx_lr=Param(
+            float, 0.02, "peak learning rate of the torch solver", range=POSITIVE
+        ),
+        approx_linear=Param(
+            bool, False,
+            "the Nystroem map also passes the features on, over sqrt(d): the kernel "
+            "x.x'/d + rbf (torch solver)",
+        ),
         device=replace(DEVICE, help="where the torch solver of the approximation runs"),
     )  # fmt: skip
     RULES = (
+        Rule(
+            ("approx_linear", "approx_solver"),
+            lambda approx_linear, approx_solver: not approx_linear or approx_solver == "torch",
+            "approx_linear: the features are passed on by the torch map only; "
+            "use approx_solver: torch",
+        ),
         Rule(
             ("scale", "approx_solver", "kernel"),
             _torch_takes_kernel,
@@ -106,52 +123,78 @@ class SVM(Declared, ClassifierMixin, BaseEstimator):
             return LinearSVC(C=self.C, max_iter=self.max_iter)
         return SVC(C=self.C, kernel=self.kernel, gamma=self.gamma, degree=self.degree)
 
-    def _approximate(self, X) -> BaseEstimator:
-        """Nystroem features for the same kernel (SVC's gamma rule), then a linear SVM."""
-        gamma = self.gamma
-        if gamma == "scale":
-            var = float(np.var(X))
-            gamma = 1.0 / (X.shape[1] * var) if var > 0 else 1.0
-        elif gamma == "auto":
-            gamma = 1.0 / X.shape[1]
+    def _linear_solver(self, n: int, d: int, device: str = "cpu") -> BaseEstimator:
+        """The scale path's linear SVM for n samples of d features (a map's, or the
+        features as they are for a linear kernel)."""
         if self.approx_solver == "torch":
-            from featcmp.models.kernel_map import NystroemMap  # torch: only on the scale path
-            from featcmp.models.linear_svm_torch import TorchLinearSVM
+            from featcmp.models.linear_svm_torch import TorchLinearSVM  # torch: only here
 
-            device = str(resolve_device(self.device))  # once: one fallback note, not two
-            kernel_map = NystroemMap(gamma=gamma, n_components=self.n_components, device=device)
-            solver = TorchLinearSVM(C=self.C, epochs=self.approx_epochs, device=device)
-            return make_pipeline(kernel_map, solver)
-        features = Nystroem(
-            kernel=self.kernel,
-            gamma=gamma,
-            degree=self.degree,
-            n_components=min(self.n_components, len(X)),
-            random_state=0,
-        )
+            return TorchLinearSVM(
+                C=self.C, epochs=self.approx_epochs, lr=self.approx_lr, device=device
+            )
         if self.approx_solver == "sgd":
-            linear = SGDClassifier(
+            return SGDClassifier(
                 loss="hinge",
-                alpha=1.0 / (self.C * len(X)),
+                alpha=1.0 / (self.C * n),
                 average=True,
                 max_iter=self.approx_epochs,
                 tol=None,
                 random_state=0,
                 n_jobs=-1,  # one-vs-rest: one class per core at a time
             )
-            return make_pipeline(features, linear)
-        # Primal liblinear (more samples than components), tol as in benchmarks/bench_svm.py.
-        linear = LinearSVC(C=self.C, dual=len(X) <= features.n_components, tol=1e-3)
-        return make_pipeline(features, linear.set_params(max_iter=self.max_iter))
+        # liblinear, primal when there are more samples than features; tol as in
+        # benchmarks/bench_svm.py.
+        return LinearSVC(C=self.C, dual=n <= d, tol=1e-3, max_iter=self.max_iter)
+
+    def _approximate(self, X) -> BaseEstimator:
+        """Nystroem features for the same kernel (SVC's gamma rule), then a linear SVM; a
+        linear kernel needs no map, only the scale path's solver."""
+        n, d = np.shape(X)[0], int(np.prod(np.shape(X)[1:]))
+        # Resolved once: one fallback note, not two.
+        device = str(resolve_device(self.device)) if self.approx_solver == "torch" else "cpu"
+        if self.kernel == "linear":
+            return make_pipeline(self._linear_solver(n, d, device))
+        gamma = self.gamma
+        if gamma == "scale":
+            var = float(np.var(X))
+            gamma = 1.0 / (d * var) if var > 0 else 1.0
+        elif gamma == "auto":
+            gamma = 1.0 / d
+        if self.approx_solver == "torch":
+            from featcmp.models.kernel_map import NystroemMap  # torch: only on the scale path
+
+            kernel_map = NystroemMap(
+                gamma=gamma,
+                n_components=self.n_components,
+                with_linear=self.approx_linear,
+                device=device,
+            )
+        else:
+            kernel_map = Nystroem(
+                kernel=self.kernel,
+                gamma=gamma,
+                degree=self.degree,
+                n_components=min(self.n_components, n),
+                random_state=0,
+            )
+        m = min(self.n_components, n) + (d if self.approx_linear else 0)
+        return make_pipeline(kernel_map, self._linear_solver(n, m, device))
+
+    def takes_scale_path(self, n: int) -> bool:
+        """Whether `fit` on n images takes the scale path (Nystroem, or for a linear kernel
+        only the scale path's solver)."""
+        return n > self.max_exact and self.scale == "approximate"
 
     def fits_exact_kernel(self, n: int) -> bool:
         """Whether `fit` on n images solves SVC's kernel dual (not LinearSVC, not Nystroem)."""
-        return self.kernel != "linear" and not (n > self.max_exact and self.scale == "approximate")
+        return self.kernel != "linear" and not self.takes_scale_path(n)
 
     def _guard(self, n: int) -> bool:
         """Apply the scale guard; True when the approximation should be fitted."""
-        if self.kernel == "linear" or n <= self.max_exact:
+        if n <= self.max_exact:
             return False
+        if self.kernel == "linear":  # no kernel matrix: only `approximate` changes the solver
+            return self.takes_scale_path(n)
         cost = expected_fit_seconds(n)
         basis = f"n^2 model from {REFERENCE_S:.0f} s at {REFERENCE_N} images; likely more"
         if self.scale == "refuse":
@@ -177,7 +220,8 @@ class SVM(Declared, ClassifierMixin, BaseEstimator):
             self.estimator_ = self._approximate(X).fit(X, y)
             svc = self.estimator_[-1]
             self.n_params_ = int(np.size(svc.coef_) + np.size(svc.intercept_))
-            self.solver_ = "Nystroem+" + SOLVER_NAMES[self.approx_solver]
+            solver = SOLVER_NAMES[self.approx_solver]
+            self.solver_ = solver if self.kernel == "linear" else "Nystroem+" + solver
         else:
             check_svc_kernel(y, self.kernel)  # the exact dual's kernel matrix must fit
             self.estimator_ = self._make().fit(X, y)

@@ -55,7 +55,8 @@ OTHER_S = (1.0e-7, 2.0e-9)  # extractors not calibrated (SIFT, kernel bank): a g
 # forward pass, at the cnn's forward rate in NET_S). Seconds per multiply-add, set from one
 # `configs/ladder.yaml` run on 2 shared cores (k-means 6.0 s with its LinearSVC, whose share
 # the k-means coefficient absorbs; random cnn 3.9 s with its SVC; BENCHMARKS.md, "The
-# ladder"): one calibration point each, so rough.
+# ladder"): one calibration point each, so rough. Checked since on full CIFAR-10 k-means (3,200
+# centroids, with the linear scale path's solver): fit 728 s against ~14 min estimated.
 MACS_S = {"KMeansFeatures": 5.0e-11, "RandomCNNFeatures": 4.1e-11, "TransferFeatures": 4.1e-11}
 # A frozen backbone (transfer_svm) is costed by the multiply-adds torch's flop counter finds in
 # one forward pass at its input size, at the random cnn's forward rate: an inference pass of a
@@ -74,7 +75,9 @@ LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC: seconds per (n * d)
 # The scale path (Nystroem map, then the torch linear SVM), from three quiet 2-core fits of
 # m = 5000 landmarks (Fashion-MNIST raw 60k: 53 s; CIFAR-10 raw and HOG 50k: 104 s, 96 s):
 # seconds per kernel multiply-add (n * m * d), per solver step unit (epochs * n * m) and per
-# m^3 of the landmark eigendecomposition. Within 1.3x of all three.
+# m^3 of the landmark eigendecomposition. Within 1.3x of all three. Wider inputs run the map's
+# product more efficiently: full CIFAR-10 scattering (15,552 dims, m = 4,000 with the features
+# passed on) fitted in 250 s against ~9 min estimated, 2.2x high (BENCHMARKS.md).
 NYSTROEM_S = (9.5e-11, 5.5e-9, 5.0e-11)
 # Networks: (seconds to start, per epoch, per forward multiply-add x 3 (backward) per image
 # per epoch, per input pixel per image per epoch: augmenting). Recalibrated since channels-last
@@ -262,17 +265,22 @@ def estimate_hand_crafted(
         fit_s += per_pair_dim * n_train**2 * dim
         svm_bytes = 8 * n_train * dim + min(LIBSVM_CACHE_BYTES, 4 * n_train**2)
     elif getattr(svm, "kernel", "rbf") == "linear":
-        fit_s += LINEAR_S_PER_SAMPLE_DIM * n_train * 2 * dim
+        scale_path = getattr(svm, "takes_scale_path", lambda n: False)(n_train)
+        if scale_path:  # the scale path's solver on the features themselves
+            fit_s += NYSTROEM_S[1] * svm.approx_epochs * n_train * dim
+        else:
+            fit_s += LINEAR_S_PER_SAMPLE_DIM * n_train * 2 * dim
         svm_bytes = 16 * n_train * dim
-    else:  # Nystroem + a linear solver
+    else:  # Nystroem (with the features passed on, if asked) + a linear solver
         m = min(svm.n_components, n_train)
+        width = m + (dim if getattr(svm, "approx_linear", False) else 0)
         per_mac, per_step, per_eig = NYSTROEM_S
         fit_s += (
             per_mac * n_train * m * dim
-            + per_step * svm.approx_epochs * n_train * m
+            + per_step * svm.approx_epochs * n_train * width
             + per_eig * m**3
         )
-        svm_bytes = 8 * n_train * (dim + m)
+        svm_bytes = 8 * n_train * (dim + width)
     data = (n_train + n_test) * _pixels(image_shape) * 4
     # Train features (float32), scaled copy, libsvm's float64 copy and cache.
     work = data + 2 * 4 * n_train * dim + svm_bytes
