@@ -157,8 +157,8 @@ paper-cifar10-ladder: install ## Long, not CI: the CIFAR-10 ladder's section of 
 # 10), then one report with the verdict table, the Friedman test and the critical-difference
 # diagram. Resumes: finished runs are kept, and a stopped config adds no seeds (rm -rf
 # $(SUITE_RUNS) to redo).
-# About 10-15 minutes on 2 cores; on a shared machine OMP_NUM_THREADS=1 keeps torch from
-# oversubscribing the cores (make suite OMP_NUM_THREADS=1).
+# About 10 minutes on 2 cores (9 min 43 s measured, docs/suite.md); on a shared machine
+# OMP_NUM_THREADS=1 keeps torch from oversubscribing the cores (make suite OMP_NUM_THREADS=1).
 SUITE_RUNS ?= runs-suite
 SUITE_DATA := configs/suite/mnist.yaml=../shared/data/mnist \
   configs/suite/fashion-mnist.yaml=/usr/share/datasets/fashion-mnist \
