@@ -62,7 +62,7 @@ class AutoSeeds:
         """The seed counts after each round: 3, 5, 7, 9, 10 for max_seeds 10."""
         out = [min(self.first, self.max_seeds)]
         while out[-1] < self.max_seeds:
-            out.append(min(out[-1] + self.step, self.max_seeds))
+            out.append(self.next_count(out[-1]))
         return out
 
     def next_count(self, seeds: int) -> int:

@@ -44,4 +44,9 @@ class Runs:
 
 def load_runs(directory: str | Path) -> Runs:
     records, unreadable = read_records(directory)
-    return Runs(Path(directory), label_settings(unique_runs(records)), unreadable)
+    return Runs(Path(directory), prepared_runs(records), unreadable)
+
+
+def prepared_runs(records: list[Record]) -> list[Record]:
+    """Records as the report reads them: duplicates once, settings labelled."""
+    return label_settings(unique_runs(records))

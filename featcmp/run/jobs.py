@@ -9,6 +9,7 @@ decides its result, so equal jobs share a record file and different ones never c
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from featcmp.data.sources import SOURCES
 from featcmp.errors import ConfigError, did_you_mean
 from featcmp.families import TUNED
 from featcmp.files import file_digest
-from featcmp.pipelines import PIPELINES, build_pipeline
+from featcmp.pipelines import PIPELINES, PipelineSpec, build_pipeline
 from featcmp.run.selection import candidate_pipelines
 
 
@@ -43,6 +44,18 @@ class Built:
     def every(self) -> list[Pipeline]:
         """The pipeline, then each candidate: what the pre-check checks against the images."""
         return [self.pipe, *self.candidates]
+
+
+@functools.cache
+def file_params(spec: PipelineSpec) -> tuple[tuple[str, str], ...]:
+    """(step, parameter) of a pipeline's parameters declared `reads_file`, from its factory's
+    steps: found once per pipeline, not each time a job's id is asked for."""
+    return tuple(
+        (step_name, key)
+        for step_name, step in spec.build().steps
+        for key, param in declarations(step)[0].items()
+        if param.reads_file
+    )
 
 
 @dataclass(frozen=True)
@@ -88,11 +101,10 @@ class Job:
             return []
         params = self.pipeline.params
         files = []
-        for step_name, step in spec.build().steps:  # the factory: its steps' declarations
+        for step_name, key in file_params(spec):
             values = params if spec.flat else params.get(step_name, {})
-            for key, param in declarations(step)[0].items():
-                if param.reads_file and isinstance(values, dict) and values.get(key):
-                    files.append(str(values[key]))
+            if isinstance(values, dict) and values.get(key):
+                files.append(str(values[key]))
         return files
 
     @property

@@ -19,12 +19,11 @@ from featcmp.config.load import read_config
 from featcmp.config.schema import Config
 from featcmp.records import Record, Stopping, read_record, write_record
 from featcmp.report.bayes import Decide, Outcomes
-from featcmp.report.load import unique_runs
+from featcmp.report.load import prepared_runs
 from featcmp.report.names import named_for_people
-from featcmp.report.settings import label_settings
 from featcmp.report.table import build_rows
 from featcmp.report.verdict import Line
-from featcmp.run.jobs import Job, expand_jobs
+from featcmp.run.jobs import expand_jobs
 from featcmp.run.stopping import round_seconds, stop_after
 
 
@@ -37,12 +36,16 @@ def config_decide(cfg: Config) -> Decide:
 
 @dataclass
 class Look:
-    """One config after one round: its records, its verdict lines, the run time spent."""
+    """One config after one round: its records (by file, failed ones too), its verdict lines,
+    the run time spent."""
 
     seeds: int
-    jobs: list[Job]
-    records: list[Record]
+    found: dict[Path, Record]
     lines: list[Line]
+
+    @property
+    def records(self) -> list[Record]:
+        return [r for r in self.found.values() if r.succeeded]
 
     @property
     def outcomes(self) -> list[Outcomes]:
@@ -57,11 +60,12 @@ def look(cfg: Config, out: Path, seeds: int) -> Look:
     """The verdicts of `cfg` over its first `seeds` seeds, from their records under `out`."""
     from featcmp.report.write import verdict_of
 
-    jobs = expand_jobs(cfg, seeds)
-    records = [r for j in jobs if (r := read_record(j.record_path(out))) and r.succeeded]
-    runs = named_for_people(label_settings(unique_runs(records)))
-    _, lines = verdict_of(runs, build_rows(runs), config_decide(cfg))
-    return Look(seeds, jobs, records, lines)
+    paths = (job.record_path(out) for job in expand_jobs(cfg, seeds))
+    found = {path: r for path in paths if (r := read_record(path)) is not None}
+    view = Look(seeds, found, [])
+    runs = named_for_people(prepared_runs(view.records))
+    _, view.lines = verdict_of(runs, build_rows(runs), config_decide(cfg))
+    return view
 
 
 def progress_line(cfg: Config, view: Look, stop: Stopping | None, auto: AutoSeeds) -> str:
@@ -78,12 +82,10 @@ def progress_line(cfg: Config, view: Look, stop: Stopping | None, auto: AutoSeed
     return f"seeds: auto: {cfg.name} after {view.seeds} seeds: {verdicts} -> {then}"
 
 
-def mark_stopped(view: Look, stop: Stopping, out: Path) -> None:
+def mark_stopped(view: Look, stop: Stopping) -> None:
     """Write where the rule stopped into every record of the config's seeds (atomically)."""
-    for job in view.jobs:
-        path = job.record_path(out)
-        record = read_record(path)
-        if record is not None and record.stopping != stop:
+    for path, record in view.found.items():
+        if record.stopping != stop:
             write_record(path, replace(record, stopping=stop))
 
 
@@ -126,5 +128,5 @@ class Rounds:
                 more = True
             else:
                 self.stopped[name] = stop
-                mark_stopped(view, stop, out)
+                mark_stopped(view, stop)
         return more
