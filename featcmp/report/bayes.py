@@ -98,10 +98,10 @@ class Outcomes:
         rope = self.decide.rope_text()
         outcome = self.decided()
         if outcome == "equivalent":
-            return f"practically equivalent (P = {self.equivalent:.2f} within ±{rope})"
+            return f"{self.outcome_text(outcome)} (P = {self.equivalent:.2f} within ±{rope})"
         if outcome is not None:
-            name, p = (self.a, self.ahead) if outcome == "a" else (self.b, self.behind)
-            return f"{name} ahead (P = {p:.2f} that it leads by more than {rope})"
+            p = self.ahead if outcome == "a" else self.behind
+            return f"{self.outcome_text(outcome)} (P = {p:.2f} that it leads by more than {rope})"
         order = f"{self.a} ahead / within ±{rope} / {self.b} ahead"
         then = self.what_would_decide(minutes_per_seed)
         return f"undecided (P = {self.probs_text()} for {order}): {then}"

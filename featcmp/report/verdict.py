@@ -149,13 +149,9 @@ def elsewhere_note(rows: list[Row]) -> list[str]:
     parts = []
     for dataset, n in places:
         here = [r for r in rows if r.dataset == dataset and r.n_train == n and r.runs]
-        cells = [
-            f"{r.pipeline} {r.accuracy_mean:.3f}"
-            for fam in transfer
-            for r in [max((x for x in here if canonical(x.family) == fam),
-                          key=lambda x: x.accuracy_mean, default=None)]
-            if r is not None
-        ]  # fmt: skip
+        of_family = ([r for r in here if canonical(r.family) == fam] for fam in transfer)
+        tops = [max(found, key=lambda r: r.accuracy_mean) for found in of_family if found]
+        cells = [f"{r.pipeline} {r.accuracy_mean:.3f}" for r in tops]
         sides = [(HAND, best(here, HAND)), (LEARNED, best(here, LEARNED))]
         cells += [f"best {name} {r.pipeline} {r.accuracy_mean:.3f}" for name, r in sides if r]
         parts.append(f"{dataset} at n_train {n}: {', '.join(cells)}")
