@@ -24,6 +24,11 @@ from featcmp.run.executor import INTERNAL_FAILURE, execute, preflight
 from featcmp.run.jobs import Job
 
 
+def job_key(job: Job) -> tuple[str, str]:
+    """A job as plans tell jobs apart: its config's name and its id."""
+    return job.config.name, job.id
+
+
 @dataclass
 class Plan:
     """The runs of a sweep: those to run now and those a previous sweep already finished."""
@@ -39,18 +44,21 @@ class Plan:
         return len(self.todo) + len(self.done) + len(self.failed_before)
 
     def keys(self) -> set[tuple[str, str]]:
-        return {(j.config.name, j.id) for j in self.todo + self.done + self.failed_before}
+        return {job_key(j) for j in self.todo + self.done + self.failed_before}
 
     def new_since(self, earlier: Plan) -> Plan:
         """This plan without the jobs of `earlier`: a later round of `seeds: auto` runs only
         its new seeds (also under --force, which re-runs each job once, not once a round)."""
         seen = earlier.keys()
-        done = [(j, r) for j, r in zip(self.done, self.done_records, strict=True)]
-        done = [(j, r) for j, r in done if (j.config.name, j.id) not in seen]
+        done = [
+            (j, r)
+            for j, r in zip(self.done, self.done_records, strict=True)
+            if job_key(j) not in seen
+        ]
         return Plan(
-            todo=[j for j in self.todo if (j.config.name, j.id) not in seen],
+            todo=[j for j in self.todo if job_key(j) not in seen],
             done=[j for j, _ in done],
-            failed_before=[j for j in self.failed_before if (j.config.name, j.id) not in seen],
+            failed_before=[j for j in self.failed_before if job_key(j) not in seen],
             done_records=[r for _, r in done],
             unreadable=self.unreadable,
         )
