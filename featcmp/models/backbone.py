@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from featcmp.errors import ConfigError
+from featcmp.errors import ConfigError, first_line
 from featcmp.files import file_digest
 from featcmp.models.input_fit import InputFit
 
@@ -101,7 +101,7 @@ def _open_export(path: Path, where: str, size: int | None, mean, std) -> Backbon
         with _quiet_torch_export():
             program = torch.export.load(path)
     except Exception as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        reason = first_line(exc)
         raise ConfigError(f"{where}: {path}: not a torch export (.pt2) file ({reason})") from None
     names = list(program.graph_signature.user_inputs)
     if len(names) != 1:
@@ -186,7 +186,7 @@ def _opened(kind: str, path: str, stamp: tuple[int, int], size, mean, std) -> Ba
         except ConfigError:
             raise
         except Exception as exc:
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+            reason = first_line(exc, 160)
             raise ConfigError(f"{where}: {path}: fails on its own input shape ({reason})") from None
     return backbone
 

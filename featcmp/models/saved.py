@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from featcmp.errors import ConfigError
+from featcmp.errors import ConfigError, first_line
 from featcmp.models.network_file import (
     FORMAT,
     VERSION,
@@ -65,8 +65,9 @@ def restore(payload: dict[str, Any], where: str = "model") -> TorchClassifier:
     try:
         return _restore(payload)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
-        raise ConfigError(f"{where}: the saved network does not rebuild ({reason})") from None
+        raise ConfigError(
+            f"{where}: the saved network does not rebuild ({first_line(exc)})"
+        ) from None
 
 
 def _restore(payload: dict[str, Any]) -> TorchClassifier:
