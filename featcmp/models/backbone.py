@@ -13,6 +13,7 @@ import contextlib
 import functools
 import logging
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,10 +154,7 @@ def _normalisation(mean) -> str:
 
 def _counted(ops: tuple[str, ...]) -> tuple[str, ...]:
     """`convolution x20, relu x17, ...` from the export's operator calls, in first-seen order."""
-    counts: dict[str, int] = {}
-    for op in ops:
-        counts[op] = counts.get(op, 0) + 1
-    return tuple(f"{op} x{n}" if n > 1 else op for op, n in counts.items())
+    return tuple(f"{op} x{n}" if n > 1 else op for op, n in Counter(ops).items())
 
 
 def _open_model(path: Path, where: str) -> Backbone:
