@@ -158,12 +158,9 @@ def _counted(ops: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _open_model(path: Path, where: str) -> Backbone:
-    from featcmp.models.saved import load_payload, restore, saved_input_fit, trunk
+    from featcmp.models.saved import frozen_trunk
 
-    payload = load_payload(path, where)
-    net = restore(payload, where)
-    body = trunk(net).requires_grad_(False)
-    fit = saved_input_fit(payload, where)
+    payload, body, fit = frozen_trunk(path, where)
     parameters = dict(body.state_dict())
     layers = tuple(type(m).__name__ for m in body)
     source = payload.get("config", {}).get("dataset", {}).get("source", "unknown")

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from featcmp.errors import ConfigError, first_line
+from featcmp.models.input_fit import InputFit
 from featcmp.models.network_file import (
     FORMAT,
     VERSION,
@@ -104,3 +105,11 @@ def trunk(net: TorchClassifier) -> nn.Sequential:
     if cut is None:
         raise ConfigError(f"{type(net).__name__}: no flattened features to take")
     return nn.Sequential(*layers[: cut + 1]).train(False)
+
+
+def frozen_trunk(path: str | Path, where: str) -> tuple[dict[str, Any], nn.Sequential, InputFit]:
+    """A saved network's payload, its trunk frozen (no weight requires a gradient) and how
+    images become its input: what a backbone and an export both start from."""
+    payload = load_payload(path, where)
+    body = trunk(restore(payload, where)).requires_grad_(False)
+    return payload, body, saved_input_fit(payload, where)
