@@ -36,3 +36,9 @@ def unknown_name(kind: str, name: str, choices: Iterable[str]) -> str:
     return (
         f"unknown {kind} '{name}'{did_you_mean(name, choices)}; choose from: {', '.join(choices)}"
     )
+
+
+def first_line(exc: BaseException, limit: int = 120) -> str:
+    """An exception's first non-empty line, cut to `limit` (its type's name when it says
+    nothing): why a foreign file was refused, inside a one-line message."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:limit]

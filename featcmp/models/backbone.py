@@ -13,6 +13,7 @@ import contextlib
 import functools
 import logging
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import torch
 
-from featcmp.errors import ConfigError
+from featcmp.errors import ConfigError, first_line
 from featcmp.files import file_digest
 from featcmp.models.input_fit import InputFit
 
@@ -101,7 +102,7 @@ def _open_export(path: Path, where: str, size: int | None, mean, std) -> Backbon
         with _quiet_torch_export():
             program = torch.export.load(path)
     except Exception as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        reason = first_line(exc)
         raise ConfigError(f"{where}: {path}: not a torch export (.pt2) file ({reason})") from None
     names = list(program.graph_signature.user_inputs)
     if len(names) != 1:
@@ -153,19 +154,13 @@ def _normalisation(mean) -> str:
 
 def _counted(ops: tuple[str, ...]) -> tuple[str, ...]:
     """`convolution x20, relu x17, ...` from the export's operator calls, in first-seen order."""
-    counts: dict[str, int] = {}
-    for op in ops:
-        counts[op] = counts.get(op, 0) + 1
-    return tuple(f"{op} x{n}" if n > 1 else op for op, n in counts.items())
+    return tuple(f"{op} x{n}" if n > 1 else op for op, n in Counter(ops).items())
 
 
 def _open_model(path: Path, where: str) -> Backbone:
-    from featcmp.models.saved import load_payload, restore, saved_input_fit, trunk
+    from featcmp.models.saved import frozen_trunk
 
-    payload = load_payload(path, where)
-    net = restore(payload, where)
-    body = trunk(net).requires_grad_(False)
-    fit = saved_input_fit(payload, where)
+    payload, body, fit = frozen_trunk(path, where)
     parameters = dict(body.state_dict())
     layers = tuple(type(m).__name__ for m in body)
     source = payload.get("config", {}).get("dataset", {}).get("source", "unknown")
@@ -186,7 +181,7 @@ def _opened(kind: str, path: str, stamp: tuple[int, int], size, mean, std) -> Ba
         except ConfigError:
             raise
         except Exception as exc:
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+            reason = first_line(exc, 160)
             raise ConfigError(f"{where}: {path}: fails on its own input shape ({reason})") from None
     return backbone
 

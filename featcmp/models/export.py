@@ -16,7 +16,7 @@ from torch import nn
 
 from featcmp.errors import ConfigError
 from featcmp.files import atomic_write_bytes
-from featcmp.models.saved import load_payload, restore, saved_input_fit, trunk
+from featcmp.models.saved import frozen_trunk
 
 EXAMPLE_BATCH = 2
 
@@ -36,9 +36,7 @@ class Normalised(nn.Module):
 
 def feature_program(model: str | Path) -> tuple[torch.export.ExportedProgram, tuple[int, ...]]:
     """The exported feature extractor of a saved network, and the input shape (C, H, W)."""
-    payload = load_payload(model, "MODEL")
-    fit = saved_input_fit(payload, "MODEL")
-    body = trunk(restore(payload, "MODEL")).requires_grad_(False)
+    _, body, fit = frozen_trunk(model, "MODEL")
     mean = torch.tensor(fit.mean if fit.mean is not None else [0.0] * fit.channels)
     std = torch.tensor(fit.std if fit.std is not None else [1.0] * fit.channels)
     module = Normalised(mean, std, body).train(False)

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from featcmp.errors import ConfigError
+from featcmp.errors import ConfigError, first_line
 from featcmp.files import atomic_write_bytes
 from featcmp.models.input_fit import InputFit
 
@@ -65,8 +65,7 @@ def load_payload(path: str | Path, where: str = "model") -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a torch export, a pickle with code, a damaged file
-        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"{where}: {path}: not a featcmp network ({reason})") from None
+        raise ConfigError(f"{where}: {path}: not a featcmp network ({first_line(exc)})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ConfigError(f"{where}: {path}: not a featcmp network (no '{FORMAT}' mark)")
     if payload.get("version") != VERSION or payload.get("estimator") not in ESTIMATORS:

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from featcmp.errors import ConfigError
+from featcmp.errors import ConfigError, first_line
+from featcmp.models.input_fit import InputFit
 from featcmp.models.network_file import (
     FORMAT,
     VERSION,
@@ -65,8 +66,9 @@ def restore(payload: dict[str, Any], where: str = "model") -> TorchClassifier:
     try:
         return _restore(payload)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
-        raise ConfigError(f"{where}: the saved network does not rebuild ({reason})") from None
+        raise ConfigError(
+            f"{where}: the saved network does not rebuild ({first_line(exc)})"
+        ) from None
 
 
 def _restore(payload: dict[str, Any]) -> TorchClassifier:
@@ -103,3 +105,11 @@ def trunk(net: TorchClassifier) -> nn.Sequential:
     if cut is None:
         raise ConfigError(f"{type(net).__name__}: no flattened features to take")
     return nn.Sequential(*layers[: cut + 1]).train(False)
+
+
+def frozen_trunk(path: str | Path, where: str) -> tuple[dict[str, Any], nn.Sequential, InputFit]:
+    """A saved network's payload, its trunk frozen (no weight requires a gradient) and how
+    images become its input: what a backbone and an export both start from."""
+    payload = load_payload(path, where)
+    body = trunk(restore(payload, where)).requires_grad_(False)
+    return payload, body, saved_input_fit(payload, where)

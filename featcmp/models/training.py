@@ -72,6 +72,14 @@ def net_input_shape(image_shape: tuple[int, ...]) -> tuple[int, int, int]:
     return (1, int(image_shape[0]), int(image_shape[1]))
 
 
+def _shape_for(image_shape: tuple[int, ...], fit: InputFit | None) -> tuple[int, int, int]:
+    """The (C, H, W) a network is built for: the saved network's input where `fit` fits images
+    to one, else the images' own (the fit is passed in so the init_from file is read once)."""
+    if fit is not None:
+        return (fit.channels, *fit.size)
+    return net_input_shape(image_shape)
+
+
 def plain(value: Any) -> Any:
     """Tuples and numpy scalars as JSON's lists and numbers."""
     if isinstance(value, tuple | list):
@@ -163,7 +171,7 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
         once fitted, else what fit would pick for images of `image_shape` (H, W[, C])."""
         fitted = hasattr(self, "module_")
         fit = self.input_fit_ if fitted else self._source_fit()
-        planned = self.shape_plan(self.net_shape(image_shape))
+        planned = self.shape_plan(_shape_for(image_shape, fit))
         if fitted:
             out = {name: plain(getattr(self, f"{name}_")) for name in planned}
         else:
@@ -198,9 +206,7 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
         """The (C, H, W) the network is built for on images of `image_shape` (H, W[, C]): the
         images' own, or the saved network's when it starts from one."""
         fit = self.input_fit_ if hasattr(self, "module_") else self._source_fit()
-        if fit is not None:
-            return (fit.channels, *fit.size)
-        return net_input_shape(image_shape)
+        return _shape_for(image_shape, fit)
 
     def check_geometry(self, image_shape: tuple[int, ...]) -> None:
         """Raise ConfigError when the network cannot take images of `image_shape` (H, W[, C]).
@@ -212,7 +218,7 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
         fit = self._source_fit()  # a missing or foreign init_from file fails here, first
         if fit is not None:
             fit.channel_step(image_shape[2] if len(image_shape) == 3 else 1)
-        self._build_checked(self.net_shape(image_shape), 2, torch.device("meta"))
+        self._build_checked(_shape_for(image_shape, fit), 2, torch.device("meta"))
 
     def _build_checked(
         self, in_shape: tuple[int, int, int], n_classes: int, device: torch.device
