@@ -88,8 +88,9 @@ class TransferFeatures(Declared, ImageTransformer):
         self.image_shape_ = X.shape[1:]
         self.device_ = resolve_device(self.device)
         self.backbone_ = self.open()
-        if self.device_.type != "cpu":
-            self.backbone_.forward.to(self.device_)  # in place: the opened backbone moves
+        # The opened backbone is shared (cached by file): every fit puts it on its own device,
+        # so a CPU job after a GPU one with the same file does not find it on the GPU.
+        self.backbone_.forward.to(self.device_)
         self.feature_dim_ = int(self._run(X[:1]).shape[1])
         return self
 
