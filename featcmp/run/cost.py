@@ -286,11 +286,7 @@ def estimate_hand_crafted(
     work = data + 2 * 4 * n_train * dim + svm_bytes
     # A network runs, or scattering's torch transform.
     torch_loaded = type(extractor).__name__ in TORCH_EXTRACTORS
-    basis = ""
-    if type(extractor).__name__ == "ScatteringFeatures":
-        from featcmp.features.scattering import BACKEND_NAMES
-
-        basis = BACKEND_NAMES[extractor.backend]
+    basis = getattr(extractor, "backend_name", "")  # an extractor with a choice of backend
     base = BASE_BYTES + (TORCH_BYTES if torch_loaded else 0)
     return Estimate(fit_s, int(work), base, dim, basis)
 

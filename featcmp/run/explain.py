@@ -221,7 +221,7 @@ def config_choices(cfg: Config, data) -> list[str]:
 def scattering_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
     """One line per scattering pipeline: its coefficients, their positions, the feature width,
     and that nothing in it is learned."""
-    from featcmp.features.scattering import BACKEND_NAMES, ScatteringFeatures, n_coefficients
+    from featcmp.features.scattering import ScatteringFeatures, n_coefficients
     from featcmp.pipelines import build_pipeline
 
     lines = []
@@ -239,7 +239,7 @@ def scattering_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
             f"{step.max_order}) at {positions[0]}x{positions[1]} positions, each averaged over "
             f"{2**step.J} px, x {channels} channel(s) = {width:,} features; 0 learned "
             "parameters (fixed Morlet wavelets: only the SVM learns); computed by "
-            f"{BACKEND_NAMES[step.backend]}"
+            f"{step.backend_name}"
         )
     return lines
 
