@@ -156,10 +156,7 @@ def network_size(
     import torch
     from torch import nn
 
-    from featcmp.models.training import net_input_shape
-
-    shape_of = getattr(estimator, "net_shape", None)  # a fine-tuned net: the saved input
-    in_shape = shape_of(image_shape) if shape_of else net_input_shape(image_shape)
+    in_shape = estimator.net_shape(image_shape)  # a fine-tuned net: the saved network's input
     module = estimator.build_module(in_shape, n_classes).train(False)  # inference mode
     macs, activations = 0, 0
 

@@ -142,13 +142,10 @@ def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
 
 def nets_facts(nets: list, data) -> list[tuple[str, tuple[int, int, int], list[LayerFacts]]]:
     """(row, input shape, facts) for (row, unfitted torch classifier) pairs on `data`."""
-    from featcmp.models.training import net_input_shape
-
     n_classes = len(data.class_names)
     out = []
     for row, est in nets:  # a fine-tuned network: on the saved network's input
-        shape_of = getattr(est, "net_shape", None)
-        in_shape = shape_of(data.image_shape) if shape_of else net_input_shape(data.image_shape)
+        in_shape = est.net_shape(data.image_shape)
         out.append((row, in_shape, estimator_facts(est, in_shape, n_classes)))
     return out
 
