@@ -120,19 +120,18 @@ def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
     from featcmp.models.transfer import TransferFeatures
     from featcmp.pipelines import build_pipeline
 
-    nets, scattering = [], False
+    nets, in_words = [], False  # in_words: a pipeline explained in words only
     for i, p in enumerate(cfg.pipelines):
         pipe = build_pipeline(p.name, p.params, f"pipelines[{i}]")
         first, last = pipe.steps[0][1], pipe.steps[-1][1]
         if isinstance(last, TorchClassifier):
             nets.append((p.row, last))
-        elif isinstance(first, TransferFeatures):
-            scattering = True  # explained in words: elsewhere_lines
         elif isinstance(first, RandomCNNFeatures):  # the cnn's network, its kernels frozen
             nets.append((f"{p.row} (kernels frozen at random; an SVM replaces the dense output)",
                          first.network()))  # fmt: skip
-        scattering = scattering or isinstance(first, ScatteringFeatures)
-    if not nets and not scattering:
+        # scattering_lines and elsewhere_lines explain these
+        in_words = in_words or isinstance(first, (ScatteringFeatures, TransferFeatures))
+    if not nets and not in_words:
         rows = ", ".join(p.row for p in cfg.pipelines)
         raise ConfigError(
             f"{where}: no cnn, mlp, transfer or scattering pipeline to explain (it has: {rows})"
