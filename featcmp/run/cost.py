@@ -109,9 +109,14 @@ class Estimate:
     def peak_bytes(self) -> int:
         return self.work_bytes + self.base_bytes
 
+    @property
+    def basis_note(self) -> str:
+        """The basis in brackets, to follow a fit time; empty without one."""
+        return f" ({self.basis})" if self.basis else ""
+
     def line(self) -> str:
-        basis = f" ({self.basis})" if self.basis else ""
-        return f"fit ~{seconds(self.fit_s)}{basis}, peak memory ~{megabytes(self.peak_bytes)}"
+        fit = f"fit ~{seconds(self.fit_s)}{self.basis_note}"
+        return f"{fit}, peak memory ~{megabytes(self.peak_bytes)}"
 
 
 def check_memory(where: str, estimate: Estimate) -> None:
