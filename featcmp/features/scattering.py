@@ -85,6 +85,11 @@ class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
                 f"{h}x{w} working images; use J of at most {max(1, min(h, w).bit_length() - 1)}"
             )
 
+    @property
+    def backend_name(self) -> str:
+        """What computes the coefficients, in words (`featcmp explain`, the cost estimate)."""
+        return BACKEND_NAMES[self.backend]
+
     def _begin(self, X: np.ndarray) -> None:
         self.device_ = resolve_device(self.device, "scattering.device")
 

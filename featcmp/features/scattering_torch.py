@@ -158,8 +158,9 @@ class ScatteringTorch:
 
     @property
     def n_paths(self) -> int:
-        J, L = self.J, self.L
-        return 1 + J * L + (L * L * J * (J - 1) // 2 if self.max_order == 2 else 0)
+        from featcmp.features.scattering import n_coefficients  # imports this module
+
+        return n_coefficients(self.J, self.L, self.max_order)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """(n, H, W) float32 on this device -> (n, paths, H_out, W_out)."""

@@ -109,9 +109,14 @@ class Estimate:
     def peak_bytes(self) -> int:
         return self.work_bytes + self.base_bytes
 
+    @property
+    def basis_note(self) -> str:
+        """The basis in brackets, to follow a fit time; empty without one."""
+        return f" ({self.basis})" if self.basis else ""
+
     def line(self) -> str:
-        basis = f" ({self.basis})" if self.basis else ""
-        return f"fit ~{seconds(self.fit_s)}{basis}, peak memory ~{megabytes(self.peak_bytes)}"
+        fit = f"fit ~{seconds(self.fit_s)}{self.basis_note}"
+        return f"{fit}, peak memory ~{megabytes(self.peak_bytes)}"
 
 
 def check_memory(where: str, estimate: Estimate) -> None:
@@ -156,10 +161,7 @@ def network_size(
     import torch
     from torch import nn
 
-    from featcmp.models.training import net_input_shape
-
-    shape_of = getattr(estimator, "net_shape", None)  # a fine-tuned net: the saved input
-    in_shape = shape_of(image_shape) if shape_of else net_input_shape(image_shape)
+    in_shape = estimator.net_shape(image_shape)  # a fine-tuned net: the saved network's input
     module = estimator.build_module(in_shape, n_classes).train(False)  # inference mode
     macs, activations = 0, 0
 
@@ -286,11 +288,7 @@ def estimate_hand_crafted(
     work = data + 2 * 4 * n_train * dim + svm_bytes
     # A network runs, or scattering's torch transform.
     torch_loaded = type(extractor).__name__ in TORCH_EXTRACTORS
-    basis = ""
-    if type(extractor).__name__ == "ScatteringFeatures":
-        from featcmp.features.scattering import BACKEND_NAMES
-
-        basis = BACKEND_NAMES[extractor.backend]
+    basis = getattr(extractor, "backend_name", "")  # an extractor with a choice of backend
     base = BASE_BYTES + (TORCH_BYTES if torch_loaded else 0)
     return Estimate(fit_s, int(work), base, dim, basis)
 

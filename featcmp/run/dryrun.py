@@ -31,7 +31,7 @@ def estimate_lines(jobs: list[Job], estimates: dict[str, Estimate]) -> list[str]
         peak = max(c.peak_bytes for c in costs)
         where = f"{name}/{row}" + ("" if size is None else f" (train size {size})")
         count = f", {len(group)} jobs" if len(group) > 1 else ""
-        basis = f" ({costs[0].basis})" if costs[0].basis else ""
+        basis = costs[0].basis_note
         lines.append(
             f"estimate: {where}: fit ~{seconds(fit)}{basis}, peak memory ~{megabytes(peak)}{count}"
         )

@@ -120,19 +120,18 @@ def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
     from featcmp.models.transfer import TransferFeatures
     from featcmp.pipelines import build_pipeline
 
-    nets, scattering = [], False
+    nets, in_words = [], False  # in_words: a pipeline explained in words only
     for i, p in enumerate(cfg.pipelines):
         pipe = build_pipeline(p.name, p.params, f"pipelines[{i}]")
         first, last = pipe.steps[0][1], pipe.steps[-1][1]
         if isinstance(last, TorchClassifier):
             nets.append((p.row, last))
-        elif isinstance(first, TransferFeatures):
-            scattering = True  # explained in words: elsewhere_lines
         elif isinstance(first, RandomCNNFeatures):  # the cnn's network, its kernels frozen
             nets.append((f"{p.row} (kernels frozen at random; an SVM replaces the dense output)",
                          first.network()))  # fmt: skip
-        scattering = scattering or isinstance(first, ScatteringFeatures)
-    if not nets and not scattering:
+        # scattering_lines and elsewhere_lines explain these
+        in_words = in_words or isinstance(first, (ScatteringFeatures, TransferFeatures))
+    if not nets and not in_words:
         rows = ", ".join(p.row for p in cfg.pipelines)
         raise ConfigError(
             f"{where}: no cnn, mlp, transfer or scattering pipeline to explain (it has: {rows})"
@@ -142,13 +141,10 @@ def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
 
 def nets_facts(nets: list, data) -> list[tuple[str, tuple[int, int, int], list[LayerFacts]]]:
     """(row, input shape, facts) for (row, unfitted torch classifier) pairs on `data`."""
-    from featcmp.models.training import net_input_shape
-
     n_classes = len(data.class_names)
     out = []
     for row, est in nets:  # a fine-tuned network: on the saved network's input
-        shape_of = getattr(est, "net_shape", None)
-        in_shape = shape_of(data.image_shape) if shape_of else net_input_shape(data.image_shape)
+        in_shape = est.net_shape(data.image_shape)
         out.append((row, in_shape, estimator_facts(est, in_shape, n_classes)))
     return out
 
@@ -221,7 +217,7 @@ def config_choices(cfg: Config, data) -> list[str]:
 def scattering_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
     """One line per scattering pipeline: its coefficients, their positions, the feature width,
     and that nothing in it is learned."""
-    from featcmp.features.scattering import BACKEND_NAMES, ScatteringFeatures, n_coefficients
+    from featcmp.features.scattering import ScatteringFeatures, n_coefficients
     from featcmp.pipelines import build_pipeline
 
     lines = []
@@ -239,7 +235,7 @@ def scattering_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
             f"{step.max_order}) at {positions[0]}x{positions[1]} positions, each averaged over "
             f"{2**step.J} px, x {channels} channel(s) = {width:,} features; 0 learned "
             "parameters (fixed Morlet wavelets: only the SVM learns); computed by "
-            f"{BACKEND_NAMES[step.backend]}"
+            f"{step.backend_name}"
         )
     return lines
 
