@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from featcmp.cli import app
 from featcmp.errors import DataError
-from featcmp.features.scattering import ScatteringFeatures, n_coefficients
-from featcmp.features.scattering_torch import ScatteringTorch, reflect_index
+from featcmp.features.scattering import ScatteringFeatures
+from featcmp.features.scattering_torch import ScatteringTorch, n_coefficients, reflect_index
 from featcmp.pipelines import build_pipeline
 
 

@@ -36,12 +36,6 @@ BACKEND_NAMES = {
 BACKENDS = tuple(BACKEND_NAMES)
 
 
-def n_coefficients(J: int, L: int, max_order: int) -> int:
-    """Scattering coefficients per channel and position: 1 + J L (+ L^2 J (J - 1) / 2)."""
-    first = 1 + J * L
-    return first if max_order == 1 else first + L * L * J * (J - 1) // 2
-
-
 class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
     """Kymatio's 2-D scattering coefficients (by either backend), flattened per image.
 

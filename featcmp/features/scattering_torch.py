@@ -41,6 +41,12 @@ CPU_CHUNK, GPU_CHUNK = 16, 1024
 KRON_RATIO = 8
 
 
+def n_coefficients(J: int, L: int, max_order: int) -> int:
+    """Scattering coefficients per channel and position: 1 + J L (+ L^2 J (J - 1) / 2)."""
+    first = 1 + J * L
+    return first if max_order == 1 else first + L * L * J * (J - 1) // 2
+
+
 def padded_side(side: int, J: int) -> int:
     """The side Kymatio pads an image to: past 2**J on each border, a multiple of 2**J."""
     return ((side + 2**J) // 2**J + 1) * 2**J
@@ -158,8 +164,6 @@ class ScatteringTorch:
 
     @property
     def n_paths(self) -> int:
-        from featcmp.features.scattering import n_coefficients  # imports this module
-
         return n_coefficients(self.J, self.L, self.max_order)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:

@@ -217,7 +217,8 @@ def config_choices(cfg: Config, data) -> list[str]:
 def scattering_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
     """One line per scattering pipeline: its coefficients, their positions, the feature width,
     and that nothing in it is learned."""
-    from featcmp.features.scattering import ScatteringFeatures, n_coefficients
+    from featcmp.features.scattering import ScatteringFeatures
+    from featcmp.features.scattering_torch import n_coefficients
     from featcmp.pipelines import build_pipeline
 
     lines = []
