@@ -1,4 +1,4 @@
-"""Fit the preflight's cost coefficients (featcmp/run/cost.py) from timed fits on this machine.
+"""Fit the preflight's cost coefficients (each step's `cost`, featcmp/costs.py) from timed fits.
 
 Run from the repository root, on a folder made by `benchmarks/make_photo_folder.py`::
 
@@ -8,8 +8,8 @@ Times `pipe.fit` of raw_svm, edges_svm, hog_svm, cnn and mlp on the folder read 
 size, for each number of training images (networks: the fewest, at 1 and 3 epochs), fits each
 kind's coefficients by non-negative least squares on the work units of `featcmp.run.cost`
 (pixels touched, n^2 * d kernel work, network multiply-adds per epoch). Prints the
-coefficients to copy into cost.py, and per point the measured seconds against the fitted
-model's. Threads: as a user's run gets them (all cores).
+coefficients to copy into each extractor's or network's `cost`, and per point the measured
+seconds against the fitted model's. Threads: as a user's run gets them (all cores).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from scipy.optimize import nnls
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from featcmp.config.schema import DatasetConfig
+from featcmp.costs import network_size
 from featcmp.data.loader import load_dataset
 from featcmp.pipelines import build_pipeline
 from featcmp.run import cost
@@ -69,7 +70,7 @@ def main() -> None:
                 for epochs in args.epochs:
                     pipe = build_pipeline(name, {"epochs": epochs, "device": "cpu"})
                     net = pipe.steps[-1][1]
-                    macs, _, _ = cost.network_size(net, X.shape[1:], n_classes)
+                    macs, _, _ = network_size(net, X.shape[1:], n_classes)
                     s = timed_fit(pipe, X, y)
                     units = [epochs * 3 * len(X) * macs, epochs]
                     label = f"{size}px n={len(X)} epochs={epochs} MACs={macs:,}"

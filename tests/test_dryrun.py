@@ -10,11 +10,16 @@ import numpy as np
 import pytest
 from PIL import Image
 from robustness_helpers import TINY, assert_one_line_error, invoke, write_config
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
+from featcmp.costs import UNCALIBRATED, ExtractionCost
 from featcmp.errors import ConfigError
+from featcmp.features.base import ImageTransformer
+from featcmp.models.nets import CNNClassifier
+from featcmp.models.svm import SVM
 from featcmp.pipelines import build_pipeline
-from featcmp.run.cost import NET_S, estimate_job
+from featcmp.run.cost import BASE_BYTES, TORCH_BYTES, estimate_job, extraction_s
 from featcmp.run.jobs import load_jobs
 
 
@@ -151,9 +156,50 @@ def test_estimates_grow_with_the_work(tmp_path):
     short, long = (
         estimate_job(build_pipeline("cnn", {"epochs": e}), 100, 50, X, 4) for e in (10, 20)
     )
-    start = NET_S["CNNClassifier"][0]  # once per fit; the rest grows with the epochs
+    start = CNNClassifier.cost.start_s  # once per fit; the rest grows with the epochs
     assert long.fit_s - start == pytest.approx(2 * (short.fit_s - start))
     assert estimate_job(cnn, 100, 50, X, 4).feature_dim is None
+
+
+class _Quarters(ImageTransformer):
+    """A made-up extractor that counts its own work and declares its own price."""
+
+    cost = ExtractionCost(unit_s=1e-6, svc_s=1e-9, loads_torch=True)
+
+    def work_units(self, image_shape):
+        return 7.0, 1000.0  # per image, and to fit
+
+    def width_before_fit(self, image_shape):
+        return 5  # what a fit would decide; one image's transform has 4
+
+    def _transform_batch(self, X):
+        return X.reshape(len(X), -1)[:, :4]
+
+
+class _Undeclared(BaseEstimator, TransformerMixin):  # a plugin's extractor, declaring nothing
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X.reshape(len(X), -1)
+
+
+def test_an_extractor_is_priced_by_what_it_declares():
+    X = _images(32, 4)
+    pipe = Pipeline([("f", _Quarters()), ("svm", SVM())])
+    estimate = estimate_job(pipe, 100, 10, X, 2)
+    assert extraction_s(_Quarters(), 100, X.shape[1:]) == pytest.approx(1e-6 * (100 * 7 + 1000))
+    assert estimate.feature_dim == 5  # its width_before_fit, not a probe
+    assert estimate.fit_s == pytest.approx(1e-6 * 1700 + 1e-9 * 100**2 * 5)
+    assert estimate.base_bytes == BASE_BYTES + TORCH_BYTES
+    # Declaring nothing: the uncalibrated guess, one unit per pixel, no torch.
+    plain = estimate_job(Pipeline([("f", _Undeclared()), ("svm", SVM())]), 100, 10, X, 2)
+    pixels = 100 * 32 * 32
+    assert plain.feature_dim == 32 * 32
+    assert plain.fit_s == pytest.approx(
+        UNCALIBRATED.unit_s * pixels + UNCALIBRATED.svc_s * 100**2 * 32 * 32
+    )
+    assert plain.base_bytes == BASE_BYTES
 
 
 def test_the_scale_path_estimate_counts_the_kernel_map():

@@ -26,6 +26,7 @@ SHARED_LEAVES = (
     "featcmp.devices",
     "featcmp.provenance",
     "featcmp.families",
+    "featcmp.costs",
 )
 
 

@@ -206,8 +206,8 @@ def test_featcmp_run_scattering_svm_on_scenes(write_config, tmp_path) -> None:
 
 
 def test_dry_run_costs_scattering_by_its_fft_work_with_torch_loaded() -> None:
-    from featcmp.features.scattering import fft_work
-    from featcmp.run.cost import BASE_BYTES, SCATTERING_S, estimate_job, extraction_s
+    from featcmp.features.scattering import COSTS, fft_work
+    from featcmp.run.cost import BASE_BYTES, estimate_job, extraction_s
 
     X = np.zeros((4, 32, 32, 3), dtype=np.float32)
     pipe = build_pipeline("scattering_svm")
@@ -215,13 +215,13 @@ def test_dry_run_costs_scattering_by_its_fft_work_with_torch_loaded() -> None:
     assert estimate.feature_dim == 81 * 8 * 8 * 3
     assert estimate.base_bytes > BASE_BYTES  # torch is imported for the transform
     step = pipe.steps[0][1]
-    expected = SCATTERING_S["featcmp"] * 100 * 3 * fft_work(2, 8, 2, (32, 32))
+    expected = COSTS["featcmp"].unit_s * 100 * 3 * fft_work(2, 8, 2, (32, 32))
     assert extraction_s(step, 100, X.shape[1:]) == pytest.approx(expected, rel=1e-6)
     assert "featcmp's batched scattering" in estimate_job(pipe, 100, 20, X, 4).line()
     # Kymatio's own transform is priced at its own, slower rate.
     theirs = ScatteringFeatures(backend="kymatio")
     assert extraction_s(theirs, 100, X.shape[1:]) == pytest.approx(
-        expected * SCATTERING_S["kymatio"] / SCATTERING_S["featcmp"], rel=1e-6
+        expected * COSTS["kymatio"].unit_s / COSTS["featcmp"].unit_s, rel=1e-6
     )
     # More scales and a second order cost more.
     deeper = ScatteringFeatures(J=3, L=8, max_order=2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -9,6 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from featcmp import progress
 from featcmp.config.params import NON_NEGATIVE, Param, check_own, declare
+from featcmp.costs import UNCALIBRATED, ExtractionCost
 from featcmp.errors import DataError
 
 
@@ -75,12 +77,15 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
     feature cache then keys its features by the data it was fitted on.
 
     The step contract the run layer uses: `check_geometry(image_shape)` refuses images the
-    extractor cannot take, `choices(image_shape)` says what the image size decided.
+    extractor cannot take, `choices(image_shape)` says what the image size decided; the cost
+    model prices `work_units(image_shape)` at `cost` (featcmp.costs), and reads
+    `width_before_fit` where the width cannot be probed on one image.
     """
 
     learns_from_data: ClassVar[bool] = False
     chunk_size = 2048
     label = "features"
+    cost: ClassVar[ExtractionCost] = UNCALIBRATED
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # A fit of its own may learn from the data, and a cached feature keyed without that data
@@ -112,6 +117,16 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
         """What the image size decided where the config said nothing ({} when nothing): the
         fitted values once fitted, else what fit would pick for images of `image_shape`."""
         return {}
+
+    def work_units(self, image_shape: tuple[int, ...]) -> tuple[float, float]:
+        """(units per image, units of fitting) of the work `cost.unit_s` prices: one unit
+        per pixel, nothing to fit, unless an extractor counts its own."""
+        return math.prod(image_shape), 0.0
+
+    def width_before_fit(self, image_shape: tuple[int, ...]) -> int | None:
+        """The feature width for these images where fitting decides it (a vocabulary), for
+        the cost model; None: probed on one image."""
+        return None
 
     def _prepare(self, X) -> np.ndarray:
         """Checked float32 images, after the parameter and geometry checks (an extractor

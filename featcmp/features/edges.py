@@ -6,6 +6,7 @@ import numpy as np
 from scipy import ndimage
 
 from featcmp.config.params import AT_LEAST_ONE, Declared, Param, declare
+from featcmp.costs import ExtractionCost
 from featcmp.errors import DataError
 from featcmp.features.base import ImageTransformer, SizeBound
 from featcmp.features.kernels import KERNELS
@@ -38,6 +39,9 @@ class EdgeFeatures(Declared, SizeBound, ImageTransformer):
         ),
     )  # fmt: skip
     label = "edge features"
+    # Per pixel extracted and per n^2 * d of its SVC, calibrated with the other designed
+    # extractors (featcmp.run.cost's docstring).
+    cost = ExtractionCost(1.0e-8, 9.7e-10)
 
     def check_geometry(self, shape: tuple[int, ...]) -> None:
         f = self.downsample_for(shape)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from featcmp.config.params import AT_LEAST_ONE, Declared, Param, Range, declare
+from featcmp.costs import ExtractionCost
 from featcmp.devices import DEVICE, resolve_device
 from featcmp.features.base import ImageTransformer
 from featcmp.features.hog_batch import hog_batch
@@ -65,6 +66,9 @@ class HOGFeatures(Declared, ImageTransformer):
         device=replace(DEVICE, default="cpu", help="where HOG runs: cpu (NumPy), else torch"),
     )  # fmt: skip
     label = "HOG"
+    # Per pixel extracted and per n^2 * d of its SVC, calibrated with the other designed
+    # extractors (featcmp.run.cost's docstring).
+    cost = ExtractionCost(3.0e-8, 1.0e-9)
 
     # A property, not a fit override: choosing cells learns nothing but the image size.
     @property

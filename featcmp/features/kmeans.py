@@ -15,9 +15,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils.validation import check_is_fitted
 
 from featcmp.config.params import AT_LEAST_ONE, POSITIVE, Declared, Param, Range, Rule, declare
+from featcmp.costs import ExtractionCost
 from featcmp.errors import DataError
 from featcmp.features.base import ImageTransformer, SizeBound
 
+# Passes of MiniBatchKMeans over the sampled patches, for the cost model (a rough count).
+K_MEANS_PASSES = 20
 # Coates et al. add 10 to each patch's variance, on pixels of 0..255: the same on [0, 1].
 CONTRAST_EPS = 10 / 255**2
 
@@ -128,6 +131,24 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
     # Small chunks: the codes of 16 32x32 images at 1,600 centroids are 75 MB, and encoding is
     # bound by passes over them (16 ran 1.25x the speed of 64 at 1,600 centroids on 2 cores).
     chunk_size = 16
+    # Seconds per multiply-add (`work_units`), set from one `configs/ladder.yaml` run on 2 shared
+    # cores (6.0 s with its LinearSVC, whose share this absorbs; BENCHMARKS.md, "The ladder"):
+    # one calibration point, so rough. Full CIFAR-10 at 3,200 centroids with the scale path's
+    # solver fitted in 728 s against ~14 min estimated.
+    cost = ExtractionCost(5.0e-11, 1.0e-9)
+
+    def work_units(self, image_shape: tuple[int, ...]) -> tuple[float, float]:
+        """Multiply-adds: whitening and distances of every patch to every centroid per image;
+        the dictionary's fit as K_MEANS_PASSES passes over the sampled patches."""
+        f = self.downsample_for(image_shape)
+        h, w = image_shape[0] // f, image_shape[1] // f
+        p, s, k = self.patch_size, self.stride, self.n_centroids
+        d = p * p * (image_shape[2] if len(image_shape) == 3 else 1)
+        positions = max(1, (h - p) // s + 1) * max(1, (w - p) // s + 1)
+        return positions * d * (d + k), K_MEANS_PASSES * self.n_patches * d * k
+
+    def width_before_fit(self, image_shape: tuple[int, ...]) -> int:
+        return 4 * self.n_centroids  # codes summed over four quadrants
 
     def check_geometry(self, shape: tuple[int, ...]) -> None:
         f = self.downsample_for(shape)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from featcmp.config.params import AT_LEAST_ONE, POSITIVE, Declared, Param, Range, declare
+from featcmp.costs import ExtractionCost
 from featcmp.devices import DEVICE, resolve_device
 from featcmp.errors import DataError
 from featcmp.features.base import ImageTransformer, SizeBound
@@ -34,6 +35,17 @@ BACKEND_NAMES = {
     "kymatio": "Kymatio's scattering (its torch frontend)",
 }
 BACKENDS = tuple(BACKEND_NAMES)
+# Seconds per unit of `fft_work` (point-operations rather than multiply-adds), per backend, and
+# per n^2 * d of the RBF SVC on the coefficients. Kymatio's: 6.3e-10 at J=2, L=8, order 2 on
+# 1,000 32x32 RGB scenes (486 images/s on 2 cores), 7.0e-10 at J=3 on 64 px, 3.4e-10 at
+# order 1. Ours: 2.3e-10 from `benchmarks/bench_scattering.py` on 2 quiet cores (1,327
+# images/s on 32x32 RGB, where Kymatio ran at 467, 6.5e-10; 2.1e-10 on 28x28 gray;
+# BENCHMARKS.md, "Wavelet scattering"). The SVC's from the same scenes (750 training images,
+# 15,552 dims, 3.7 s).
+COSTS = {
+    "featcmp": ExtractionCost(2.3e-10, 4.2e-10, loads_torch=True),
+    "kymatio": ExtractionCost(6.0e-10, 4.2e-10, loads_torch=True),
+}
 
 
 class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
@@ -78,6 +90,15 @@ class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
                 f"scattering.J={self.J} averages over 2**J = {2**self.J} pixels, more than the "
                 f"{h}x{w} working images; use J of at most {max(1, min(h, w).bit_length() - 1)}"
             )
+
+    @property
+    def cost(self) -> ExtractionCost:  # type: ignore[override]
+        return COSTS[self.backend]
+
+    def work_units(self, image_shape: tuple[int, ...]) -> tuple[float, float]:
+        channels = image_shape[2] if len(image_shape) == 3 else 1
+        work = fft_work(self.J, self.L, self.max_order, self.working_shape(image_shape))
+        return channels * work, 0.0
 
     @property
     def backend_name(self) -> str:

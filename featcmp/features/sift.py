@@ -221,6 +221,10 @@ class SIFTBagOfWords(Declared, ImageTransformer):
     label = "dense SIFT"
     chunk_size = 512  # a chunk's patches take ~100 KB per 32x32 image at the defaults
 
+    def width_before_fit(self, image_shape: tuple[int, ...]) -> int:
+        """A pyramid of L x L word histograms per level."""
+        return self.vocabulary_size * sum(level * level for level in self.levels)
+
     def check_geometry(self, shape: tuple[int, ...]) -> None:
         if self.patch_size > min(shape[:2]):
             raise DataError(

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from featcmp.config.params import Declared, declare
+from featcmp.costs import ExtractionCost, network_size
 from featcmp.devices import resolve_device
 from featcmp.features.base import ImageTransformer
 from featcmp.models.nets import CNNClassifier
@@ -50,6 +51,12 @@ class RandomCNNFeatures(Declared, ImageTransformer):
     learns_from_data = False  # seeded random kernels: the seed is among the params
     label = "random cnn features"
     chunk_size = 256
+    # Seconds per forward multiply-add (`work_units`), from one `configs/ladder.yaml` run on 2
+    # shared cores (3.9 s with its SVC; BENCHMARKS.md, "The ladder"): one point, so rough.
+    cost = ExtractionCost(4.1e-11, 6.0e-10, loads_torch=True)
+
+    def work_units(self, image_shape: tuple[int, ...]) -> tuple[float, float]:
+        return network_size(self.network(), image_shape, 2)[0], 0.0
 
     def network(self) -> CNNClassifier:
         """The cnn these features come from, without its dense head."""

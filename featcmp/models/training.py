@@ -11,7 +11,7 @@ channels-last layout, and on CUDA under bf16 autocast (weights stay float32).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -29,6 +29,7 @@ from featcmp.config.params import (
     check_own,
     declare,
 )
+from featcmp.costs import UNCALIBRATED_NET, NetCost
 from featcmp.devices import DEVICE, resolve_device
 from featcmp.errors import ConfigError, RunError
 from featcmp.models import fine_tune
@@ -106,6 +107,8 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
     here). What layout and compile measured on a CPU: see BENCHMARKS.md, "CNN training",
     session 4.
     """
+
+    cost: ClassVar[NetCost] = UNCALIBRATED_NET  # a subclass declares its calibrated figures
 
     PARAMS = declare(
         epochs=Param(int, 30, "passes over the training set", range=Range(1, MAX_EPOCHS)),

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from featcmp.config.params import POSITIVE, Declared, Param, Range, Rule, declare
+from featcmp.costs import ExtractionCost, backbone_macs
 from featcmp.devices import DEVICE, resolve_device
 from featcmp.features.base import ImageTransformer
 from featcmp.models.backbone import Backbone, open_backbone
@@ -66,6 +67,14 @@ class TransferFeatures(Declared, ImageTransformer):
     learns_from_data = False  # a network trained on other data, frozen
     label = "backbone features"
     chunk_size = 256
+    # A frozen backbone's forward pass at the random cnn's rate per multiply-add, and its SVC's
+    # coefficient likewise: an inference pass of a conv net, as that one is (not calibrated on
+    # its own).
+    cost = ExtractionCost(4.1e-11, 6.0e-10, loads_torch=True)
+
+    def work_units(self, image_shape: tuple[int, ...]) -> tuple[float, float]:
+        """Multiply-adds of one image through the backbone, at its input size."""
+        return backbone_macs(self.open()), 0.0
 
     def open(self) -> Backbone:
         """The backbone, opened and checked (ConfigError, one line, when it cannot serve)."""
