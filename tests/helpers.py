@@ -57,15 +57,22 @@ def pattern_images(
 TINY_NET = {"channels": [4, 8], "hidden": 16, "epochs": 2, "batch_size": 16, "device": "cpu"}
 
 
-def save_tiny_network(path: Path, n_classes: int = 4, rgb: bool = False, **params) -> Path:
-    """Train a tiny cnn on 16x16 bars (`pattern_images`), save it as `save_model` does."""
+def save_tiny_network(
+    path: Path,
+    n_classes: int = 4,
+    rgb: bool = False,
+    class_names: list[str] | None = None,
+    **params,
+) -> Path:
+    """Train a tiny cnn on 16x16 bars (`pattern_images`), save it as `save_model` does (under
+    `class_names`, bar0, bar1, ... by default)."""
     from featcmp.models.nets import CNNClassifier
     from featcmp.models.network_file import save_network
     from featcmp.models.saved import network_payload
 
     X, y = pattern_images(12, size=16, n_classes=n_classes, seed=1, rgb=rgb)
     net = CNNClassifier(**{**TINY_NET, **params}).fit(X / np.float32(255), y)
-    names = [f"bar{k}" for k in range(n_classes)]
+    names = class_names or [f"bar{k}" for k in range(n_classes)]
     config = {"dataset": {"source": "bars"}, "pipeline": {"name": "cnn"}}
     save_network(path, network_payload(net, names, "fingerprint-of-bars", config))
     return path

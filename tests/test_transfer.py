@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from torch import nn
 from typer.testing import CliRunner
 
@@ -291,6 +292,29 @@ def test_init_from_gets_a_new_output_layer_for_other_classes(tmp_path):
     kept = CNNClassifier(**TINY_NET, init_from=str(model))
     kept.class_names_hint = ["bar0", "bar1", "bar2", "bar3"]  # the saved classes
     assert not kept.fit(*bars()).new_head_
+    assert not clone(kept).fit(*bars()).new_head_  # as a `select:` search clones it
+
+
+def test_a_fine_tuned_network_under_select_keeps_the_saved_output_layer(tmp_path, write_config):
+    model = save_tiny_network(
+        tmp_path / "n.model.pt", n_classes=10, class_names=[str(d) for d in range(10)]
+    )
+    params = {**TINY_NET, "epochs": 1, "init_from": str(model)}
+    cfg = write_config(
+        {
+            "dataset": {"source": "digits", "max_train": 60, "max_test": 30},
+            "pipelines": [
+                {
+                    "name": "cnn",
+                    "params": params,
+                    "select": {"grid": {"lr": [0.01, 0.001]}, "validation": 0.25},
+                }
+            ],
+        }
+    )
+    (record,) = run_jobs(load_jobs([cfg]), tmp_path / "runs")
+    assert record.status == "ok", record.error
+    assert record.chosen["pipeline"]["cnn"]["output_layer"] == "kept"
 
 
 def test_init_from_needs_the_same_architecture(tmp_path):

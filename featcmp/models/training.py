@@ -159,6 +159,13 @@ class TorchClassifier(Declared, ClassifierMixin, BaseEstimator):
     input_fit_: InputFit | None = None
     class_names_hint: list[str] | None = None
 
+    def __sklearn_clone__(self):
+        # The hint is not a parameter (it would change job ids), so a plain clone, as a
+        # `select:` search makes of every candidate, would drop it.
+        twin = super().__sklearn_clone__()
+        twin.class_names_hint = self.class_names_hint
+        return twin
+
     # -- to be defined by subclasses -------------------------------------------------------
     def build_module(self, in_shape: tuple[int, int, int], n_classes: int) -> nn.Module:
         raise NotImplementedError
