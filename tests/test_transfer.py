@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +126,32 @@ def test_one_save_model_path_for_several_jobs_is_refused(write_config):
     )
     with pytest.raises(ConfigError, match=r"2 jobs .* would write net\.pt"):
         load_jobs([cfg])
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("folder", r"is a folder; name the file"),
+        ("file/net.pt", r"file\.txt is a file, so .* cannot be written"),
+        ("file/deeper/net.pt", r"file\.txt is a file"),
+    ],
+)
+def test_a_save_model_path_that_cannot_be_written_is_refused_before_training(
+    tmp_path, write_config, where, message
+):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file.txt").write_text("not a folder")
+    target = tmp_path / where.replace("file/", "file.txt/")
+    cfg = write_config(
+        {
+            "dataset": {"source": "digits"},
+            "pipelines": [{"name": "cnn", "params": TINY_NET, "save_model": str(target)}],
+        }
+    )
+    result = runner.invoke(app, ["run", str(cfg), "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2
+    assert re.search(message, result.output) and "Traceback" not in result.output
+    assert not (tmp_path / "runs").exists()
 
 
 def test_save_model_on_a_pipeline_without_a_network_is_refused(write_config):

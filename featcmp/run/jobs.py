@@ -12,6 +12,7 @@ import copy
 import functools
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -274,6 +275,21 @@ def check_model_paths(jobs: list[Job]) -> None:
                 f"save_model: {count} jobs (seeds, train sizes or grid points) would write "
                 f"{path}; give one job, or save_model: true for a file beside each record"
             )
+        check_writable(Path(path).expanduser())
+
+
+def check_writable(path: Path) -> None:
+    """Refuse, before any training, a `save_model` path the network could not be written to:
+    a folder, or one under a file or a folder this process cannot write in."""
+    if path.is_dir():
+        raise ConfigError(f"save_model: {path} is a folder; name the file to write")
+    parent = path.parent
+    while not parent.exists():  # the writer creates missing folders
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"save_model: {parent} is a file, so {path} cannot be written")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"save_model: cannot write in {parent}")
 
 
 def load_jobs(
