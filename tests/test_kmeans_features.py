@@ -113,3 +113,37 @@ def test_dry_run_costs_kmeans_without_fitting_it(scenes, monkeypatch) -> None:
     assert feature_width(pipe, X) == 4 * 16
     estimate = estimate_job(pipe, len(X), len(X), X, 4)
     assert 0 < estimate.fit_s < float("inf") and estimate.feature_dim == 64
+
+
+def test_power_raises_each_quadrant_sum(scenes) -> None:
+    """`power` is applied to the pooled sums, after pooling (not to each patch's code)."""
+    X, _ = scenes
+    plain = KMeansFeatures(**SMALL).fit(X).transform(X[:6])
+    root = KMeansFeatures(**SMALL, power=0.5).fit(X).transform(X[:6])
+    assert plain.max() > 1  # sums over many patches: a root of the codes would differ
+    np.testing.assert_allclose(root, np.sqrt(plain), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("power", [0, -0.5, 1.5])
+def test_power_outside_0_1_is_refused(scenes, power) -> None:
+    from featcmp.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="power"):
+        build_pipeline("kmeans_svm", {"kmeans": {**SMALL, "power": power}})
+
+
+def test_power_is_part_of_the_job_and_of_the_feature_cache_key(scenes) -> None:
+    from featcmp.run.cache import feature_key
+    from featcmp.run.jobs import expand_jobs, parse_config
+
+    def job_id(kmeans: dict) -> str:
+        config = {
+            "dataset": {"source": "digits"},
+            "pipelines": [{"name": "kmeans_svm", "params": {"kmeans": kmeans}}],
+        }
+        return expand_jobs(parse_config(config))[0].id
+
+    assert job_id({**SMALL, "power": 0.5}) != job_id(SMALL)
+    X, _ = scenes
+    keys = {feature_key(KMeansFeatures(**SMALL, power=p), X, "train") for p in (0.5, 1.0)}
+    assert len(keys) == 2
