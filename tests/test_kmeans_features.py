@@ -11,7 +11,7 @@ from featcmp.features.kmeans import (
     KMeansFeatures,
     normalise_patches,
     patch_grid,
-    quadrant_sums,
+    region_sums,
     sample_patches,
     triangle_code,
 )
@@ -48,12 +48,32 @@ def test_triangle_code_is_zero_beyond_the_mean_distance() -> None:
     np.testing.assert_allclose(code[0], np.maximum(0, z.mean() - z), rtol=1e-6)
 
 
-def test_quadrant_sums_pool_each_quadrant() -> None:
+def test_region_sums_pool_each_quadrant() -> None:
     codes = np.zeros((1, 4, 4, 2), dtype=np.float32)
     codes[0, 0, 3, 1] = 5  # top right, feature 1
-    out = quadrant_sums(codes)
+    out = region_sums(codes)
     assert out.shape == (1, 8)
     assert out[0].tolist() == [0, 0, 0, 5, 0, 0, 0, 0]
+
+
+def test_region_sums_on_a_finer_grid_partition_the_codes() -> None:
+    codes = np.random.default_rng(0).random((2, 27, 27, 3), dtype=np.float32)
+    out = region_sums(codes, 3)
+    assert out.shape == (2, 27)
+    np.testing.assert_allclose(out[:, 4 * 3 : 5 * 3], codes[:, 9:18, 9:18].sum(axis=(1, 2)))
+    np.testing.assert_allclose(out.reshape(2, 9, 3).sum(1), codes.sum(axis=(1, 2)), rtol=1e-5)
+
+
+def test_grid_sets_the_feature_width_and_is_checked_against_the_image(scenes) -> None:
+    from featcmp.errors import DataError
+    from featcmp.run.cost import feature_width
+
+    X, _ = scenes
+    feats = KMeansFeatures(**SMALL, grid=3).fit(X)
+    assert feats.transform(X[:2]).shape == (2, 9 * 16)
+    assert feature_width(build_pipeline("kmeans_svm", {"kmeans": {**SMALL, "grid": 3}}), X) == 144
+    with pytest.raises(DataError, match=r"kmeans\.grid=15"):  # 32 px, 5 px patches at stride 2
+        KMeansFeatures(**SMALL, grid=15).fit(X)
 
 
 def test_features_have_four_quadrants_of_codes(scenes) -> None:
@@ -132,7 +152,7 @@ def test_power_outside_0_1_is_refused(scenes, power) -> None:
         build_pipeline("kmeans_svm", {"kmeans": {**SMALL, "power": power}})
 
 
-def test_power_is_part_of_the_job_and_of_the_feature_cache_key(scenes) -> None:
+def test_power_and_grid_are_part_of_the_job_and_of_the_feature_cache_key(scenes) -> None:
     from featcmp.run.cache import feature_key
     from featcmp.run.jobs import expand_jobs, parse_config
 
@@ -143,7 +163,7 @@ def test_power_is_part_of_the_job_and_of_the_feature_cache_key(scenes) -> None:
         }
         return expand_jobs(parse_config(config))[0].id
 
-    assert job_id({**SMALL, "power": 0.5}) != job_id(SMALL)
+    assert job_id({**SMALL, "power": 0.5}) != job_id(SMALL) != job_id({**SMALL, "grid": 3})
     X, _ = scenes
     keys = {feature_key(KMeansFeatures(**SMALL, power=p), X, "train") for p in (0.5, 1.0)}
     assert len(keys) == 2

@@ -301,8 +301,8 @@ def feature_width(pipe: Any, X: Any) -> int:
     if words is not None and hasattr(step, "levels"):  # a pyramid of L x L word histograms
         return int(words * sum(level * level for level in step.levels))
     centroids = getattr(step, "n_centroids", None)
-    if centroids is not None:  # k-means codes summed over four quadrants
-        return 4 * int(centroids)
+    if centroids is not None:  # k-means codes summed over grid x grid regions
+        return int(step.grid) ** 2 * int(centroids)
     from sklearn.base import clone
 
     try:
