@@ -5,10 +5,10 @@ whitening estimated on them, and a k-means dictionary of the whitened patches. T
 patch at `stride`, normalised and whitened the same way, encoded by the triangle activation
 f_k = max(0, mean(z) - z_k) (z_k: the patch's distance to centroid k), then summed over `grid` x
 `grid` regions of the image (Coates et al.'s four quadrants by default): grid^2 x n_centroids
-features, for a linear SVM. The sums are then raised to
-`power` (0.5: the square root, as Fisher-vector and bag-of-words practice does to damp the
-features that fire everywhere; the codes are non-negative, so this is the signed root). No label
-is used: the family is "learned without labels".
+features, for a linear SVM. The sums are then raised to `power` (0.5: the square root, as
+Fisher-vector and bag-of-words practice does to damp the features that fire everywhere; the
+codes are non-negative, so this is the signed root). No label is used: the family is "learned
+without labels".
 """
 
 from __future__ import annotations
@@ -119,7 +119,8 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
             float, 0.1, "added to the patch covariance's eigenvalues before ZCA", range=POSITIVE
         ),
         # 3 x 3 regions with power 0.5: 0.689 on the CIFAR-10 tuning split against 0.681 for the
-        # quadrants (at C 0.0002 and 0.001, each the better there); the encoding costs the same.
+        # quadrants (at C 0.0002 and 0.001, each the better there), 0.737 against 0.726 (plain
+        # quadrants) on the full data; the encoding costs the same, the linear SVM 2.25x.
         grid=Param(
             int, 2, "the codes are summed over grid x grid regions (2: the quadrants)",
             range=AT_LEAST_ONE,
@@ -181,9 +182,9 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
         return super().transform(X)
 
     def _transform_batch(self, X: np.ndarray) -> np.ndarray:
-        grid = patch_grid(self._bounded(X), self.patch_size, self.stride)
-        n, ny, nx, d = grid.shape
-        white = (normalise_patches(grid.reshape(-1, d)) - self.mean_) @ self.whitening_
+        windows = patch_grid(self._bounded(X), self.patch_size, self.stride)
+        n, ny, nx, d = windows.shape
+        white = (normalise_patches(windows.reshape(-1, d)) - self.mean_) @ self.whitening_
         codes = triangle_code(white, self.centroids_).reshape(n, ny, nx, -1)
         sums = region_sums(codes, self.grid)
         return sums if self.power == 1 else np.power(sums, np.float32(self.power), out=sums)
