@@ -214,6 +214,19 @@ def test_the_scale_path_estimate_counts_the_kernel_map():
     assert estimate_job(more, 50_000, 100, X, 10).fit_s > 1.8 * narrow.fit_s
 
 
+def test_the_linear_scale_path_counts_a_float64_copy_only_where_the_solver_makes_one():
+    """liblinear copies the features to float64; the torch solver trains on them in place."""
+    X = _images(32, 4)
+    svm = {"kernel": "linear", "scale": "approximate", "max_exact": 10}
+
+    def work(solver: str) -> int:
+        pipe = build_pipeline("raw_svm", {"svm": {**svm, "approx_solver": solver}})
+        return estimate_job(pipe, 50_000, 100, X, 10).work_bytes
+
+    features = 4 * 50_000 * 32 * 32  # float32
+    assert work("liblinear") - work("torch") == 3 * features
+
+
 def test_raw_and_edge_vectors_are_bounded_on_large_images():
     X, y = np.random.default_rng(0).random((4, 96, 80, 3)).astype(np.float32), np.arange(4) % 2
     for name, step in (("raw_svm", "raw"), ("edges_svm", "edges")):

@@ -11,7 +11,7 @@ from featcmp.features.kmeans import (
     KMeansFeatures,
     normalise_patches,
     patch_grid,
-    quadrant_sums,
+    region_sums,
     sample_patches,
     triangle_code,
 )
@@ -48,12 +48,32 @@ def test_triangle_code_is_zero_beyond_the_mean_distance() -> None:
     np.testing.assert_allclose(code[0], np.maximum(0, z.mean() - z), rtol=1e-6)
 
 
-def test_quadrant_sums_pool_each_quadrant() -> None:
+def test_region_sums_pool_each_quadrant() -> None:
     codes = np.zeros((1, 4, 4, 2), dtype=np.float32)
     codes[0, 0, 3, 1] = 5  # top right, feature 1
-    out = quadrant_sums(codes)
+    out = region_sums(codes)
     assert out.shape == (1, 8)
     assert out[0].tolist() == [0, 0, 0, 5, 0, 0, 0, 0]
+
+
+def test_region_sums_on_a_finer_grid_partition_the_codes() -> None:
+    codes = np.random.default_rng(0).random((2, 27, 27, 3), dtype=np.float32)
+    out = region_sums(codes, 3)
+    assert out.shape == (2, 27)
+    np.testing.assert_allclose(out[:, 4 * 3 : 5 * 3], codes[:, 9:18, 9:18].sum(axis=(1, 2)))
+    np.testing.assert_allclose(out.reshape(2, 9, 3).sum(1), codes.sum(axis=(1, 2)), rtol=1e-5)
+
+
+def test_grid_sets_the_feature_width_and_is_checked_against_the_image(scenes) -> None:
+    from featcmp.errors import DataError
+    from featcmp.run.cost import feature_width
+
+    X, _ = scenes
+    feats = KMeansFeatures(**SMALL, grid=3).fit(X)
+    assert feats.transform(X[:2]).shape == (2, 9 * 16)
+    assert feature_width(build_pipeline("kmeans_svm", {"kmeans": {**SMALL, "grid": 3}}), X) == 144
+    with pytest.raises(DataError, match=r"kmeans\.grid=15"):  # 32 px, 5 px patches at stride 2
+        KMeansFeatures(**SMALL, grid=15).fit(X)
 
 
 def test_features_have_four_quadrants_of_codes(scenes) -> None:
@@ -113,3 +133,37 @@ def test_dry_run_costs_kmeans_without_fitting_it(scenes, monkeypatch) -> None:
     assert feature_width(pipe, X) == 4 * 16
     estimate = estimate_job(pipe, len(X), len(X), X, 4)
     assert 0 < estimate.fit_s < float("inf") and estimate.feature_dim == 64
+
+
+def test_power_raises_each_quadrant_sum(scenes) -> None:
+    """`power` is applied to the pooled sums, after pooling (not to each patch's code)."""
+    X, _ = scenes
+    plain = KMeansFeatures(**SMALL).fit(X).transform(X[:6])
+    root = KMeansFeatures(**SMALL, power=0.5).fit(X).transform(X[:6])
+    assert plain.max() > 1  # sums over many patches: a root of the codes would differ
+    np.testing.assert_allclose(root, np.sqrt(plain), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("power", [0, -0.5, 1.5])
+def test_power_outside_0_1_is_refused(scenes, power) -> None:
+    from featcmp.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="power"):
+        build_pipeline("kmeans_svm", {"kmeans": {**SMALL, "power": power}})
+
+
+def test_power_and_grid_are_part_of_the_job_and_of_the_feature_cache_key(scenes) -> None:
+    from featcmp.run.cache import feature_key
+    from featcmp.run.jobs import expand_jobs, parse_config
+
+    def job_id(kmeans: dict) -> str:
+        config = {
+            "dataset": {"source": "digits"},
+            "pipelines": [{"name": "kmeans_svm", "params": {"kmeans": kmeans}}],
+        }
+        return expand_jobs(parse_config(config))[0].id
+
+    assert job_id({**SMALL, "power": 0.5}) != job_id(SMALL) != job_id({**SMALL, "grid": 3})
+    X, _ = scenes
+    keys = {feature_key(KMeansFeatures(**SMALL, power=p), X, "train") for p in (0.5, 1.0)}
+    assert len(keys) == 2
