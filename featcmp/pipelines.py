@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from featcmp.config.params import Param, check_params, declarations, declare_foreign
 from featcmp.errors import ConfigError, did_you_mean, unknown_name
@@ -35,6 +34,7 @@ from featcmp.features.hog import AUTO, HOGFeatures
 from featcmp.features.kmeans import KMeansFeatures
 from featcmp.features.raw import RawPixels
 from featcmp.features.sift import SIFTBagOfWords
+from featcmp.models.scaler import Standardiser
 from featcmp.models.svm import SVM
 from featcmp.plugins import Registry
 
@@ -70,7 +70,7 @@ def register_pipeline(name: str, family: str, summary: str, flat: bool = False):
 
 def svm_pipeline(step: str, features: BaseEstimator, standardise: bool = True) -> Pipeline:
     # The scaler sits inside the pipeline, so it is fitted on training data only.
-    scaler = StandardScaler(with_mean=standardise, with_std=standardise)
+    scaler = Standardiser(with_mean=standardise, with_std=standardise)
     return Pipeline([(step, features), ("scaler", scaler), ("svm", SVM())])
 
 
@@ -214,9 +214,10 @@ def check_plugin_pipeline(name: str, spec: Any) -> None:
 PIPELINES.check = check_plugin_pipeline
 
 
-# scikit-learn's own steps in our pipelines, declared here so the one validator checks them.
+# scikit-learn's own steps in our pipelines (the scaler: its StandardScaler, fitted in row
+# chunks), declared here so the one validator checks them.
 declare_foreign(
-    StandardScaler,
+    Standardiser,
     with_mean=Param(bool, True, "centre each feature on its training mean"),
     with_std=Param(bool, True, "scale each feature to unit training variance"),
     copy=Param(bool, True, "scale a copy, not the input array in place"),
