@@ -22,6 +22,16 @@ def features(n: int = 300, d: int = 40, dtype=np.float32) -> np.ndarray:
     return X
 
 
+def traced_peak(call) -> int:
+    """Peak bytes NumPy and Python allocate during `call()`."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.parametrize("with_mean", [True, False])
 @pytest.mark.parametrize("with_std", [True, False])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -44,19 +54,8 @@ def test_it_fits_and_scales_as_standard_scaler_does(monkeypatch, with_mean, with
 def test_fitting_allocates_no_copy_of_the_features(monkeypatch):
     monkeypatch.setattr(scaler_module, "CHUNK_VALUES", 500 * 100)  # chunks of 0.4 MB
     X = features(n=4000, d=500)  # 8 MB of float32; scikit-learn's fit takes 16 MB of float64
-    tracemalloc.start()
-    try:
-        Standardiser().fit(X)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < X.nbytes / 2
-    tracemalloc.start()
-    try:
-        StandardScaler().fit(X)
-        _, theirs = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    assert traced_peak(lambda: Standardiser().fit(X)) < X.nbytes / 2
+    theirs = traced_peak(lambda: StandardScaler().fit(X))
     assert theirs > X.nbytes  # what this scaler avoids
 
 
