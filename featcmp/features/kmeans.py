@@ -155,15 +155,19 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
     # solver fitted in 728 s against ~14 min estimated.
     cost = ExtractionCost(5.0e-11, 1.0e-9)
 
+    def positions(self, image_shape: tuple[int, ...]) -> tuple[int, int]:
+        """Patch positions (rows, columns) on the working images of `image_shape`."""
+        f = self.downsample_for(image_shape)
+        side = (image_shape[0] // f, image_shape[1] // f)
+        return tuple((s - self.patch_size) // self.stride + 1 for s in side)  # type: ignore[return-value]
+
     def work_units(self, image_shape: tuple[int, ...]) -> tuple[float, float]:
         """Multiply-adds: whitening and distances of every patch to every centroid per image;
         the dictionary's fit as K_MEANS_PASSES passes over the sampled patches."""
-        f = self.downsample_for(image_shape)
-        h, w = image_shape[0] // f, image_shape[1] // f
-        p, s, k = self.patch_size, self.stride, self.n_centroids
+        p, k = self.patch_size, self.n_centroids
         d = p * p * (image_shape[2] if len(image_shape) == 3 else 1)
-        positions = max(1, (h - p) // s + 1) * max(1, (w - p) // s + 1)
-        return positions * d * (d + k), K_MEANS_PASSES * self.n_patches * d * k
+        rows, cols = self.positions(image_shape)
+        return max(1, rows) * max(1, cols) * d * (d + k), K_MEANS_PASSES * self.n_patches * d * k
 
     def width_before_fit(self, image_shape: tuple[int, ...]) -> int:
         return self.grid**2 * self.n_centroids  # codes summed over grid x grid regions
@@ -176,7 +180,7 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
                 f"kmeans.patch_size={self.patch_size} is larger than the {side}x{side} working "
                 "images; use a smaller patch"
             )
-        positions = (side - self.patch_size) // self.stride + 1
+        positions = min(self.positions(shape))
         if self.grid > positions:
             raise DataError(
                 f"kmeans.grid={self.grid} is more regions per side than the {positions} patch "

@@ -28,15 +28,16 @@ class Standardiser(StandardScaler):
             return super().fit(X, y, sample_weight)
         X = validate_data(self, X, reset=True, dtype=FLOAT_DTYPES, ensure_all_finite=True)
         n, d = X.shape
+        self.n_samples_seen_ = n
+        self.mean_ = self.var_ = self.scale_ = None
+        if not (self.with_mean or self.with_std):  # the identity (raw_svm's default): no pass
+            return self
         rows = max(1, CHUNK_VALUES // max(d, 1))
         chunks = [slice(s, s + rows) for s in range(0, n, rows)]
         mean = np.zeros(d)
         for part in chunks:
             mean += X[part].sum(axis=0, dtype=np.float64)
-        mean /= n
-        self.n_samples_seen_ = n
-        self.mean_ = mean if self.with_mean or self.with_std else None
-        self.var_ = self.scale_ = None
+        self.mean_ = mean = mean / n
         if self.with_std:
             squares = np.zeros(d)
             for part in chunks:

@@ -15,10 +15,11 @@ import numpy as np
 import torch
 
 from featcmp.config.params import POSITIVE, Declared, Param, Range, Rule, declare
-from featcmp.costs import ExtractionCost, backbone_macs
+from featcmp.costs import backbone_macs
 from featcmp.devices import DEVICE, resolve_device
 from featcmp.features.base import ImageTransformer
 from featcmp.models.backbone import Backbone, open_backbone
+from featcmp.models.random_features import RandomCNNFeatures
 from featcmp.models.torch_state import seeded_threads
 from featcmp.models.training import images_to_tensor
 
@@ -67,10 +68,10 @@ class TransferFeatures(Declared, ImageTransformer):
     learns_from_data = False  # a network trained on other data, frozen
     label = "backbone features"
     chunk_size = 256
-    # A frozen backbone's forward pass at the random cnn's rate per multiply-add, and its SVC's
-    # coefficient likewise: an inference pass of a conv net, as that one is (not calibrated on
+    # A frozen backbone's forward pass, priced as the random cnn's (per multiply-add, and its
+    # SVC's coefficient): an inference pass of a conv net, as that one is (not calibrated on
     # its own).
-    cost = ExtractionCost(4.1e-11, 6.0e-10, loads_torch=True)
+    cost = RandomCNNFeatures.cost
 
     def work_units(self, image_shape: tuple[int, ...]) -> tuple[float, float]:
         """Multiply-adds of one image through the backbone, at its input size."""

@@ -157,7 +157,8 @@ def estimate_hand_crafted(
         # liblinear and SGD copy the features to float64; the torch solver trains on the
         # float32 features in place, one float32 copy allowed for the rest (k-means, 3,200
         # centroids, 50k x 12,800: 8.7 GiB measured peak, 8.4 GiB by this count; 50k x 28,800:
-        # 18.5 GiB, 17.0 GiB).
+        # 18.5 GiB, 17.0 GiB; both measured before the scaler fitted in chunks, which took
+        # 10k x 28,800 from 4.22 GB to 2.81 GB, 3.6 GiB by this count: now an over-count).
         torch_solver = scale_path and getattr(svm, "approx_solver", "") == "torch"
         svm_bytes = (4 if torch_solver else 16) * n_train * dim
     else:  # Nystroem (with the features passed on, if asked) + a linear solver
