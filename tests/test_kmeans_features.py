@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import featcmp.features.kmeans as kmeans
 from featcmp.data.scenes import generate_scenes
 from featcmp.features.kmeans import (
     KMeansFeatures,
+    mirror_patches,
     normalise_patches,
     patch_grid,
     region_sums,
@@ -42,26 +44,28 @@ def test_patches_are_normalised_for_brightness_and_contrast() -> None:
 
 
 def test_triangle_code_is_zero_beyond_the_mean_distance() -> None:
-    centroids = np.eye(3, dtype=np.float32)
-    code = triangle_code(np.array([[1, 0, 0]], dtype=np.float32), centroids)
+    centroids = torch.eye(3)
+    code = triangle_code(torch.tensor([[1.0, 0, 0]]), centroids)
     z = np.array([0, np.sqrt(2), np.sqrt(2)])
-    np.testing.assert_allclose(code[0], np.maximum(0, z.mean() - z), rtol=1e-6)
+    np.testing.assert_allclose(code[0], np.maximum(0, z.mean() - z), rtol=1e-6, atol=1e-6)
 
 
 def test_region_sums_pool_each_quadrant() -> None:
-    codes = np.zeros((1, 4, 4, 2), dtype=np.float32)
+    codes = torch.zeros(1, 4, 4, 2)
     codes[0, 0, 3, 1] = 5  # top right, feature 1
     out = region_sums(codes)
-    assert out.shape == (1, 8)
-    assert out[0].tolist() == [0, 0, 0, 5, 0, 0, 0, 0]
+    assert out.shape == (1, 4, 2)
+    assert out[0].flatten().tolist() == [0, 0, 0, 5, 0, 0, 0, 0]
+    # Mirrored, the top right corner is read as the top left's.
+    assert region_sums(codes, mirrored=True)[0].flatten().tolist() == [0, 5, 0, 0, 0, 0, 0, 0]
 
 
 def test_region_sums_on_a_finer_grid_partition_the_codes() -> None:
-    codes = np.random.default_rng(0).random((2, 27, 27, 3), dtype=np.float32)
+    codes = torch.rand(2, 27, 27, 3, generator=torch.Generator().manual_seed(0))
     out = region_sums(codes, 3)
-    assert out.shape == (2, 27)
-    np.testing.assert_allclose(out[:, 4 * 3 : 5 * 3], codes[:, 9:18, 9:18].sum(axis=(1, 2)))
-    np.testing.assert_allclose(out.reshape(2, 9, 3).sum(1), codes.sum(axis=(1, 2)), rtol=1e-5)
+    assert out.shape == (2, 9, 3)
+    torch.testing.assert_close(out[:, 4], codes[:, 9:18, 9:18].sum((1, 2)))
+    torch.testing.assert_close(out.sum(1), codes.sum((1, 2)))
 
 
 def test_grid_sets_the_feature_width_and_is_checked_against_the_image(scenes) -> None:
@@ -167,3 +171,56 @@ def test_power_and_grid_are_part_of_the_job_and_of_the_feature_cache_key(scenes)
     X, _ = scenes
     keys = {feature_key(KMeansFeatures(**SMALL, power=p), X, "train") for p in (0.5, 1.0)}
     assert len(keys) == 2
+
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.mark.parametrize(
+    ("device", "per_step"), [("cpu", 1), ("cpu", 16), pytest.param("cuda", 0, marks=cuda)]
+)
+def test_the_encoder_equals_the_triangle_code_of_every_patch_summed_per_region(
+    scenes, device, per_step
+) -> None:
+    """The encoder against the definition written out over the whole grid, one image at a
+    time and a chunk at once (as on a GPU) on the CPU, and on a GPU."""
+    X, _ = scenes
+    feats = KMeansFeatures(**SMALL, grid=3, device=device).fit(X)
+    feats.cpu_images_per_step = per_step
+    windows = patch_grid(X[:3], SMALL["patch_size"], SMALL["stride"])
+    n, ny, nx, d = windows.shape
+    white = (normalise_patches(windows.reshape(-1, d)) - feats.mean_) @ feats.whitening_
+    codes = triangle_code(torch.from_numpy(white), torch.from_numpy(feats.centroids_))
+    codes = codes.numpy().reshape(n, ny, nx, -1)
+    cut = [slice(i * ny // 3, (i + 1) * ny // 3) for i in range(3)]
+    expected = np.stack([codes[:, r, c].sum((1, 2)) for r in cut for c in cut], 1)
+    np.testing.assert_allclose(feats.transform(X[:3]), expected.reshape(n, -1), rtol=1e-5)
+
+
+def test_mirror_closes_the_dictionary_under_the_mirror(scenes) -> None:
+    X, _ = scenes
+    feats = KMeansFeatures(**SMALL, mirror=True).fit(X)
+    k, p = SMALL["n_centroids"], SMALL["patch_size"]
+    assert feats.centroids_.shape == (2 * k, p * p * 3)
+    np.testing.assert_array_equal(feats.centroids_[k:], mirror_patches(feats.centroids_[:k], p))
+    # The whitening commutes with the mirror, so whitened mirrors are mirrors of whitened.
+    patches = normalise_patches(sample_patches(X, p, 50, seed=3))
+    np.testing.assert_allclose(
+        (mirror_patches(patches, p) - feats.mean_) @ feats.whitening_,
+        mirror_patches((patches - feats.mean_) @ feats.whitening_, p),
+        atol=2e-3,
+    )
+
+
+@pytest.mark.parametrize("stride", [1, 3])
+def test_with_mirror_an_image_and_its_mirror_have_the_same_features(scenes, stride) -> None:
+    """Exact for any partition of a mirror-symmetric patch grid: 32 px images, 5 px patches,
+    28 positions at stride 1 and 10 at stride 3, cut unevenly by a 3 x 3 grid."""
+    X, _ = scenes
+    params = {**SMALL, "stride": stride, "grid": 3, "power": 0.5}
+    mirrored = KMeansFeatures(**params, mirror=True).fit(X)
+    F = mirrored.transform(X[:5])
+    assert F.shape == (5, 9 * SMALL["n_centroids"])
+    np.testing.assert_allclose(F, mirrored.transform(X[:5, :, ::-1]), rtol=1e-4, atol=1e-4)
+    plain = KMeansFeatures(**params).fit(X)
+    assert not np.allclose(plain.transform(X[:5]), plain.transform(X[:5, :, ::-1]), atol=1e-2)

@@ -7,11 +7,18 @@ f_k = max(0, mean(z) - z_k) (z_k: the patch's distance to centroid k), then summ
 `grid` regions of the image (Coates et al.'s four quadrants by default): grid^2 x n_centroids
 features, for a linear SVM. The sums are then raised to `power` (0.5: the square root, as
 Fisher-vector and bag-of-words practice does to damp the features that fire everywhere; the
-codes are non-negative, so this is the signed root). No label is used: the family is "learned
-without labels".
+codes are non-negative, so this is the signed root). With `mirror`, the dictionary also holds
+each centroid's left-right mirror, and each feature is its region's sum plus the mirrored
+region's sum of the mirrored centroid's codes: the features of the image plus those of its
+mirror image, so an image and its mirror get the same features, at the width of the plain
+dictionary. For a linear SVM that is exactly training on every image and its mirror (the
+optimum's weights are then mirror-symmetric). No label is used: the family is "learned without
+labels".
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -19,8 +26,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from featcmp.config.params import AT_LEAST_ONE, POSITIVE, Declared, Param, Range, Rule, declare
 from featcmp.costs import ExtractionCost
+from featcmp.devices import DEVICE, resolve_device
 from featcmp.errors import DataError
 from featcmp.features.base import ImageTransformer, SizeBound
+
+if TYPE_CHECKING:
+    import torch
 
 # Passes of MiniBatchKMeans over the sampled patches, for the cost model (a rough count).
 K_MEANS_PASSES = 20
@@ -70,33 +81,46 @@ def zca(patches: np.ndarray, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
     return mean.astype(np.float32), W.astype(np.float32)
 
 
-def triangle_code(patches: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+def mirror_patches(patches: np.ndarray, patch_size: int) -> np.ndarray:
+    """Flattened channel-major patches (as `patch_grid` gives them) mirrored left-right."""
+    square = patches.reshape(len(patches), -1, patch_size, patch_size)
+    return np.ascontiguousarray(square[..., ::-1]).reshape(len(patches), -1)
+
+
+def triangle_code(patches: torch.Tensor, centroids: torch.Tensor) -> torch.Tensor:
     """f_k = max(0, mean_j z_j - z_k), z_k the distance to centroid k: (m, k) from (m, d).
 
-    One (m, k) array updated in place: the encoding is bound by memory traffic over it, and
-    in place it ran 2.5x the speed of the same arithmetic with temporaries (1,600 centroids).
+    One (m, k) tensor updated in place, and `KMeansFeatures` calls it one image at a time:
+    the encoding is bound by passes over the codes, and one image's stay in cache (with
+    the pooling, 1.6x the rate of numpy over 16 images at 3,200 centroids on 2 cores).
     """
-    z = patches @ centroids.T
-    z *= -2
-    z += np.einsum("kd,kd->k", centroids, centroids)
-    z += np.einsum("md,md->m", patches, patches)[:, None]
-    np.maximum(z, 0, out=z)
-    np.sqrt(z, out=z)
-    mean = z.mean(axis=1, keepdims=True)
-    np.subtract(mean, z, out=z)
-    return np.maximum(z, 0, out=z)
+    import torch
+
+    z = torch.addmm((centroids * centroids).sum(1), patches, centroids.T, alpha=-2)
+    z += (patches * patches).sum(1, keepdim=True)
+    z.clamp_(min=0).sqrt_()
+    return torch.sub(z.mean(1, keepdim=True), z, out=z).clamp_(min=0)
 
 
-def region_sums(codes: np.ndarray, grid: int = 2) -> np.ndarray:
-    """(n, ny, nx, k) codes summed over a grid x grid partition of the image: (n, grid^2 * k).
+def grid_slices(n: int, grid: int) -> list[slice]:
+    """A side of n positions cut in `grid` parts, part i [i * n // grid, (i + 1) * n // grid)."""
+    return [slice(i * n // grid, (i + 1) * n // grid) for i in range(grid)]
 
-    Region i of a side spans [i * ny // grid, (i + 1) * ny // grid): grid 2 gives Coates et
-    al.'s quadrants, row-major (top left, top right, bottom left, bottom right).
+
+def region_sums(codes: torch.Tensor, grid: int = 2, mirrored: bool = False) -> torch.Tensor:
+    """(n, ny, nx, k) codes summed over a grid x grid partition of the image: (n, grid^2, k).
+
+    Grid 2 gives Coates et al.'s quadrants, row-major (top left, top right, bottom left,
+    bottom right). `mirrored`: the sums of the left-right mirror of the codes, each region's
+    columns read from the mirrored place (no copy is made).
     """
+    import torch
+
     ny, nx = codes.shape[1:3]
-    rows = [slice(i * ny // grid, (i + 1) * ny // grid) for i in range(grid)]
-    cols = [slice(j * nx // grid, (j + 1) * nx // grid) for j in range(grid)]
-    return np.concatenate([codes[:, r, c].sum(axis=(1, 2)) for r in rows for c in cols], axis=1)
+    rows, cols = grid_slices(ny, grid), grid_slices(nx, grid)
+    if mirrored:
+        cols = [slice(nx - c.stop, nx - c.start) for c in cols]
+    return torch.stack([codes[:, r, c].sum((1, 2)) for r in rows for c in cols], 1)
 
 
 class KMeansFeatures(Declared, SizeBound, ImageTransformer):
@@ -112,7 +136,10 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
 
     PARAMS = declare(
         patch_size=Param(int, 6, "side in pixels of a patch", range=Range(2, None)),
-        n_centroids=Param(int, 400, "dictionary size (k-means clusters)", range=Range(2, None)),
+        n_centroids=Param(
+            int, 400, "k-means clusters (with mirror, the dictionary also holds their mirrors)",
+            range=Range(2, None),
+        ),
         n_patches=Param(
             int, 50_000, "random training patches whitening and k-means are fitted on",
             range=AT_LEAST_ONE,
@@ -135,7 +162,16 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
             float, 1.0, "exponent the region sums are raised to (1: the plain sums)",
             range=Range(0, 1, low_open=True),
         ),
+        # Off by default, so every recorded k-means figure stays what its config gives; on the
+        # CIFAR-10 tuning split it scored +3.1 points at the same encoding cost (BENCHMARKS.md,
+        # "CIFAR-10 ladder"). For photos, not for digits, whose mirror can be another class.
+        mirror=Param(
+            bool, False,
+            "each centroid is also encoded mirrored, and an image's features are summed with its "
+            "mirror image's: features unchanged by a left-right flip",
+        ),
         seed=Param(int, 0, "seed of the patch sample and of k-means", range=Range(0, 2**32 - 1)),
+        device=DEVICE,
     )  # fmt: skip
     RULES = (
         Rule(
@@ -149,6 +185,9 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
     # Small chunks: the codes of 16 32x32 images at 1,600 centroids are 75 MB, and encoding is
     # bound by passes over them (16 ran 1.25x the speed of 64 at 1,600 centroids on 2 cores).
     chunk_size = 16
+    # Images encoded together on the CPU: one image's codes stay in cache (1.6x the rate of
+    # the whole chunk at 3,200 centroids on 2 cores, `benchmarks/bench_kmeans.py`).
+    cpu_images_per_step = 1
     # Seconds per multiply-add (`work_units`), set from one `configs/ladder.yaml` run on 2 shared
     # cores (6.0 s with its LinearSVC, whose share this absorbs; BENCHMARKS.md, "The ladder"):
     # one calibration point, so rough. Full CIFAR-10 at 3,200 centroids with the scale path's
@@ -164,7 +203,7 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
     def work_units(self, image_shape: tuple[int, ...]) -> tuple[float, float]:
         """Multiply-adds: whitening and distances of every patch to every centroid per image;
         the dictionary's fit as K_MEANS_PASSES passes over the sampled patches."""
-        p, k = self.patch_size, self.n_centroids
+        p, k = self.patch_size, self.n_centroids * (2 if self.mirror else 1)
         d = p * p * (image_shape[2] if len(image_shape) == 3 else 1)
         rows, cols = self.positions(image_shape)
         return max(1, rows) * max(1, cols) * d * (d + k), K_MEANS_PASSES * self.n_patches * d * k
@@ -194,25 +233,60 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
         self.image_shape_ = X.shape[1:]
         patches = sample_patches(self._bounded(X), self.patch_size, self.n_patches, self.seed)
         patches = normalise_patches(patches)
+        if self.mirror:  # a mirror-symmetric covariance: the ZCA commutes with the mirror
+            patches = np.concatenate([patches, mirror_patches(patches, self.patch_size)])
         self.mean_, self.whitening_ = zca(patches, self.whitening_epsilon)
         white = (patches - self.mean_) @ self.whitening_
         kmeans = MiniBatchKMeans(
             n_clusters=self.n_centroids, random_state=self.seed, n_init=1, batch_size=4096
         ).fit(white)
-        self.centroids_ = kmeans.cluster_centers_.astype(np.float32)
+        centroids = kmeans.cluster_centers_.astype(np.float32)
+        if self.mirror:  # in whitened space too, as the whitening commutes with the mirror
+            centroids = np.concatenate([centroids, mirror_patches(centroids, self.patch_size)])
+        self.centroids_ = centroids
         return self
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "centroids_")
         return super().transform(X)
 
+    def _begin(self, X: np.ndarray) -> None:
+        import torch
+
+        self.device_ = resolve_device(self.device, "kmeans.device")
+        self._encoder = tuple(
+            torch.from_numpy(a).to(self.device_)
+            for a in (self.mean_, self.whitening_, self.centroids_)
+        )
+
     def _transform_batch(self, X: np.ndarray) -> np.ndarray:
+        import torch
+
         windows = patch_grid(self._bounded(X), self.patch_size, self.stride)
         n, ny, nx, d = windows.shape
-        white = (normalise_patches(windows.reshape(-1, d)) - self.mean_) @ self.whitening_
-        codes = triangle_code(white, self.centroids_).reshape(n, ny, nx, -1)
-        sums = region_sums(codes, self.grid)
-        return sums if self.power == 1 else np.power(sums, np.float32(self.power), out=sums)
+        mean, whitening, centroids = self._encoder
+        patches = torch.from_numpy(normalise_patches(windows.reshape(-1, d))).to(self.device_)
+        white = ((patches - mean) @ whitening).view(n, ny, nx, d)
+        step = self.cpu_images_per_step if self.device_.type == "cpu" else n  # a GPU: the chunk
+        sums = torch.cat([self._pooled(white[i : i + step], centroids) for i in range(0, n, step)])
+        return sums.reshape(n, -1).cpu().numpy()
+
+    def _pooled(self, white: torch.Tensor, centroids: torch.Tensor) -> torch.Tensor:
+        """Region sums of the codes of (n, ny, nx, d) whitened patches, raised to `power`
+        and with `mirror` summed with the mirror image's: (n, grid^2, n_centroids)."""
+        codes = triangle_code(white.reshape(-1, white.shape[3]), centroids)
+        codes = codes.view(*white.shape[:3], -1)
+        k = self.n_centroids
+        sums = region_sums(codes[..., :k], self.grid).pow_(self.power)
+        if self.mirror:  # the mirror image's codes are the mirrored centroids' codes, mirrored
+            sums += region_sums(codes[..., k:], self.grid, mirrored=True).pow_(self.power)
+        return sums
+
+    def __getstate__(self) -> dict:
+        # The encoder's tensors are a cache on a device: rebuilt by the next transform.
+        state = dict(super().__getstate__())
+        state.pop("_encoder", None)
+        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
