@@ -71,7 +71,7 @@ def test_the_data_line_says_what_the_images_are_not_the_record_name(tmp_path):
     # The record's dataset name is the source and the path's last part: "idx:x" beside `/data/x`.
     gray = {"image_shape": [28, 28], "class_names": [str(k) for k in range(10)]}
     write(tmp_path, "paper-mnist", "lenet5", 0.98, 8_000, own=False, **gray)
-    write(tmp_path, "paper-fashion-mnist", "cnn", 0.915, 60_000, own=True)  # an older record
+    write(tmp_path, "paper-fashion-mnist", "cnn", 0.915, 60_000, own=True)  # no shape, no classes
     lines = [ln for ln in results_markdown(tmp_path).splitlines() if ln.startswith("Data: ")]
     fashion, mnist = lines  # in the sections' order
     assert fashion.startswith("Data: `/data/x` (source `idx`), 60,000 training")
