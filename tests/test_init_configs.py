@@ -139,6 +139,17 @@ def test_a_bare_name_is_the_bundled_config_even_beside_a_local_file(tmp_path, mo
     assert resolve_config_path("sub/compare") == Path("sub/compare")
 
 
+def test_a_bundled_folder_and_name_is_the_bundled_config_in_that_folder():
+    # transfer.yaml's step 1: what an installed featcmp runs before `featcmp run transfer`.
+    source = ROOT / "configs" / "transfer" / "cifar10-source.yaml"
+    assert resolve_config_path("transfer/cifar10-source") == source
+    assert resolve_config_path("transfer/cifar10-source.yaml") == Path(
+        "transfer/cifar10-source.yaml"
+    )  # a file name: the path
+    with pytest.raises(ConfigError, match=r"transfer/mnst: no bundled.*mean 'transfer/mnist'"):
+        resolve_config_path("transfer/mnst")
+
+
 def test_an_unknown_name_suggests_the_closest():
     with pytest.raises(ConfigError, match=r"comapre: no bundled config.*did you mean 'compare'"):
         resolve_config_path("comapre")

@@ -12,7 +12,9 @@ from featcmp.report.paper import SECTIONS, results_markdown
 from tests.reportdata import write_json
 
 
-def write(folder: Path, config: str, row: str, acc: float, n_train: int, own: bool) -> None:
+def write(
+    folder: Path, config: str, row: str, acc: float, n_train: int, own: bool, **dataset
+) -> None:
     record = {
         "schema": SCHEMA_VERSION,
         "id": f"{config}-{row}",
@@ -24,9 +26,15 @@ def write(folder: Path, config: str, row: str, acc: float, n_train: int, own: bo
         "macro_f1": acc,
         "family": "hand-crafted",
         "seed": 0,
-        "dataset": {"name": "idx:x", "n_train": n_train, "n_test": 10_000, "own_test_split": own},
+        "dataset": {
+            "name": "idx:x",
+            "n_train": n_train,
+            "n_test": 10_000,
+            "own_test_split": own,
+            **dataset,
+        },
         "config": {
-            "dataset": {"path": "/data/x", "test_size": 0.2},
+            "dataset": {"source": "idx", "path": "/data/x", "test_size": 0.2},
             "pipeline": {"name": "raw_svm", "params": {"svm": {"C": 10}}},
         },
         "versions": {"numpy": "2.0", "torch": "absent"},
@@ -57,6 +65,18 @@ def test_a_re_split_is_flagged_as_not_the_published_protocol(tmp_path):
     line = next(ln for ln in text.splitlines() if ln.startswith("| lenet5"))
     assert "| 0.9905 | 0.980 | -0.011 |" in line and "NOT the published protocol" in line
     assert "a re-split of the 10k test set" in text and "MNIST (LeCun et al. 1998)" in text
+
+
+def test_the_data_line_says_what_the_images_are_not_the_record_name(tmp_path):
+    # The record's dataset name is the source and the path's last part: "idx:x" beside `/data/x`.
+    gray = {"image_shape": [28, 28], "class_names": [str(k) for k in range(10)]}
+    write(tmp_path, "paper-mnist", "lenet5", 0.98, 8_000, own=False, **gray)
+    write(tmp_path, "paper-fashion-mnist", "cnn", 0.915, 60_000, own=True)  # no shape, no classes
+    lines = [ln for ln in results_markdown(tmp_path).splitlines() if ln.startswith("Data: ")]
+    fashion, mnist = lines  # in the sections' order
+    assert fashion.startswith("Data: `/data/x` (source `idx`), 60,000 training")
+    assert mnist.startswith("Data: `/data/x` (source `idx`; 28x28 grayscale, 10 classes), 8,")
+    assert "idx:x" not in "".join(lines)
 
 
 def test_paper_command_writes_the_file_and_refuses_foreign_records(tmp_path):

@@ -165,6 +165,11 @@ def test_an_installed_featcmp_runs_its_bundled_configs(plugin_env: Path, tmp_pat
     code = "import featcmp.config.load as m; print(m.bundled_configs_dir())"
     where = sh(python, "-c", code, cwd=tmp_path)
     assert where.stdout.strip().endswith("site-packages/featcmp/configs")  # not the checkout
+    # The sub-folders ship too: transfer.yaml's step 1 is there to run by name.
+    code = "import featcmp.config.load as m; print(m.resolve_config_path('transfer/{}'))"
+    step1 = Path(sh(python, "-c", code.format("cifar10-source"), cwd=tmp_path).stdout.strip())
+    assert step1.is_file() and step1.parts[-3:] == ("configs", "transfer", "cifar10-source.yaml")
+    assert step1.is_relative_to(Path(where.stdout.strip()))
     small = ["--set", "dataset.n_per_class=10", "--set", "pipelines=[raw_svm]"]
     sh(plugin_env / "featcmp", "run", "compare", "--out", "runs", "-q", *small, cwd=tmp_path)
     assert len(list((tmp_path / "runs" / "compare").glob("raw_svm-*.json"))) == 1

@@ -4,8 +4,9 @@
 `--set pipelines.hog_svm.params.svm.C=10`.
 
 A bare name (`compare`: no `.yaml`, no path separator) is a config bundled with featcmp: the
-repository's `configs/*.yaml`, shipped in the wheel as `featcmp/configs/`. Anything else is a
-path, so `./compare.yaml` or `compare.yaml` is always the local file.
+repository's `configs/*.yaml`, shipped in the wheel as `featcmp/configs/`; a bundled folder
+and a bare name (`transfer/cifar10-source`) is one of its sub-folders' configs. Anything else is
+a path, so `./compare.yaml` or `compare.yaml` is always the local file.
 """
 
 from __future__ import annotations
@@ -68,8 +69,8 @@ def bundled_configs_dir() -> Path | None:
 
 
 def bundled_configs() -> dict[str, Path]:
-    """Bundled config name -> file, for the top-level configs (ci/, paper/ and scale/ are the
-    repository's own workflows, run by path from a checkout)."""
+    """Bundled config name -> file, for the top-level configs (the sub-folders' steps and
+    workflows are named `FOLDER/NAME`: bundled_subfolder_configs)."""
     folder = bundled_configs_dir()
     if folder is None:
         return {}
@@ -106,16 +107,30 @@ def is_bare_name(text: str) -> bool:
     )
 
 
+def bundled_subfolder_configs(text: str) -> dict[str, Path] | None:
+    """For `FOLDER/NAME` with FOLDER a bundled sub-folder and NAME bare: that folder's configs,
+    `FOLDER/STEM` -> file (transfer.yaml's step 1 is `transfer/cifar10-source`); else None."""
+    folder_name, _, name = text.partition("/")
+    folder = bundled_configs_dir()
+    if not (is_bare_name(folder_name) and is_bare_name(name)) or folder is None:
+        return None
+    if not (folder / folder_name).is_dir():
+        return None  # `sub/compare`: a path
+    return {f"{folder_name}/{p.stem}": p for p in sorted((folder / folder_name).glob("*.yaml"))}
+
+
 def resolve_config_path(path: str | Path) -> Path:
-    """A config argument as a file: a bare name -> the bundled config, else the path itself."""
+    """A config argument as a file: a bare name, or a bundled folder and a bare name -> the
+    bundled config, else the path itself."""
     text = str(path)
-    if not is_bare_name(text):
+    bundled = bundled_configs() if is_bare_name(text) else bundled_subfolder_configs(text)
+    if bundled is None:
         return Path(path)
-    bundled = bundled_configs()
     if text in bundled:
         return bundled[text]
     names = sorted(bundled)
-    choices = f"; bundled configs: {', '.join(names)} (see 'featcmp configs')" if names else ""
+    listed = " (see 'featcmp configs')" if "/" not in text else ""  # it lists the top level
+    choices = f"; bundled configs: {', '.join(names)}{listed}" if names else ""
     raise ConfigError(
         f"{text}: no bundled config of that name{did_you_mean(text, names)}{choices}; "
         "a file needs its .yaml suffix or a path (./NAME)"

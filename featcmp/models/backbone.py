@@ -90,7 +90,7 @@ def _existing(path: str, where: str) -> Path:
 
 
 HINTS = {
-    "model": "; a run with save_model writes one (configs/transfer/ shows how)",
+    "model": "; a run with save_model writes one (`featcmp run transfer/cifar10-source` does)",
     "file": "; featcmp export, or torch.export.save, writes one",
 }
 

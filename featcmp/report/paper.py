@@ -157,6 +157,23 @@ def run_line(records: list[Record], wall_seconds: float | None) -> str:
     )
 
 
+def data_kind(record: Record) -> str:
+    """What the section's images are: the source that read them, their size, colour and class
+    count (the record's dataset name is only the source and the path's last part again)."""
+    ds = record.dataset
+    source = record.config_value("dataset.source") or ds.name.partition(":")[0]
+    about = []
+    if ds.image_shape:  # a record may lack it (a job that failed before loading its data)
+        h, w, *channels = ds.image_shape
+        c = channels[0] if channels else 1
+        about.append(
+            f"{h}x{w} " + ("grayscale" if c == 1 else "RGB" if c == 3 else f"{c} channels")
+        )
+    if ds.class_names:
+        about.append(f"{len(ds.class_names)} classes")
+    return f"source `{source}`" + (f"; {', '.join(about)}" if about else "")
+
+
 def config_section(
     name: str, records: list[Record], wall_seconds: float | None = None
 ) -> list[str]:
@@ -173,8 +190,8 @@ def config_section(
     lines = [
         f"## {section.title}",
         "",
-        f"Data: `{first.config_value('dataset.path')}` ({ds.name}), {ds.n_train:,} training and "
-        f"{ds.n_test:,} test images from {split}; seeds "
+        f"Data: `{first.config_value('dataset.path')}` ({data_kind(first)}), "
+        f"{ds.n_train:,} training and {ds.n_test:,} test images from {split}; seeds "
         f"{sorted({r.seed for r in records})}. Config: `{section.config}`.",
         "",
         run_line(records, wall_seconds),
