@@ -188,11 +188,10 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
     # Images encoded together on the CPU: one image's codes stay in cache (1.6x the rate of
     # the whole chunk at 3,200 centroids on 2 cores, `benchmarks/bench_kmeans.py`).
     cpu_images_per_step = 1
-    # Seconds per multiply-add (`work_units`), set from one `configs/ladder.yaml` run on 2 shared
-    # cores (6.0 s with its LinearSVC, whose share this absorbs; BENCHMARKS.md, "The ladder"):
-    # one calibration point, so rough. Full CIFAR-10 at 3,200 centroids with the scale path's
-    # solver fitted in 728 s against ~14 min estimated.
-    cost = ExtractionCost(5.0e-11, 1.0e-9)
+    # Seconds per multiply-add (`work_units`), from the full CIFAR-10 ladder row on 2 quiet
+    # cores (1,600 mirrored centroids: 2.6e8 per image; the 10,000 test images encoded in 74 s,
+    # the fit 522 s with about 120 s of solver; BENCHMARKS.md, "CIFAR-10 ladder").
+    cost = ExtractionCost(2.8e-11, 1.0e-9)
 
     def positions(self, image_shape: tuple[int, ...]) -> tuple[int, int]:
         """Patch positions (rows, columns) on the working images of `image_shape`."""

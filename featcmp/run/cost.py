@@ -155,10 +155,8 @@ def estimate_hand_crafted(
         else:
             fit_s += LINEAR_S_PER_SAMPLE_DIM * n_train * 2 * dim
         # liblinear and SGD copy the features to float64; the torch solver trains on the
-        # float32 features in place, one float32 copy allowed for the rest (k-means, 3,200
-        # centroids, 50k x 12,800: 8.7 GiB measured peak, 8.4 GiB by this count; 50k x 28,800:
-        # 18.5 GiB, 17.0 GiB; both measured before the scaler fitted in chunks, which took
-        # 10k x 28,800 from 4.22 GB to 2.81 GB, 3.6 GiB by this count: now an over-count).
+        # float32 features in place, one float32 copy allowed for the rest (k-means on full
+        # CIFAR-10, 50k x 14,400: 9.4 GiB measured peak, 9.0 GiB by this count).
         torch_solver = scale_path and getattr(svm, "approx_solver", "") == "torch"
         svm_bytes = (4 if torch_solver else 16) * n_train * dim
     else:  # Nystroem (with the features passed on, if asked) + a linear solver
@@ -170,7 +168,11 @@ def estimate_hand_crafted(
             + per_step * svm.approx_epochs * n_train * width
             + per_eig * m**3
         )
-        svm_bytes = 8 * n_train * (dim + width)
+        # The torch map writes float32 in place and its solver trains on that; scikit-learn's
+        # map and solvers work in float64 (full CIFAR-10 scattering, 50k x 15,552 + 4,000
+        # landmarks: 11.1 GiB measured peak, 10.7 GiB by this count).
+        torch_map = getattr(svm, "approx_solver", "") == "torch"
+        svm_bytes = 4 * n_train * width if torch_map else 8 * n_train * (dim + width)
     data = (n_train + n_test) * _pixels(image_shape) * 4
     # Train features (float32), scaled copy, libsvm's float64 copy and cache.
     work = data + 2 * 4 * n_train * dim + svm_bytes
