@@ -105,7 +105,7 @@ def test_cli_explain_without_a_network_is_one_line(tmp_path):
     result = runner.invoke(app, ["explain", "configs/raw.yaml"])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        "error: configs/raw.yaml: no cnn, mlp, transfer or scattering pipeline to explain "
+        "error: configs/raw.yaml: no cnn, mlp, transfer, scattering or k-means pipeline to explain "
         "(it has: raw_svm)"
     ]
 
@@ -135,3 +135,19 @@ def test_cli_explains_scattering_without_a_network(tmp_path):
     assert "81 coefficients" in result.output and "8x8 positions" in result.output
     assert "15,552 features; 0 learned parameters" in result.output
     assert "computed by featcmp's batched scattering" in result.output  # the default backend
+
+
+def test_cli_explains_kmeans_features_and_what_they_learn(tmp_path):
+    config = tmp_path / "kmeans.yaml"
+    config.write_text(
+        "name: k\ndataset: {source: scenes, n_per_class: 4}\npipelines:\n  - name: kmeans_svm\n"
+        "    params: {kmeans: {n_centroids: 100, grid: 3, power: 0.5, mirror: true}}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["explain", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "k-means features (learned without labels)" in result.output
+    out = " ".join(result.output.split())  # the console wraps long lines
+    assert "100 centroids of 6x6x3 whitened patches and their 100 mirrors" in out
+    assert "at 27x27 positions (stride 1), summed over 3x3 regions, raised to 0.5" in out
+    assert "= 900 features" in out and "(100 x 108 = 10,800 numbers)" in out

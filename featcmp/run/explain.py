@@ -112,8 +112,9 @@ def estimator_facts(estimator, in_shape: tuple[int, int, int], n_classes: int) -
 
 def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
     """The learned pipelines of a config, as (row, estimator), and its dataset's first split
-    (refused when the config has neither a network nor a scattering pipeline to explain)."""
+    (refused when the config has neither a network nor a pipeline explained in words)."""
     from featcmp.data.loader import load_dataset
+    from featcmp.features.kmeans import KMeansFeatures
     from featcmp.features.scattering import ScatteringFeatures
     from featcmp.models.random_features import RandomCNNFeatures
     from featcmp.models.training import TorchClassifier
@@ -129,12 +130,15 @@ def nets_and_data(cfg: Config, where: str = "config") -> tuple[list, Any]:
         elif isinstance(first, RandomCNNFeatures):  # the cnn's network, its kernels frozen
             nets.append((f"{p.row} (kernels frozen at random; an SVM replaces the dense output)",
                          first.network()))  # fmt: skip
-        # scattering_lines and elsewhere_lines explain these
-        in_words = in_words or isinstance(first, (ScatteringFeatures, TransferFeatures))
+        # scattering_lines, kmeans_lines and elsewhere_lines explain these
+        in_words = in_words or isinstance(
+            first, (ScatteringFeatures, KMeansFeatures, TransferFeatures)
+        )
     if not nets and not in_words:
         rows = ", ".join(p.row for p in cfg.pipelines)
         raise ConfigError(
-            f"{where}: no cnn, mlp, transfer or scattering pipeline to explain (it has: {rows})"
+            f"{where}: no cnn, mlp, transfer, scattering or k-means pipeline to explain (it has: "
+            f"{rows})"
         )
     return nets, load_dataset(cfg.dataset, cfg.seed_list()[0])
 
@@ -241,6 +245,34 @@ def scattering_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
     return lines
 
 
+def kmeans_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
+    """One line per k-means pipeline: the dictionary, the code's positions and regions, the
+    feature width, and what is learned without labels."""
+    from featcmp.features.kmeans import KMeansFeatures
+    from featcmp.pipelines import build_pipeline
+
+    lines = []
+    for i, p in enumerate(cfg.pipelines):
+        step = build_pipeline(p.name, p.params, f"pipelines[{i}]").steps[0][1]
+        if not isinstance(step, KMeansFeatures):
+            continue
+        k, side, g = step.n_centroids, step.patch_size, step.grid
+        channels = image_shape[2] if len(image_shape) == 3 else 1
+        d = side * side * channels
+        rows, cols = step.positions(image_shape)
+        mirrors = f" and their {k:,} mirrors" if step.mirror else ""
+        root = "" if step.power == 1 else f", raised to {step.power:g}"
+        summed = ", summed with the mirror image's" if step.mirror else ""
+        lines.append(
+            f"{p.row}: {k:,} centroids of {side}x{side}x{channels} whitened patches{mirrors}, "
+            f"triangle code at {rows}x{cols} positions (stride {step.stride}), summed over "
+            f"{g}x{g} regions{root}{summed} = {step.width_before_fit(image_shape):,} features; "
+            f"learned from training patches, without labels: the whitening ({d}x{d}) and the "
+            f"dictionary ({k:,} x {d} = {k * d:,} numbers); then the scaler and a linear SVM"
+        )
+    return lines
+
+
 def elsewhere_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
     """One line per pipeline that uses a network trained on other data: what is frozen (a
     transfer_svm's backbone) and what is learned here (its SVM; every layer of a fine-tuned
@@ -279,6 +311,7 @@ def explain_config(cfg: Config, where: str = "config") -> None:
     sections = (
         ("chosen from the data (set in the config to override):", config_choices(cfg, data)),
         ("wavelet scattering (designed, nothing learned):", scattering_lines(cfg, shape)),
+        ("k-means features (learned without labels):", kmeans_lines(cfg, shape)),
         ("learned elsewhere (a network trained on other data):", elsewhere_lines(cfg, shape)),
     )
     for title, lines in sections:
