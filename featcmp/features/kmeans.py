@@ -92,7 +92,7 @@ def triangle_code(patches: torch.Tensor, centroids: torch.Tensor) -> torch.Tenso
 
     One (m, k) tensor updated in place, and `KMeansFeatures` calls it one image at a time:
     the encoding is bound by passes over the codes, and one image's stay in cache (with
-    the pooling, 1.6x the rate of numpy over 16 images at 3,200 centroids on 2 cores).
+    the pooling, 1.5x the rate of NumPy over 16 images at 3,200 centroids on 2 cores).
     """
     import torch
 
@@ -185,7 +185,7 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
     # Small chunks: the codes of 16 32x32 images at 1,600 centroids are 75 MB, and encoding is
     # bound by passes over them (16 ran 1.25x the speed of 64 at 1,600 centroids on 2 cores).
     chunk_size = 16
-    # Images encoded together on the CPU: one image's codes stay in cache (1.6x the rate of
+    # Images encoded together on the CPU: one image's codes stay in cache (1.5x the rate of
     # the whole chunk at 3,200 centroids on 2 cores, `benchmarks/bench_kmeans.py`).
     cpu_images_per_step = 1
     # Seconds per multiply-add (`work_units`), from the full CIFAR-10 ladder row on 2 quiet
