@@ -104,11 +104,15 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
     def transform(self, X) -> np.ndarray:
         X = self._prepare(X)
         self._begin(X)
-        parts = [
-            self._transform_batch(X[s])
-            for s in progress.chunks(len(X), self.chunk_size, self.label)
-        ]
-        return np.concatenate(parts).astype(np.float32, copy=False)
+        # Each chunk is written into the one output array as it comes: concatenating the chunks
+        # at the end held the features twice (3.1 GB more at CIFAR-10 scattering's 50,000).
+        out = None
+        for rows in progress.chunks(len(X), self.chunk_size, self.label):
+            part = self._transform_batch(X[rows])
+            if out is None:
+                out = np.empty((len(X), *part.shape[1:]), dtype=np.float32)
+            out[rows] = part
+        return out if out is not None else np.empty((0, 0), dtype=np.float32)
 
     def check_geometry(self, image_shape: tuple[int, ...]) -> None:
         """Raise DataError when images of `image_shape` (H, W[, C]) do not suit this extractor."""
