@@ -170,7 +170,7 @@ def estimate_hand_crafted(
         )
         # The torch map writes float32 in place and its solver trains on that; scikit-learn's
         # map and solvers work in float64 (full CIFAR-10 scattering, 50k x 15,552 + 4,000
-        # landmarks: 11.1 GiB measured peak, 10.7 GiB by this count).
+        # landmarks: 10.7 GiB by this count, 8.6 GiB measured peak).
         torch_map = getattr(svm, "approx_solver", "") == "torch"
         svm_bytes = 4 * n_train * width if torch_map else 8 * n_train * (dim + width)
     data = (n_train + n_test) * _pixels(image_shape) * 4
