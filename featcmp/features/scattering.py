@@ -38,12 +38,11 @@ BACKENDS = tuple(BACKEND_NAMES)
 # Seconds per unit of `fft_work` (point-operations rather than multiply-adds), per backend, and
 # per n^2 * d of the RBF SVC on the coefficients. Kymatio's: 6.3e-10 at J=2, L=8, order 2 on
 # 1,000 32x32 RGB scenes (486 images/s on 2 cores), 7.0e-10 at J=3 on 64 px, 3.4e-10 at
-# order 1. Ours: 2.3e-10 from `benchmarks/bench_scattering.py` on 2 quiet cores (1,327
-# images/s on 32x32 RGB, where Kymatio ran at 467, 6.5e-10; 2.1e-10 on 28x28 gray;
-# BENCHMARKS.md, "Wavelet scattering"). The SVC's from the same scenes (750 training images,
-# 15,552 dims, 3.7 s).
+# order 1. Ours: 2.1e-10 from `benchmarks/bench_scattering.py` on 2 quiet cores (1,485
+# images/s on 32x32 RGB, where Kymatio ran at 539, 5.6e-10; BENCHMARKS.md, "Wavelet
+# scattering"). The SVC's from the same scenes (750 training images, 15,552 dims, 3.7 s).
 COSTS = {
-    "featcmp": ExtractionCost(2.3e-10, 4.2e-10, loads_torch=True),
+    "featcmp": ExtractionCost(2.1e-10, 4.2e-10, loads_torch=True),
     "kymatio": ExtractionCost(6.0e-10, 4.2e-10, loads_torch=True),
 }
 
