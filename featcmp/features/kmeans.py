@@ -201,11 +201,13 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
 
     def work_units(self, image_shape: tuple[int, ...]) -> tuple[float, float]:
         """Multiply-adds: whitening and distances of every patch to every centroid per image;
-        the dictionary's fit as K_MEANS_PASSES passes over the sampled patches."""
-        p, k = self.patch_size, self.n_centroids * (2 if self.mirror else 1)
+        the dictionary's fit as K_MEANS_PASSES passes over the sampled patches. With `mirror`
+        the dictionary encoded and the patches fitted on are both twice as many."""
+        p, twice = self.patch_size, 2 if self.mirror else 1
         d = p * p * (image_shape[2] if len(image_shape) == 3 else 1)
         rows, cols = self.positions(image_shape)
-        return max(1, rows) * max(1, cols) * d * (d + k), K_MEANS_PASSES * self.n_patches * d * k
+        encode = max(1, rows) * max(1, cols) * d * (d + twice * self.n_centroids)
+        return encode, K_MEANS_PASSES * twice * self.n_patches * d * self.n_centroids
 
     def width_before_fit(self, image_shape: tuple[int, ...]) -> int:
         return self.grid**2 * self.n_centroids  # codes summed over grid x grid regions
