@@ -218,25 +218,33 @@ def config_choices(cfg: Config, data) -> list[str]:
     return lines
 
 
+def first_steps(cfg: Config, kind: type) -> list[tuple[str, Any]]:
+    """(row, extractor) of each pipeline whose first step is a `kind`."""
+    from featcmp.pipelines import build_pipeline
+
+    steps = []
+    for i, p in enumerate(cfg.pipelines):
+        step = build_pipeline(p.name, p.params, f"pipelines[{i}]").steps[0][1]
+        if isinstance(step, kind):
+            steps.append((p.row, step))
+    return steps
+
+
 def scattering_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
     """One line per scattering pipeline: its coefficients, their positions, the feature width,
     and that nothing in it is learned."""
     from featcmp.features.scattering import ScatteringFeatures
     from featcmp.features.scattering_torch import n_coefficients
-    from featcmp.pipelines import build_pipeline
 
     lines = []
-    for i, p in enumerate(cfg.pipelines):
-        step = build_pipeline(p.name, p.params, f"pipelines[{i}]").steps[0][1]
-        if not isinstance(step, ScatteringFeatures):
-            continue
+    for row, step in first_steps(cfg, ScatteringFeatures):
         h, w = step.working_shape(image_shape)
         k = n_coefficients(step.J, step.L, step.max_order)
         positions = (h // 2**step.J, w // 2**step.J)
         channels = image_shape[2] if len(image_shape) == 3 else 1
         width = k * positions[0] * positions[1] * channels
         lines.append(
-            f"{p.row}: {k} coefficients (J={step.J} scales, L={step.L} orientations, order "
+            f"{row}: {k} coefficients (J={step.J} scales, L={step.L} orientations, order "
             f"{step.max_order}) at {positions[0]}x{positions[1]} positions, each averaged over "
             f"{2**step.J} px, x {channels} channel(s) = {width:,} features; 0 learned "
             "parameters (fixed Morlet wavelets: only the SVM learns); computed by "
@@ -249,13 +257,9 @@ def kmeans_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
     """One line per k-means pipeline: the dictionary, the code's positions and regions, the
     feature width, and what is learned without labels."""
     from featcmp.features.kmeans import KMeansFeatures
-    from featcmp.pipelines import build_pipeline
 
     lines = []
-    for i, p in enumerate(cfg.pipelines):
-        step = build_pipeline(p.name, p.params, f"pipelines[{i}]").steps[0][1]
-        if not isinstance(step, KMeansFeatures):
-            continue
+    for row, step in first_steps(cfg, KMeansFeatures):
         k, side, g = step.n_centroids, step.patch_size, step.grid
         channels = image_shape[2] if len(image_shape) == 3 else 1
         d = side * side * channels
@@ -264,11 +268,11 @@ def kmeans_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
         root = "" if step.power == 1 else f", raised to {step.power:g}"
         summed = ", summed with the mirror image's" if step.mirror else ""
         lines.append(
-            f"{p.row}: {k:,} centroids of {side}x{side}x{channels} whitened patches{mirrors}, "
+            f"{row}: {k:,} centroids of {side}x{side}x{channels} whitened patches{mirrors}, "
             f"triangle code at {rows}x{cols} positions (stride {step.stride}), summed over "
             f"{g}x{g} regions{root}{summed} = {step.width_before_fit(image_shape):,} features; "
             f"learned from training patches, without labels: the whitening ({d}x{d}) and the "
-            f"dictionary ({k:,} x {d} = {k * d:,} numbers); then the scaler and a linear SVM"
+            f"dictionary ({k:,} x {d} = {k * d:,} numbers); the scaler and the SVM learn the rest"
         )
     return lines
 
