@@ -41,13 +41,14 @@ from featcmp.costs import extraction_cost, net_cost, network_size, work_units
 # --- calibrated constants (see the module docstring) --------------------------------------
 # Each extractor and network declares its own (featcmp.costs): these are the classifiers'.
 LINEAR_S_PER_SAMPLE_DIM = 2.0e-8  # LinearSVC: seconds per (n * d)
-# The scale path (Nystroem map, then the torch linear SVM), from three quiet 2-core fits of
-# m = 5000 landmarks (Fashion-MNIST raw 60k: 53 s; CIFAR-10 raw and HOG 50k: 104 s, 96 s):
-# seconds per kernel multiply-add (n * m * d), per solver step unit (epochs * n * m) and per
-# m^3 of the landmark eigendecomposition. Within 1.3x of all three. Wider inputs run the map's
-# product more efficiently: full CIFAR-10 scattering (15,552 dims, m = 4,000 with the features
-# passed on) fitted in 250 s against ~9 min estimated, 2.2x high (BENCHMARKS.md).
-NYSTROEM_S = (9.5e-11, 5.5e-9, 5.0e-11)
+# The scale path (Nystroem map, then the torch linear SVM): seconds per multiply-add of the
+# map (n * m * (d + m): the kernel's product with the landmarks, then the product with the
+# m x m normalisation, which dominates narrow inputs), per solver step unit (epochs * n *
+# width) and per m^3 of the landmarks' eigendecomposition. Each part timed on 2 quiet cores
+# by `benchmarks/calibrate_scale_path.py` (d 784-15,552, m 2,000-5,000: 1.2-2.4e-11 per map
+# multiply-add, 2.2-2.5e-9 per solver unit, 6-13e-11 per m^3), set so that seven full-data
+# rows fall within 0.85-1.27x of their measured fit (BENCHMARKS.md, "The scale path's cost").
+NYSTROEM_S = (1.7e-11, 3.0e-9, 1.0e-10)
 BASE_BYTES = 250 * 2**20  # Python with NumPy, scikit-learn and the data layer loaded
 TORCH_BYTES = 350 * 2**20  # what importing torch and its CPU kernels adds
 LIBSVM_CACHE_BYTES = 200 * 2**20  # SVC's default cache_size
@@ -164,7 +165,7 @@ def estimate_hand_crafted(
         width = m + (dim if getattr(svm, "approx_linear", False) else 0)
         per_mac, per_step, per_eig = NYSTROEM_S
         fit_s += (
-            per_mac * n_train * m * dim
+            per_mac * n_train * m * (dim + m)
             + per_step * svm.approx_epochs * n_train * width
             + per_eig * m**3
         )
