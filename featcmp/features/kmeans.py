@@ -171,8 +171,8 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
         # "CIFAR-10 ladder"). For photos, not for digits, whose mirror can be another class.
         mirror=Param(
             bool, False,
-            "each centroid is also encoded mirrored, and an image's features are summed with its "
-            "mirror image's: features unchanged by a left-right flip",
+            "centroids also encoded mirrored, features summed with the mirror image's: "
+            "flip-invariant",
         ),
         seed=Param(int, 0, "seed of the patch sample and of k-means", range=Range(0, 2**32 - 1)),
         device=DEVICE,
