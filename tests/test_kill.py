@@ -150,3 +150,29 @@ def test_sweep_removes_stale_temporary_files_too(tmp_path: Path):
     run_sweep(expand_jobs(cfg), tmp_path / "runs")
     assert not dead.exists() and live.exists()
     assert len(assert_only_whole_records(tmp_path / "runs")) == 2
+
+
+def test_a_signal_whose_interrupt_python_dropped_still_stops_the_sweep(tmp_path: Path):
+    """Python drops an exception raised inside a callback it guards (seen: SIGTERM during an
+    import's lock cleanup, after which the sweep ran to exit 0). The handler's interrupt is
+    swallowed here the same way; the sweep still stops after the record that was running,
+    which is kept whole, and runs no further job."""
+    import pytest
+
+    from featcmp.run.sweep import run_here, run_sweep
+
+    def dropping(jobs, cache):
+        for i, (job, record) in enumerate(run_here(jobs, cache)):
+            if i == 0:
+                try:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    time.sleep(1)  # the handler runs here and raises
+                except KeyboardInterrupt:
+                    pass  # dropped
+            yield job, record
+
+    cfg = load_config(write_config(tmp_path / "few.yaml", {**MANY, "seeds": [0, 1, 2]}))
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(expand_jobs(cfg), tmp_path / "runs", executor=dropping)
+    assert len(assert_only_whole_records(tmp_path / "runs")) == 1
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # put back

@@ -164,20 +164,35 @@ class Outcome:
 
 
 @contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out."""
+def signals_as_interrupt() -> Iterator[Callable[[], None]]:
+    """SIGINT and SIGTERM unwind as KeyboardInterrupt, so temporary files are removed on the
+    way out; yields a check that raises it again after each record. Python drops an exception
+    raised while it runs a callback it guards (a signal landing during an import's lock
+    cleanup was seen to vanish, and the batch ran on to exit 0): the check catches that."""
+    received: list[int] = []
+
+    def check() -> None:
+        if received:
+            raise KeyboardInterrupt
+
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield check
         return
 
     def handler(signum: int, frame: Any) -> None:
+        received.append(signum)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    # A SIGINT ignored from the start (a shell's background job) stays ignored.
+    caught = [
+        sig for sig in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(sig) != signal.SIG_IGN
+    ]
+    previous = {sig: signal.signal(sig, handler) for sig in caught}
     try:
-        yield
+        yield check
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, before in previous.items():
+            signal.signal(sig, before)
 
 
 def run_sweep(
@@ -196,7 +211,7 @@ def run_sweep(
     cache = str(feature_cache) if feature_cache else None
     for name in sorted({job.config.name for job in jobs}):
         remove_stale_temps(out_dir / name)  # left by writes that a kill interrupted earlier
-    with sigterm_as_interrupt():
+    with signals_as_interrupt() as check_interrupt:
         results = executor(jobs, cache)
         try:
             for job, record in results:
@@ -208,9 +223,11 @@ def run_sweep(
                 outcome.records.append(record)
                 if on_record is not None:
                     on_record(job, record)
+                check_interrupt()  # the record that was running is whole: kept
                 if fail_fast and record.status != "ok":
                     outcome.stopped = True
                     break
+            check_interrupt()
         finally:
             close = getattr(results, "close", None)
             if close is not None:
