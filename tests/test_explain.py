@@ -110,26 +110,27 @@ def test_cli_explain_without_a_network_is_one_line(tmp_path):
     ]
 
 
-def test_cli_explains_the_frozen_random_network_beside_the_cnn(tmp_path):
-    config = tmp_path / "ladder.yaml"
+def explain_scenes(tmp_path, pipelines: str):
+    """`featcmp explain` of a config of these pipelines (YAML) on a few scenes."""
+    config = tmp_path / "explain.yaml"
     config.write_text(
-        "name: l\ndataset: {source: scenes, n_per_class: 4}\n"
-        "pipelines:\n  - name: random_cnn_svm\n    params: {random_cnn: {channels: [4]}}\n",
+        f"name: e\ndataset: {{source: scenes, n_per_class: 4}}\npipelines: {pipelines}\n",
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["explain", str(config)])
+    return runner.invoke(app, ["explain", str(config)])
+
+
+def test_cli_explains_the_frozen_random_network_beside_the_cnn(tmp_path):
+    result = explain_scenes(
+        tmp_path, "[{name: random_cnn_svm, params: {random_cnn: {channels: [4]}}}]"
+    )
     assert result.exit_code == 0, result.output
     assert "random_cnn_svm (kernels frozen at random" in result.output
     assert "random_cnn: n_blocks 1" in result.output
 
 
 def test_cli_explains_scattering_without_a_network(tmp_path):
-    config = tmp_path / "scattering.yaml"
-    config.write_text(
-        "name: s\ndataset: {source: scenes, n_per_class: 4}\npipelines: [scattering_svm]\n",
-        encoding="utf-8",
-    )
-    result = runner.invoke(app, ["explain", str(config)])
+    result = explain_scenes(tmp_path, "[scattering_svm]")
     assert result.exit_code == 0, result.output
     assert "wavelet scattering (designed, nothing learned)" in result.output
     assert "81 coefficients" in result.output and "8x8 positions" in result.output
@@ -138,13 +139,8 @@ def test_cli_explains_scattering_without_a_network(tmp_path):
 
 
 def test_cli_explains_kmeans_features_and_what_they_learn(tmp_path):
-    config = tmp_path / "kmeans.yaml"
-    config.write_text(
-        "name: k\ndataset: {source: scenes, n_per_class: 4}\npipelines:\n  - name: kmeans_svm\n"
-        "    params: {kmeans: {n_centroids: 100, grid: 3, power: 0.5, mirror: true}}\n",
-        encoding="utf-8",
-    )
-    result = runner.invoke(app, ["explain", str(config)])
+    kmeans = "{n_centroids: 100, grid: 3, power: 0.5, mirror: true}"
+    result = explain_scenes(tmp_path, f"[{{name: kmeans_svm, params: {{kmeans: {kmeans}}}}}]")
     assert result.exit_code == 0, result.output
     assert "k-means features (learned without labels)" in result.output
     out = " ".join(result.output.split())  # the console wraps long lines

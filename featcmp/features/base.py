@@ -21,6 +21,11 @@ def downsample_factor(shape: tuple[int, ...], max_size: int) -> int:
     return 1 if not max_size or side <= max_size else -(-side // max_size)
 
 
+def channels(image_shape: tuple[int, ...]) -> int:
+    """Channels of (H, W[, C]) images: 1 for gray ones without a channel axis."""
+    return int(image_shape[2]) if len(image_shape) == 3 else 1
+
+
 def average_down(X: np.ndarray, f: int) -> np.ndarray:
     """(n, H, W[, C]) images averaged over f x f blocks (an area resize; edges cropped)."""
     if f <= 1:

@@ -28,7 +28,7 @@ from featcmp.config.params import AT_LEAST_ONE, POSITIVE, Declared, Param, Range
 from featcmp.costs import ExtractionCost
 from featcmp.devices import DEVICE, resolve_device
 from featcmp.errors import DataError
-from featcmp.features.base import ImageTransformer, SizeBound
+from featcmp.features.base import ImageTransformer, SizeBound, channels
 
 if TYPE_CHECKING:
     import torch
@@ -203,12 +203,15 @@ class KMeansFeatures(Declared, SizeBound, ImageTransformer):
         side = (image_shape[0] // f, image_shape[1] // f)
         return tuple((s - self.patch_size) // self.stride + 1 for s in side)  # type: ignore[return-value]
 
+    def patch_width(self, image_shape: tuple[int, ...]) -> int:
+        """Values in one flattened patch of images of `image_shape`."""
+        return self.patch_size**2 * channels(image_shape)
+
     def work_units(self, image_shape: tuple[int, ...]) -> tuple[float, float]:
         """Multiply-adds: whitening and distances of every patch to every centroid per image;
         the dictionary's fit as K_MEANS_PASSES passes over the sampled patches. With `mirror`
         the dictionary encoded and the patches fitted on are both twice as many."""
-        p, twice = self.patch_size, 2 if self.mirror else 1
-        d = p * p * (image_shape[2] if len(image_shape) == 3 else 1)
+        twice, d = 2 if self.mirror else 1, self.patch_width(image_shape)
         rows, cols = self.positions(image_shape)
         encode = max(1, rows) * max(1, cols) * (d * (d + twice * self.n_centroids) + PATCH_OVERHEAD)
         return encode, K_MEANS_PASSES * twice * self.n_patches * d * self.n_centroids

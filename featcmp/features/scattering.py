@@ -26,7 +26,7 @@ from featcmp.config.params import AT_LEAST_ONE, POSITIVE, Declared, Param, Range
 from featcmp.costs import ExtractionCost
 from featcmp.devices import DEVICE, resolve_device
 from featcmp.errors import DataError
-from featcmp.features.base import ImageTransformer, SizeBound
+from featcmp.features.base import ImageTransformer, SizeBound, channels
 from featcmp.features.scattering_torch import ScatteringTorch, padded_side
 
 # What each backend is, in words (`featcmp explain`, the dry run's estimate).
@@ -95,9 +95,8 @@ class ScatteringFeatures(Declared, SizeBound, ImageTransformer):
         return COSTS[self.backend]
 
     def work_units(self, image_shape: tuple[int, ...]) -> tuple[float, float]:
-        channels = image_shape[2] if len(image_shape) == 3 else 1
         work = fft_work(self.J, self.L, self.max_order, self.working_shape(image_shape))
-        return channels * work, 0.0
+        return channels(image_shape) * work, 0.0
 
     @property
     def backend_name(self) -> str:

@@ -17,7 +17,7 @@ import torch
 from featcmp.config.params import POSITIVE, Declared, Param, Range, Rule, declare
 from featcmp.costs import backbone_macs
 from featcmp.devices import DEVICE, resolve_device
-from featcmp.features.base import ImageTransformer
+from featcmp.features.base import ImageTransformer, channels
 from featcmp.models.backbone import Backbone, open_backbone
 from featcmp.models.random_features import RandomCNNFeatures
 from featcmp.models.torch_state import seeded_threads
@@ -83,7 +83,7 @@ class TransferFeatures(Declared, ImageTransformer):
 
     def check_geometry(self, image_shape: tuple[int, ...]) -> None:
         backbone = self.open()
-        backbone.fit.channel_step(image_shape[2] if len(image_shape) == 3 else 1)
+        backbone.fit.channel_step(channels(image_shape))
 
     def choices(self, image_shape: tuple[int, ...]) -> dict[str, Any]:
         backbone = getattr(self, "backbone_", None) or self.open()

@@ -16,6 +16,7 @@ from typing import Any
 
 from featcmp.config import Config
 from featcmp.errors import ConfigError
+from featcmp.features.base import channels
 
 
 @dataclass
@@ -241,12 +242,12 @@ def scattering_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
         h, w = step.working_shape(image_shape)
         k = n_coefficients(step.J, step.L, step.max_order)
         positions = (h // 2**step.J, w // 2**step.J)
-        channels = image_shape[2] if len(image_shape) == 3 else 1
-        width = k * positions[0] * positions[1] * channels
+        c = channels(image_shape)
+        width = k * positions[0] * positions[1] * c
         lines.append(
             f"{row}: {k} coefficients (J={step.J} scales, L={step.L} orientations, order "
             f"{step.max_order}) at {positions[0]}x{positions[1]} positions, each averaged over "
-            f"{2**step.J} px, x {channels} channel(s) = {width:,} features; 0 learned "
+            f"{2**step.J} px, x {c} channel(s) = {width:,} features; 0 learned "
             "parameters (fixed Morlet wavelets: only the SVM learns); computed by "
             f"{step.backend_name}"
         )
@@ -261,14 +262,14 @@ def kmeans_lines(cfg: Config, image_shape: tuple[int, ...]) -> list[str]:
     lines = []
     for row, step in first_steps(cfg, KMeansFeatures):
         k, side, g = step.n_centroids, step.patch_size, step.grid
-        channels = image_shape[2] if len(image_shape) == 3 else 1
-        d = side * side * channels
+        d = step.patch_width(image_shape)
         rows, cols = step.positions(image_shape)
         mirrors = f" and their {k:,} mirrors" if step.mirror else ""
         root = "" if step.power == 1 else f", raised to {step.power:g}"
         summed = ", summed with the mirror image's" if step.mirror else ""
         lines.append(
-            f"{row}: {k:,} centroids of {side}x{side}x{channels} whitened patches{mirrors}, "
+            f"{row}: {k:,} centroids of {side}x{side}x{channels(image_shape)} whitened patches"
+            f"{mirrors}, "
             f"triangle code at {rows}x{cols} positions (stride {step.stride}), summed over "
             f"{g}x{g} regions{root}{summed} = {step.width_before_fit(image_shape):,} features; "
             f"learned from training patches, without labels: the whitening ({d}x{d}) and the "
